@@ -1,0 +1,81 @@
+package mailroom.core.config;
+
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The whole configuration of one node, as read from its TOML file. Every key has a default, so an
+ * empty file (or none) gives a working single-node setup on loopback. Keys are snake_case in TOML;
+ * see README "Configuration" for the reference.
+ */
+public final class Config {
+    public Node node = new Node();
+    public Mail mail = new Mail();
+    public Smtp smtp = new Smtp();
+    public Pop3 pop3 = new Pop3();
+    public Tls tls = new Tls();
+    public Storage storage = new Storage();
+
+    public static final class Node {
+        /** Name of this node in logs and, later, in the cluster's directory. */
+        public String name = "mailroom";
+        /** Host name used in greetings, Received headers and the self-signed certificate. Empty: mail.DOMAIN. */
+        public String hostname = "";
+        /** Address every listener binds to. */
+        public String bind = "127.0.0.1";
+        /** Where the database, message files and TLS material live; relative to the working directory. */
+        public Path dataDir = Path.of("var");
+        /** Roles this node runs; the embedded default runs them all. */
+        public List<String> roles = List.of("store", "sorter", "director", "admin");
+    }
+
+    public static final class Mail {
+        /** The first local domain; postmaster@ of it is created on first start. */
+        public String domain = "example.test";
+    }
+
+    public static final class Smtp {
+        public int port = 2025;
+        @JsonDeserialize(using = ByteSizeDeserializer.class)
+        public long maxMessageSize = 25L * 1024 * 1024;
+        public int maxRecipients = 100;
+        /** Longest line accepted in message data, CRLF excluded (RFC 5321 4.5.3.1.6 asks for at least 998). */
+        public int maxLineLength = 8192;
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration commandTimeout = Duration.ofMinutes(5);
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration dataTimeout = Duration.ofMinutes(10);
+        /** Connections served at once; further ones are told 421 and closed. */
+        public int maxConnections = 2000;
+    }
+
+    public static final class Pop3 {
+        public int port = 2110;
+        public int tlsPort = 2995;
+        /** Allow USER/PASS and AUTH PLAIN without TLS from non-loopback clients. */
+        public boolean allowPlaintextAuth = false;
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration idleTimeout = Duration.ofMinutes(10);
+        public int maxConnections = 2000;
+    }
+
+    public static final class Tls {
+        /** PEM certificate chain; empty: a self-signed certificate made on first start under data_dir/tls. */
+        public Path certFile = null;
+        /** PEM private key (PKCS#8 or traditional). */
+        public Path keyFile = null;
+    }
+
+    public static final class Storage {
+        /** Flush message files and the database to disk before acknowledging. Only turn off for throw-away tests. */
+        public boolean fsync = true;
+    }
+
+    /** The host name to announce: configured, or mail.DOMAIN. */
+    public String hostname() {
+        return node.hostname.isBlank() ? "mail." + mail.domain : node.hostname;
+    }
+}

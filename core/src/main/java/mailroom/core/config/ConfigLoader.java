@@ -1,0 +1,115 @@
+package mailroom.core.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Reads a node's TOML file into {@link Config}. Every failure becomes one {@link ConfigException}
+ * whose message names the key and the problem, so start-up can print exactly one clear line.
+ */
+public final class ConfigLoader {
+    private static final Set<String> ROLES = Set.of("store", "sorter", "director", "admin");
+
+    private static final ObjectMapper TOML = TomlMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
+
+    private ConfigLoader() {}
+
+    /** The configuration in {@code file}, or the defaults when {@code file} is null. */
+    public static Config load(Path file) {
+        if (file == null) return validate(new Config());
+        if (!Files.isRegularFile(file)) throw new ConfigException(file.toString(), "no such file");
+        try {
+            return validate(TOML.readValue(file.toFile(), Config.class));
+        } catch (UnrecognizedPropertyException e) {
+            throw new ConfigException(path(e), "unknown key");
+        } catch (InvalidFormatException e) {
+            throw new ConfigException(path(e), "bad value " + quote(e.getValue()) + firstSentence(e.getOriginalMessage()));
+        } catch (MismatchedInputException e) {
+            throw new ConfigException(path(e), "wrong type of value (expected " + simpleName(e.getTargetType()) + ")");
+        } catch (JsonMappingException e) {
+            throw new ConfigException(path(e), firstSentence(e.getOriginalMessage()));
+        } catch (IOException e) {
+            // TOML syntax errors: Jackson puts the line and column in the message.
+            throw new ConfigException(file.toString(), e.getMessage().lines().findFirst().orElse("unreadable"));
+        }
+    }
+
+    private static Config validate(Config c) {
+        requireHostname("mail.domain", c.mail.domain);
+        if (!c.node.hostname.isBlank()) requireHostname("node.hostname", c.node.hostname);
+        try {
+            InetAddress.getByName(c.node.bind);
+        } catch (UnknownHostException e) {
+            throw new ConfigException("node.bind", "not an address: " + c.node.bind);
+        }
+        var unknownRoles = c.node.roles.stream().filter(r -> !ROLES.contains(r)).collect(Collectors.toList());
+        if (!unknownRoles.isEmpty()) throw new ConfigException("node.roles", "unknown role(s) " + unknownRoles + ", known: " + ROLES);
+        requirePort("smtp.port", c.smtp.port);
+        requirePort("pop3.port", c.pop3.port);
+        requirePort("pop3.tls_port", c.pop3.tlsPort);
+        requirePositive("smtp.max_message_size", c.smtp.maxMessageSize);
+        requirePositive("smtp.max_recipients", c.smtp.maxRecipients);
+        requirePositive("smtp.max_connections", c.smtp.maxConnections);
+        requirePositive("pop3.max_connections", c.pop3.maxConnections);
+        if (c.smtp.maxLineLength < 998) throw new ConfigException("smtp.max_line_length", "must be at least 998 (RFC 5321)");
+        if ((c.tls.certFile == null) != (c.tls.keyFile == null)) {
+            throw new ConfigException(c.tls.certFile == null ? "tls.cert_file" : "tls.key_file", "set both tls.cert_file and tls.key_file, or neither");
+        }
+        if (c.tls.certFile != null && !Files.isReadable(c.tls.certFile)) throw new ConfigException("tls.cert_file", "cannot read " + c.tls.certFile);
+        if (c.tls.keyFile != null && !Files.isReadable(c.tls.keyFile)) throw new ConfigException("tls.key_file", "cannot read " + c.tls.keyFile);
+        return c;
+    }
+
+    private static void requireHostname(String key, String value) {
+        if (value == null || !value.matches("(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")) {
+            throw new ConfigException(key, "not a domain name: " + quote(value));
+        }
+    }
+
+    private static void requirePort(String key, int port) {
+        if (port < 1 || port > 65535) throw new ConfigException(key, "port must be 1..65535, not " + port);
+    }
+
+    private static void requirePositive(String key, long value) {
+        if (value <= 0) throw new ConfigException(key, "must be positive, not " + value);
+    }
+
+    private static String path(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                .collect(Collectors.joining(".")).replace(".[", "[");
+    }
+
+    private static String quote(Object value) {
+        return value instanceof String s ? "\"" + s + "\"" : String.valueOf(value);
+    }
+
+    private static String simpleName(Class<?> type) {
+        return type == null ? "another type" : type.getSimpleName().toLowerCase();
+    }
+
+    private static String firstSentence(String message) {
+        if (message == null) return "";
+        int colon = message.lastIndexOf(": ");
+        String tail = colon >= 0 ? message.substring(colon + 2) : message;
+        return tail.isBlank() ? "" : ": " + tail.lines().findFirst().orElse("");
+    }
+}

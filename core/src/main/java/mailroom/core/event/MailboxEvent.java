@@ -1,0 +1,8 @@
+package mailroom.core.event;
+
+/**
+ * Something changed in one account's mail: a message arrived, flags changed, messages were expunged.
+ * It carries only where and the new highest MODSEQ; listeners read the change log for the details,
+ * which keeps events tiny and lets the cluster forward them as they are (LISTEN/NOTIFY).
+ */
+public record MailboxEvent(long accountId, long mailboxId, long modseq) {}

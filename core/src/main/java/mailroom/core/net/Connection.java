@@ -1,0 +1,168 @@
+package mailroom.core.net;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import java.io.BufferedOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+
+/**
+ * One client connection for a line-based protocol: bounded line reads, buffered writes, an idle
+ * timeout, and the STARTTLS upgrade. Blocking I/O on a virtual thread; a client that stops reading
+ * blocks our writes, so output never buffers beyond one buffer's size.
+ */
+public final class Connection implements Closeable {
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
+    private final byte[] buf = new byte[16 * 1024];
+    private int pos, limit;
+    private final InetSocketAddress remote;
+    private final String id;
+
+    public Connection(Socket socket, String id) throws IOException {
+        this.socket = socket;
+        this.remote = (InetSocketAddress) socket.getRemoteSocketAddress();
+        this.id = id;
+        attachStreams();
+    }
+
+    private void attachStreams() throws IOException {
+        in = socket.getInputStream();
+        out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+        pos = limit = 0;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public InetSocketAddress remote() {
+        return remote;
+    }
+
+    public boolean isLoopback() {
+        return remote.getAddress().isLoopbackAddress();
+    }
+
+    public boolean isTls() {
+        return socket instanceof SSLSocket;
+    }
+
+    public void setIdleTimeout(Duration timeout) throws IOException {
+        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+    }
+
+    /**
+     * Reads one line and returns it without its line break (CRLF, or a bare LF), or null at end of
+     * stream. A line longer than {@code max} octets is consumed whole and reported as
+     * {@link LineTooLongException}, so the caller can answer an error and read the next command.
+     */
+    public byte[] readLine(int max) throws IOException {
+        byte[] line = null;
+        int length = 0;
+        boolean tooLong = false;
+        while (true) {
+            if (pos == limit && !fill()) {
+                if (length == 0 && line == null) return null;
+                break; // last line without a line break
+            }
+            int lf = indexOf(buf, pos, limit, (byte) '\n');
+            int end = lf < 0 ? limit : lf;
+            int chunk = end - pos;
+            if (!tooLong) {
+                if (length + chunk > max + 1) { // +1: the CR of CRLF may still be in there
+                    tooLong = true;
+                } else {
+                    if (line == null) line = new byte[Math.max(chunk, 128)];
+                    if (line.length < length + chunk) line = Arrays.copyOf(line, Math.max(line.length * 2, length + chunk));
+                    System.arraycopy(buf, pos, line, length, chunk);
+                    length += chunk;
+                }
+            }
+            pos = lf < 0 ? limit : lf + 1;
+            if (lf >= 0) break;
+        }
+        if (tooLong) throw new LineTooLongException(max);
+        if (length > 0 && line[length - 1] == '\r') length--;
+        if (length > max) throw new LineTooLongException(max);
+        return line == null ? new byte[0] : Arrays.copyOf(line, length);
+    }
+
+    /** A line decoded as UTF-8 (commands are ASCII; UTF-8 appears with SMTPUTF8), or null at end of stream. */
+    public String readLineUtf8(int max) throws IOException {
+        byte[] line = readLine(max);
+        return line == null ? null : new String(line, StandardCharsets.UTF_8);
+    }
+
+    private boolean fill() throws IOException {
+        int n = in.read(buf, 0, buf.length);
+        if (n <= 0) return false;
+        pos = 0;
+        limit = n;
+        return true;
+    }
+
+    private static int indexOf(byte[] b, int from, int to, byte value) {
+        for (int i = from; i < to; i++) if (b[i] == value) return i;
+        return -1;
+    }
+
+    /** True when the client has sent bytes we have not read yet. */
+    public boolean hasBufferedInput() {
+        return pos < limit;
+    }
+
+    public void write(String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public void write(byte[] bytes, int offset, int length) throws IOException {
+        out.write(bytes, offset, length);
+    }
+
+    public OutputStream output() {
+        return out;
+    }
+
+    public void flush() throws IOException {
+        out.flush();
+    }
+
+    /**
+     * Upgrades to TLS in server mode. Anything the client pipelined after the STARTTLS command is
+     * discarded first: it arrived in plaintext and must not be executed as if protected
+     * (the command-injection attack of CVE-2011-0411).
+     */
+    public void startTls(SSLContext context) throws IOException {
+        out.flush();
+        pos = limit = 0;
+        SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(socket, remote.getHostString(), remote.getPort(), true);
+        tls.setUseClientMode(false);
+        tls.setSoTimeout(socket.getSoTimeout());
+        tls.startHandshake();
+        socket = tls;
+        attachStreams();
+    }
+
+    @Override
+    public void close() {
+        try {
+            out.flush();
+        } catch (IOException ignored) {
+            // the peer is gone; closing is all that is left
+        }
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+    }
+}

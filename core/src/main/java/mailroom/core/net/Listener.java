@@ -1,0 +1,131 @@
+package mailroom.core.net;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Accepts connections on one port and serves each on its own virtual thread. It owns what every
+ * protocol shares: the connection limit, implicit TLS (SMTPS, POP3S, IMAPS), session ids in the log
+ * context, and the log lines at session start and end.
+ */
+public final class Listener implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(Listener.class);
+    private static final AtomicLong SESSIONS = new AtomicLong();
+
+    /** Serves one connection until the session ends; the listener closes the connection afterwards. */
+    @FunctionalInterface
+    public interface Handler {
+        void serve(Connection connection) throws IOException;
+    }
+
+    private final String protocol;
+    private final ServerSocket server;
+    private final Thread acceptor;
+
+    /**
+     * @param implicitTls  a TLS context to handshake before the protocol starts, or null for plain TCP
+     * @param busyReply    the line sent to a client beyond {@code maxConnections} before closing
+     */
+    public Listener(String protocol, InetSocketAddress address, SSLContext implicitTls, int maxConnections,
+                    String busyReply, Handler handler) throws IOException {
+        this.protocol = protocol;
+        this.server = new ServerSocket();
+        server.setReuseAddress(true);
+        server.bind(address, 512);
+        var slots = new Semaphore(maxConnections);
+        this.acceptor = Thread.ofPlatform().name(protocol + "-accept").daemon().start(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket socket = server.accept();
+                    if (!slots.tryAcquire()) {
+                        refuse(socket, busyReply);
+                        continue;
+                    }
+                    Thread.ofVirtual().name(protocol + "-session").start(() -> {
+                        try {
+                            serve(socket, implicitTls, handler);
+                        } finally {
+                            slots.release();
+                        }
+                    });
+                } catch (IOException e) {
+                    if (!server.isClosed()) log.warn("{} accept failed: {}", protocol, e.toString());
+                }
+            }
+        });
+        log.info("{} listening on {}:{}{}", protocol, address.getHostString(), server.getLocalPort(), implicitTls != null ? " (TLS)" : "");
+    }
+
+    private void serve(Socket socket, SSLContext implicitTls, Handler handler) {
+        String id = Long.toString(SESSIONS.incrementAndGet(), 36) + Long.toString(System.nanoTime() & 0xfff, 36);
+        MDC.put("session", id);
+        long started = System.nanoTime();
+        var remote = (InetSocketAddress) socket.getRemoteSocketAddress();
+        log.info("{} session start from {}:{}", protocol, remote.getHostString(), remote.getPort());
+        String outcome = "closed";
+        try {
+            socket.setTcpNoDelay(true);
+            if (implicitTls != null) socket = handshake(socket, implicitTls);
+            try (var connection = new Connection(socket, id)) {
+                handler.serve(connection);
+            }
+        } catch (java.net.SocketTimeoutException e) {
+            outcome = "timed out";
+        } catch (SocketException | javax.net.ssl.SSLException e) {
+            outcome = "dropped (" + e.getMessage() + ")";
+        } catch (IOException e) {
+            outcome = "dropped (" + e + ")";
+        } catch (RuntimeException e) {
+            outcome = "failed";
+            log.error("{} session failed", protocol, e);
+        } finally {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // already gone
+            }
+            log.info("{} session end: {} after {} ms", protocol, outcome, (System.nanoTime() - started) / 1_000_000);
+            MDC.remove("session");
+        }
+    }
+
+    private static Socket handshake(Socket plain, SSLContext context) throws IOException {
+        plain.setSoTimeout(30_000);
+        var tls = (SSLSocket) context.getSocketFactory().createSocket(plain, plain.getInetAddress().getHostAddress(), plain.getPort(), true);
+        tls.setUseClientMode(false);
+        tls.startHandshake();
+        return tls;
+    }
+
+    private void refuse(Socket socket, String busyReply) {
+        log.warn("{} connection limit reached, refusing {}", protocol, socket.getRemoteSocketAddress());
+        try (socket) {
+            socket.getOutputStream().write((busyReply + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException ignored) {
+            // the client is gone already
+        }
+    }
+
+    public int port() {
+        return server.getLocalPort();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        acceptor.interrupt();
+    }
+}

@@ -1,0 +1,138 @@
+package mailroom.core.net;
+
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+
+/**
+ * The server's TLS context: from a configured PEM certificate and key, or from a self-signed pair
+ * made on first start and kept under the data directory, so clients can pin it across restarts.
+ */
+public final class TlsContexts {
+    private static final Logger log = LoggerFactory.getLogger(TlsContexts.class);
+
+    private TlsContexts() {}
+
+    public static SSLContext load(Path certFile, Path keyFile, Path dataDir, String hostname) throws IOException {
+        if (certFile == null) {
+            Path dir = dataDir.resolve("tls");
+            certFile = dir.resolve("cert.pem");
+            keyFile = dir.resolve("key.pem");
+            if (!Files.exists(certFile) || !Files.exists(keyFile)) selfSigned(dir, certFile, keyFile, hostname);
+        }
+        try {
+            return context(readChain(certFile), readKey(keyFile));
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot use TLS certificate " + certFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void selfSigned(Path dir, Path certFile, Path keyFile, String hostname) throws IOException {
+        try {
+            Files.createDirectories(dir);
+            var generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            KeyPair pair = generator.generateKeyPair();
+            var subject = new X500Name("CN=" + hostname);
+            Instant now = Instant.now();
+            var builder = new JcaX509v3CertificateBuilder(subject, new BigInteger(64, new SecureRandom()),
+                    Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(3650))), subject, pair.getPublic());
+            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[]{
+                    new GeneralName(GeneralName.dNSName, hostname),
+                    new GeneralName(GeneralName.dNSName, "localhost"),
+                    new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
+            X509CertificateHolder holder = builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(pair.getPrivate()));
+            writePem(keyFile, pair.getPrivate(), true);
+            writePem(certFile, new JcaX509CertificateConverter().getCertificate(holder), false);
+            log.info("made a self-signed TLS certificate for {} in {}", hostname, certFile);
+        } catch (GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException e) {
+            throw new IOException("cannot make a self-signed certificate: " + e.getMessage(), e);
+        }
+    }
+
+    private static void writePem(Path file, Object object, boolean secret) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (Writer w = Files.newBufferedWriter(tmp); var pem = new JcaPEMWriter(w)) {
+            pem.writeObject(object);
+        }
+        if (secret) {
+            try {
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException ignored) {
+                // not a POSIX file system
+            }
+        }
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static List<X509Certificate> readChain(Path file) throws IOException, GeneralSecurityException {
+        List<X509Certificate> chain = new ArrayList<>();
+        try (Reader r = Files.newBufferedReader(file); var pem = new PEMParser(r)) {
+            for (Object o = pem.readObject(); o != null; o = pem.readObject()) {
+                if (o instanceof X509CertificateHolder h) chain.add(new JcaX509CertificateConverter().getCertificate(h));
+            }
+        }
+        if (chain.isEmpty()) throw new GeneralSecurityException("no certificate in " + file);
+        return chain;
+    }
+
+    private static PrivateKey readKey(Path file) throws IOException, GeneralSecurityException {
+        try (Reader r = Files.newBufferedReader(file); var pem = new PEMParser(r)) {
+            var converter = new JcaPEMKeyConverter();
+            for (Object o = pem.readObject(); o != null; o = pem.readObject()) {
+                if (o instanceof PEMKeyPair kp) return converter.getKeyPair(kp).getPrivate();
+                if (o instanceof PrivateKeyInfo info) return converter.getPrivateKey(info);
+            }
+        }
+        throw new GeneralSecurityException("no private key in " + file);
+    }
+
+    private static SSLContext context(List<X509Certificate> chain, PrivateKey key) throws GeneralSecurityException, IOException {
+        var store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        char[] password = new char[0];
+        store.setKeyEntry("server", key, password, chain.toArray(new Certificate[0]));
+        var kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(store, password);
+        var context = SSLContext.getInstance("TLS");
+        context.init(kmf.getKeyManagers(), null, null);
+        return context;
+    }
+}

@@ -1,0 +1,126 @@
+package mailroom.storage;
+
+import mailroom.core.auth.Passwords;
+import mailroom.core.mail.EmailAddress;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What the command line and the protocol servers do with accounts, in one place so they cannot
+ * drift: create (with the standard folders), delete (with the mail), change passwords, authenticate,
+ * and resolve a recipient address to an account.
+ */
+public final class Accounts {
+    /** Folders every new account gets, with their RFC 6154 SPECIAL-USE attribute. */
+    public static final Map<String, String> STANDARD_FOLDERS = new java.util.LinkedHashMap<>(Map.of(
+            "Drafts", "\\Drafts", "Sent", "\\Sent", "Trash", "\\Trash", "Junk", "\\Junk", "Archive", "\\Archive"));
+
+    private static final int VERIFIED_CACHE_LIMIT = 10_000;
+
+    private final Storage storage;
+    private final String defaultDomain;
+    /**
+     * Argon2id is slow on purpose; a client that logs in every few seconds should not pay it each
+     * time. We remember a SHA-256 of the last password that verified against each stored hash (as
+     * Dovecot's auth cache does); a changed password changes the stored hash and so misses.
+     */
+    private final Map<String, byte[]> verified = new ConcurrentHashMap<>();
+
+    public Accounts(Storage storage, String defaultDomain) {
+        this.storage = storage;
+        this.defaultDomain = defaultDomain.toLowerCase(Locale.ROOT);
+    }
+
+    public String defaultDomain() {
+        return defaultDomain;
+    }
+
+    /** Parses "user@domain", or a bare "user" in the default domain. */
+    public EmailAddress address(String login) {
+        int at = login.lastIndexOf('@');
+        return at < 0 ? new EmailAddress(login, defaultDomain) : new EmailAddress(login.substring(0, at), login.substring(at + 1));
+    }
+
+    public Account create(String login, String password) {
+        EmailAddress address = address(login);
+        if (!EmailAddress.parse(address.toString(), true).isPresent() || address.localPart().contains("+")) {
+            throw new IllegalArgumentException("not a valid account name: " + login);
+        }
+        if (!storage.directory().isLocalDomain(address.domain())) {
+            throw new IllegalArgumentException("domain " + address.domain() + " is not local (add it first)");
+        }
+        Account account = storage.directory().addAccount(address.localPart(), address.domain(), Passwords.hash(password));
+        storage.mail().createMailbox(account.id(), Mailbox.INBOX, null);
+        STANDARD_FOLDERS.forEach((name, use) -> storage.mail().createMailbox(account.id(), name, use));
+        return account;
+    }
+
+    public Optional<Account> find(String login) {
+        EmailAddress address = address(login);
+        return storage.directory().account(address.localPart(), address.domain());
+    }
+
+    public List<Account> list() {
+        return storage.directory().accounts();
+    }
+
+    /** Deletes an account and all its mail; returns false when there is no such account. */
+    public boolean delete(String login) throws IOException {
+        Optional<Account> account = find(login);
+        if (account.isEmpty()) return false;
+        for (String blob : storage.mail().deleteAccountData(account.get().id())) storage.blobs().delete(blob);
+        return storage.directory().deleteAccount(account.get().id());
+    }
+
+    public boolean setPassword(String login, String password) {
+        return find(login).map(a -> storage.directory().setPassword(a.id(), Passwords.hash(password))).orElse(false);
+    }
+
+    /** The account when the password is right; empty for an unknown login or a wrong password. */
+    public Optional<Account> authenticate(String login, String password) {
+        Optional<Account> account = find(login);
+        if (account.isEmpty()) {
+            Passwords.verify(password, DUMMY_HASH); // same cost as a real check, so timing does not reveal accounts
+            return Optional.empty();
+        }
+        String stored = account.get().passwordHash();
+        byte[] digest = sha256(password);
+        byte[] known = verified.get(stored);
+        if (known != null && MessageDigest.isEqual(known, digest)) return account;
+        if (!Passwords.verify(password, stored)) return Optional.empty();
+        if (verified.size() >= VERIFIED_CACHE_LIMIT) verified.clear();
+        verified.put(stored, digest);
+        return account;
+    }
+
+    /**
+     * The account mail for {@code address} is filed into: the exact local part, else the part
+     * before a "+tag" (plus-addressing). Empty when the domain is not local or nobody matches.
+     */
+    public Optional<Account> recipient(EmailAddress address) {
+        if (!storage.directory().isLocalDomain(address.domain())) return Optional.empty();
+        Optional<Account> exact = storage.directory().account(address.localPart(), address.domain());
+        if (exact.isPresent()) return exact;
+        int plus = address.localPart().indexOf('+');
+        if (plus > 0) return storage.directory().account(address.localPart().substring(0, plus), address.domain());
+        return Optional.empty();
+    }
+
+    private static final String DUMMY_HASH = Passwords.hash("not a real password");
+
+    private static byte[] sha256(String s) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

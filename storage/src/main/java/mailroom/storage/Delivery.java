@@ -1,0 +1,16 @@
+package mailroom.storage;
+
+import mailroom.core.mime.ParsedMessage;
+
+import java.time.Instant;
+import java.util.Set;
+
+/** Filing one stored message (a blob) into mailboxes. The blob must be durable before this is filed. */
+public record Delivery(String blobId, Instant internalDate, ParsedMessage parsed) {
+
+    /** One copy of the message: whose, which mailbox (created when missing), with which flags. */
+    public record Target(long accountId, String mailbox, Set<String> flags) {}
+
+    /** Where a copy landed. */
+    public record Filed(long accountId, long mailboxId, long uid, long modseq) {}
+}

@@ -1,0 +1,52 @@
+package mailroom.storage;
+
+import mailroom.core.mime.ParsedMessage;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Mailboxes and the messages in them: UIDs, flags, MODSEQs, the parsed structure, and the per-account
+ * change log. Every row is keyed by account first. Writes are durable when they return and are
+ * announced on the event bus afterwards.
+ */
+public interface MailStore {
+
+    Mailbox createMailbox(long accountId, String name, String specialUse);
+
+    Optional<Mailbox> mailbox(long accountId, String name);
+
+    List<Mailbox> mailboxes(long accountId);
+
+    /**
+     * Files one message into every target in one transaction: all copies or none. A missing target
+     * mailbox is created. Returns where each copy landed, in target order.
+     */
+    List<Delivery.Filed> deliver(Delivery delivery, List<Delivery.Target> targets);
+
+    /** The messages of a mailbox in UID order. */
+    List<MessageSummary> messages(long accountId, long mailboxId);
+
+    Optional<ParsedMessage> structure(long accountId, long mailboxId, long uid);
+
+    enum FlagChange { ADD, REMOVE, REPLACE }
+
+    /** Changes flags of the given UIDs (missing ones are skipped); returns the MODSEQ of the change, 0 if nothing changed. */
+    long updateFlags(long accountId, long mailboxId, Collection<Long> uids, FlagChange change, Set<String> flags);
+
+    /** Removes the given UIDs (missing ones are skipped) and logs the expunges; returns the MODSEQ, 0 if nothing was removed. */
+    long expunge(long accountId, long mailboxId, Collection<Long> uids);
+
+    /** Change log entries with MODSEQ greater than {@code modseq}, oldest first. */
+    List<Change> changesSince(long accountId, long modseq);
+
+    long highestModseq(long accountId);
+
+    /** Removes all mail of an account (its whole key range); blobs no longer referenced are returned for deletion. */
+    List<String> deleteAccountData(long accountId);
+
+    /** True when any message of any account still refers to the blob. */
+    boolean blobInUse(String blobId);
+}

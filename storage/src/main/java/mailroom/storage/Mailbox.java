@@ -1,0 +1,9 @@
+package mailroom.storage;
+
+/**
+ * A folder of one account. {@code uidValidity} changes only when the mailbox is recreated;
+ * {@code uidNext} is the UID the next message will get (RFC 3501 section 2.3.1.1).
+ */
+public record Mailbox(long accountId, long id, String name, long uidValidity, long uidNext, String specialUse) {
+    public static final String INBOX = "INBOX";
+}

@@ -1,0 +1,193 @@
+package mailroom.storage.file;
+
+import mailroom.storage.BlobStore;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.UUID;
+
+/**
+ * Blobs as files named by their SHA-256 under {@code blobs/ab/cd/abcd...}. A blob is written to
+ * {@code tmp/}, fsynced, renamed into place and its directory fsynced: after {@link Writer#commit()}
+ * the file is complete on disk, and a crash before that leaves only a temporary file, which the next
+ * start removes. A blob never appears half-written under its name.
+ */
+public final class FileBlobStore implements BlobStore {
+    private final Path blobs;
+    private final Path tmp;
+    private final boolean fsync;
+
+    public FileBlobStore(Path root, boolean fsync) throws IOException {
+        this.blobs = Files.createDirectories(root.resolve("blobs"));
+        this.tmp = Files.createDirectories(root.resolve("tmp"));
+        this.fsync = fsync;
+        try (var leftovers = Files.list(tmp)) {
+            for (Path p : (Iterable<Path>) leftovers::iterator) Files.deleteIfExists(p); // interrupted writes
+        }
+    }
+
+    Path path(String blobId) {
+        if (!blobId.matches("[0-9a-f]{64}")) throw new IllegalArgumentException("not a blob id: " + blobId);
+        return blobs.resolve(blobId.substring(0, 2)).resolve(blobId.substring(2, 4)).resolve(blobId);
+    }
+
+    @Override
+    public Writer create() throws IOException {
+        return new FileWriter(tmp.resolve(UUID.randomUUID() + ".part"));
+    }
+
+    private final class FileWriter implements Writer {
+        private final Path file;
+        private final FileChannel channel;
+        private final MessageDigest digest;
+        private final OutputStream stream;
+        private long size;
+        private boolean done;
+
+        FileWriter(Path file) throws IOException {
+            this.file = file;
+            this.channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            try {
+                this.digest = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+            var counting = new FilterOutputStream(new java.io.BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024)) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                    size += len;
+                }
+
+                @Override
+                public void write(int b) throws IOException {
+                    out.write(b);
+                    size++;
+                }
+            };
+            this.stream = new DigestOutputStream(counting, digest);
+        }
+
+        @Override
+        public OutputStream stream() {
+            return stream;
+        }
+
+        @Override
+        public long size() {
+            return size;
+        }
+
+        @Override
+        public String commit() throws IOException {
+            stream.flush();
+            if (fsync) channel.force(true);
+            channel.close();
+            String id = HexFormat.of().formatHex(digest.digest());
+            Path target = path(id);
+            if (Files.exists(target)) {
+                Files.delete(file); // same bytes already stored: content addressing makes this a no-op
+            } else {
+                Path dir = target.getParent();
+                if (!Files.isDirectory(dir)) {
+                    Files.createDirectories(dir);
+                    if (fsync) {
+                        syncDirectory(dir.getParent());
+                        syncDirectory(dir.getParent().getParent());
+                    }
+                }
+                try {
+                    Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+                } catch (FileAlreadyExistsException raced) {
+                    Files.deleteIfExists(file);
+                }
+                if (fsync) syncDirectory(dir);
+            }
+            done = true;
+            return id;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (done) return;
+            channel.close();
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** fsync of a directory makes a rename or a new entry in it durable (POSIX leaves it to us). */
+    private static void syncDirectory(Path dir) throws IOException {
+        try (var ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    @Override
+    public InputStream open(String blobId) throws IOException {
+        return Files.newInputStream(path(blobId));
+    }
+
+    @Override
+    public InputStream open(String blobId, long offset, long length) throws IOException {
+        var ch = FileChannel.open(path(blobId), StandardOpenOption.READ);
+        ch.position(offset);
+        InputStream whole = Channels.newInputStream(ch);
+        return new java.io.BufferedInputStream(new InputStream() {
+            long left = length;
+
+            @Override
+            public int read() throws IOException {
+                if (left <= 0) return -1;
+                int b = whole.read();
+                if (b >= 0) left--;
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (left <= 0) return -1;
+                int n = whole.read(b, off, (int) Math.min(len, left));
+                if (n > 0) left -= n;
+                return n;
+            }
+
+            @Override
+            public void close() throws IOException {
+                whole.close();
+            }
+        });
+    }
+
+    @Override
+    public byte[] read(String blobId) throws IOException {
+        return Files.readAllBytes(path(blobId));
+    }
+
+    @Override
+    public boolean exists(String blobId) {
+        return Files.exists(path(blobId));
+    }
+
+    @Override
+    public void delete(String blobId) throws IOException {
+        try {
+            Files.delete(path(blobId));
+        } catch (NoSuchFileException ignored) {
+            // already gone
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package mailroom.storage.sqlite;
+
+import mailroom.storage.StorageException;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * One SQLite database in WAL mode: a pool of reader connections, and a single writer thread that
+ * commits writes in groups. SQLite allows one writer at a time, and a durable commit costs an fsync
+ * of the WAL; by running every write that is waiting in one transaction (each in its own savepoint)
+ * concurrent deliveries share that fsync instead of queueing for one each.
+ */
+final class SqliteDatabase implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SqliteDatabase.class);
+    private static final int MAX_GROUP = 256;
+    private static final int READERS = 8;
+
+    /** A unit of SQL work; writes run inside the writer's transaction. */
+    @FunctionalInterface
+    interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private record Pending<T>(Work<T> work, CompletableFuture<T> result) {}
+
+    private final Pending<Void> stop = new Pending<>(c -> null, new CompletableFuture<>());
+
+    private final BlockingQueue<Pending<?>> writes = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
+    private final Connection writer;
+    private final Thread writerThread;
+
+    SqliteDatabase(Path file, boolean fsync) {
+        String url = "jdbc:sqlite:" + file.toAbsolutePath();
+        var config = new SQLiteConfig();
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        // FULL: the WAL is fsynced at every commit, so a committed row survives power loss.
+        config.setSynchronous(fsync ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.OFF);
+        config.setBusyTimeout(30_000);
+        config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        config.enforceForeignKeys(true);
+        var dataSource = new SQLiteDataSource(config);
+        dataSource.setUrl(url);
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/sqlite").load().migrate();
+        try {
+            writer = dataSource.getConnection();
+            writer.setAutoCommit(false);
+            for (int i = 0; i < READERS; i++) readers.add(dataSource.getConnection());
+        } catch (SQLException e) {
+            throw new StorageException("cannot open " + file, e);
+        }
+        writerThread = Thread.ofPlatform().name("sqlite-writer").daemon().start(this::writeLoop);
+    }
+
+    /** Runs {@code work} in the writer's next transaction and returns once that transaction is durable. */
+    <T> T write(Work<T> work) {
+        var pending = new Pending<>(work, new CompletableFuture<T>());
+        writes.add(pending);
+        try {
+            return pending.result().get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof StorageException se) throw se;
+            throw new StorageException("write failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("interrupted while writing", e);
+        }
+    }
+
+    <T> T read(Work<T> work) {
+        Connection c;
+        try {
+            c = readers.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("interrupted while reading", e);
+        }
+        try {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new StorageException("read failed: " + e.getMessage(), e);
+        } finally {
+            readers.add(c);
+        }
+    }
+
+    private void writeLoop() {
+        List<Pending<?>> group = new ArrayList<>(MAX_GROUP);
+        while (true) {
+            try {
+                group.add(writes.take());
+            } catch (InterruptedException e) {
+                return;
+            }
+            writes.drainTo(group, MAX_GROUP - 1);
+            boolean stopping = group.remove(stop);
+            if (!group.isEmpty()) commitGroup(group);
+            group.clear();
+            if (stopping) {
+                stop.result().complete(null);
+                return;
+            }
+        }
+    }
+
+    /** One transaction for the whole group; a failing unit is rolled back to its savepoint alone. */
+    private void commitGroup(List<Pending<?>> group) {
+        List<Runnable> completions = new ArrayList<>(group.size());
+        try {
+            for (Pending<?> p : group) completions.add(runInSavepoint(p));
+            writer.commit();
+            completions.forEach(Runnable::run);
+        } catch (SQLException e) {
+            log.error("commit failed for {} writes", group.size(), e);
+            try {
+                writer.rollback();
+            } catch (SQLException ignored) {
+                // the connection reports the first failure already
+            }
+            var failure = new StorageException("commit failed: " + e.getMessage(), e);
+            for (Pending<?> p : group) p.result().completeExceptionally(failure);
+        }
+    }
+
+    private <T> Runnable runInSavepoint(Pending<T> p) throws SQLException {
+        try (var st = writer.createStatement()) {
+            st.execute("SAVEPOINT unit");
+        }
+        try {
+            T value = p.work().run(writer);
+            try (var st = writer.createStatement()) {
+                st.execute("RELEASE unit");
+            }
+            return () -> p.result().complete(value);
+        } catch (SQLException | RuntimeException e) {
+            try (var st = writer.createStatement()) {
+                st.execute("ROLLBACK TO unit");
+                st.execute("RELEASE unit");
+            }
+            return () -> p.result().completeExceptionally(e instanceof StorageException ? e : new StorageException(e.getMessage(), e));
+        }
+    }
+
+    @Override
+    public void close() {
+        writes.add(stop);
+        try {
+            stop.result().get();
+            writerThread.join();
+        } catch (InterruptedException | ExecutionException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            writer.close();
+            for (Connection c : readers) c.close();
+        } catch (SQLException e) {
+            log.warn("closing the database: {}", e.getMessage());
+        }
+    }
+}

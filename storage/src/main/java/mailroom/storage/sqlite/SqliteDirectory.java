@@ -1,0 +1,141 @@
+package mailroom.storage.sqlite;
+
+import mailroom.storage.Account;
+import mailroom.storage.Directory;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/** {@link Directory} in SQLite; the same database file as the mail, so the CLI and the server share it. */
+final class SqliteDirectory implements Directory {
+    private static final String ACCOUNT_COLUMNS = "SELECT id, username, domain, password_hash FROM accounts ";
+
+    private final SqliteDatabase db;
+
+    SqliteDirectory(SqliteDatabase db) {
+        this.db = db;
+    }
+
+    @Override
+    public void addDomain(String domain) {
+        db.write(c -> {
+            try (var st = c.prepareStatement("INSERT INTO domains (name) VALUES (?) ON CONFLICT DO NOTHING")) {
+                st.setString(1, domain.toLowerCase(Locale.ROOT));
+                return st.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public boolean isLocalDomain(String domain) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement("SELECT 1 FROM domains WHERE name = ?")) {
+                st.setString(1, domain);
+                try (var rs = st.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<String> domains() {
+        return db.read(c -> {
+            List<String> out = new ArrayList<>();
+            try (var st = c.prepareStatement("SELECT name FROM domains ORDER BY name"); var rs = st.executeQuery()) {
+                while (rs.next()) out.add(rs.getString(1));
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public Account addAccount(String username, String domain, String passwordHash) {
+        return db.write(c -> {
+            if (findAccount(c, username, domain).isPresent()) throw new AlreadyExists("account " + username + "@" + domain);
+            try (var st = c.prepareStatement("INSERT INTO accounts (username, domain, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id")) {
+                st.setString(1, username);
+                st.setString(2, domain.toLowerCase(Locale.ROOT));
+                st.setString(3, passwordHash);
+                st.setLong(4, System.currentTimeMillis());
+                try (var rs = st.executeQuery()) {
+                    rs.next();
+                    return new Account(rs.getLong(1), username, domain.toLowerCase(Locale.ROOT), passwordHash);
+                }
+            } catch (SQLException e) {
+                if (e.getMessage() != null && e.getMessage().contains("FOREIGN KEY")) {
+                    throw new mailroom.storage.StorageException("domain " + domain + " is not a local domain");
+                }
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public Optional<Account> account(String username, String domain) {
+        return db.read(c -> findAccount(c, username, domain));
+    }
+
+    private static Optional<Account> findAccount(Connection c, String username, String domain) throws SQLException {
+        try (var st = c.prepareStatement(ACCOUNT_COLUMNS + "WHERE username = ? AND domain = ?")) {
+            st.setString(1, username);
+            st.setString(2, domain);
+            try (var rs = st.executeQuery()) {
+                return rs.next() ? Optional.of(accountOf(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    @Override
+    public Optional<Account> account(long id) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement(ACCOUNT_COLUMNS + "WHERE id = ?")) {
+                st.setLong(1, id);
+                try (var rs = st.executeQuery()) {
+                    return rs.next() ? Optional.of(accountOf(rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<Account> accounts() {
+        return db.read(c -> {
+            List<Account> out = new ArrayList<>();
+            try (var st = c.prepareStatement(ACCOUNT_COLUMNS + "ORDER BY domain, username"); var rs = st.executeQuery()) {
+                while (rs.next()) out.add(accountOf(rs));
+            }
+            return out;
+        });
+    }
+
+    private static Account accountOf(ResultSet rs) throws SQLException {
+        return new Account(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4));
+    }
+
+    @Override
+    public boolean setPassword(long accountId, String passwordHash) {
+        return db.write(c -> {
+            try (var st = c.prepareStatement("UPDATE accounts SET password_hash = ? WHERE id = ?")) {
+                st.setString(1, passwordHash);
+                st.setLong(2, accountId);
+                return st.executeUpdate() > 0;
+            }
+        });
+    }
+
+    @Override
+    public boolean deleteAccount(long accountId) {
+        return db.write(c -> {
+            try (var st = c.prepareStatement("DELETE FROM accounts WHERE id = ?")) {
+                st.setLong(1, accountId);
+                return st.executeUpdate() > 0;
+            }
+        });
+    }
+}

@@ -1,0 +1,361 @@
+package mailroom.storage.sqlite;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.PropertyAccessor;
+import mailroom.core.event.EventBus;
+import mailroom.core.event.MailboxEvent;
+import mailroom.core.mime.ParsedMessage;
+import mailroom.storage.Change;
+import mailroom.storage.Delivery;
+import mailroom.storage.MailStore;
+import mailroom.storage.Mailbox;
+import mailroom.storage.MessageSummary;
+import mailroom.storage.StorageException;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** {@link MailStore} in SQLite. Each write takes the account's next MODSEQ and logs what it touched. */
+final class SqliteMailStore implements MailStore {
+    /** Record components only: helpers such as MimePart.isMultipart() are not stored. */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .visibility(PropertyAccessor.IS_GETTER, JsonAutoDetect.Visibility.NONE)
+            .serializationInclusion(JsonInclude.Include.NON_NULL)
+            .build();
+
+    private final SqliteDatabase db;
+    private final EventBus events;
+
+    SqliteMailStore(SqliteDatabase db, EventBus events) {
+        this.db = db;
+        this.events = events;
+    }
+
+    @Override
+    public Mailbox createMailbox(long accountId, String name, String specialUse) {
+        return db.write(c -> insertMailbox(c, accountId, name, specialUse));
+    }
+
+    private static Mailbox insertMailbox(Connection c, long accountId, String name, String specialUse) throws SQLException {
+        long id;
+        try (var st = c.prepareStatement("UPDATE accounts SET next_mailbox_id = next_mailbox_id + 1 WHERE id = ? RETURNING next_mailbox_id - 1")) {
+            st.setLong(1, accountId);
+            try (var rs = st.executeQuery()) {
+                if (!rs.next()) throw new StorageException("no account " + accountId);
+                id = rs.getLong(1);
+            }
+        }
+        // UIDVALIDITY: seconds since the epoch at creation, made unique per account by the id.
+        long uidValidity = Instant.now().getEpochSecond() + id;
+        try (var st = c.prepareStatement("INSERT INTO mailboxes (account_id, id, name, uid_validity, special_use) VALUES (?, ?, ?, ?, ?)")) {
+            st.setLong(1, accountId);
+            st.setLong(2, id);
+            st.setString(3, name);
+            st.setLong(4, uidValidity);
+            st.setString(5, specialUse);
+            st.executeUpdate();
+        } catch (SQLException e) {
+            if (e.getMessage() != null && e.getMessage().contains("UNIQUE")) throw new mailroom.storage.Directory.AlreadyExists("mailbox " + name);
+            throw e;
+        }
+        return new Mailbox(accountId, id, name, uidValidity, 1, specialUse);
+    }
+
+    @Override
+    public Optional<Mailbox> mailbox(long accountId, String name) {
+        return db.read(c -> mailbox(c, accountId, name));
+    }
+
+    private static Optional<Mailbox> mailbox(Connection c, long accountId, String name) throws SQLException {
+        try (var st = c.prepareStatement("SELECT id, name, uid_validity, uid_next, special_use FROM mailboxes WHERE account_id = ? AND name = ?")) {
+            st.setLong(1, accountId);
+            st.setString(2, name);
+            try (var rs = st.executeQuery()) {
+                return rs.next() ? Optional.of(mailboxOf(accountId, rs)) : Optional.empty();
+            }
+        }
+    }
+
+    private static Mailbox mailboxOf(long accountId, ResultSet rs) throws SQLException {
+        return new Mailbox(accountId, rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5));
+    }
+
+    @Override
+    public List<Mailbox> mailboxes(long accountId) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement("SELECT id, name, uid_validity, uid_next, special_use FROM mailboxes WHERE account_id = ? ORDER BY name")) {
+                st.setLong(1, accountId);
+                List<Mailbox> out = new ArrayList<>();
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) out.add(mailboxOf(accountId, rs));
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public List<Delivery.Filed> deliver(Delivery delivery, List<Delivery.Target> targets) {
+        String structure = toJson(delivery.parsed());
+        List<Delivery.Filed> filed = db.write(c -> {
+            List<Delivery.Filed> out = new ArrayList<>(targets.size());
+            for (var target : targets) {
+                Mailbox box = mailbox(c, target.accountId(), target.mailbox()).orElse(null);
+                if (box == null) box = insertMailbox(c, target.accountId(), target.mailbox(), null);
+                long uid = nextUid(c, target.accountId(), box.id());
+                long modseq = nextModseq(c, target.accountId());
+                try (var st = c.prepareStatement("""
+                        INSERT INTO messages (account_id, mailbox_id, uid, blob_id, size, internal_date, flags, modseq, structure)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                    st.setLong(1, target.accountId());
+                    st.setLong(2, box.id());
+                    st.setLong(3, uid);
+                    st.setString(4, delivery.blobId());
+                    st.setLong(5, delivery.parsed().size());
+                    st.setLong(6, delivery.internalDate().toEpochMilli());
+                    st.setString(7, String.join(" ", target.flags()));
+                    st.setLong(8, modseq);
+                    st.setString(9, structure);
+                    st.executeUpdate();
+                }
+                logChange(c, target.accountId(), modseq, box.id(), List.of(uid), Change.Kind.ADDED);
+                out.add(new Delivery.Filed(target.accountId(), box.id(), uid, modseq));
+            }
+            return out;
+        });
+        filed.forEach(f -> events.publish(new MailboxEvent(f.accountId(), f.mailboxId(), f.modseq())));
+        return filed;
+    }
+
+    private static long nextUid(Connection c, long accountId, long mailboxId) throws SQLException {
+        try (var st = c.prepareStatement("UPDATE mailboxes SET uid_next = uid_next + 1 WHERE account_id = ? AND id = ? RETURNING uid_next - 1")) {
+            st.setLong(1, accountId);
+            st.setLong(2, mailboxId);
+            try (var rs = st.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static long nextModseq(Connection c, long accountId) throws SQLException {
+        try (var st = c.prepareStatement("UPDATE accounts SET highest_modseq = highest_modseq + 1 WHERE id = ? RETURNING highest_modseq")) {
+            st.setLong(1, accountId);
+            try (var rs = st.executeQuery()) {
+                if (!rs.next()) throw new StorageException("no account " + accountId);
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static void logChange(Connection c, long accountId, long modseq, long mailboxId, Collection<Long> uids, Change.Kind kind) throws SQLException {
+        try (var st = c.prepareStatement("INSERT INTO changes (account_id, modseq, mailbox_id, uid, kind) VALUES (?, ?, ?, ?, ?)")) {
+            for (long uid : uids) {
+                st.setLong(1, accountId);
+                st.setLong(2, modseq);
+                st.setLong(3, mailboxId);
+                st.setLong(4, uid);
+                st.setString(5, kind.name());
+                st.addBatch();
+            }
+            st.executeBatch();
+        }
+    }
+
+    @Override
+    public List<MessageSummary> messages(long accountId, long mailboxId) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement("""
+                    SELECT uid, blob_id, size, internal_date, flags, modseq FROM messages
+                    WHERE account_id = ? AND mailbox_id = ? ORDER BY uid""")) {
+                st.setLong(1, accountId);
+                st.setLong(2, mailboxId);
+                List<MessageSummary> out = new ArrayList<>();
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new MessageSummary(rs.getLong(1), rs.getString(2), rs.getLong(3),
+                                Instant.ofEpochMilli(rs.getLong(4)), flagsOf(rs.getString(5)), rs.getLong(6)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    private static Set<String> flagsOf(String text) {
+        if (text.isEmpty()) return Set.of();
+        return new LinkedHashSet<>(Arrays.asList(text.split(" ")));
+    }
+
+    @Override
+    public Optional<ParsedMessage> structure(long accountId, long mailboxId, long uid) {
+        String json = db.read(c -> {
+            try (var st = c.prepareStatement("SELECT structure FROM messages WHERE account_id = ? AND mailbox_id = ? AND uid = ?")) {
+                st.setLong(1, accountId);
+                st.setLong(2, mailboxId);
+                st.setLong(3, uid);
+                try (var rs = st.executeQuery()) {
+                    return rs.next() ? rs.getString(1) : null;
+                }
+            }
+        });
+        if (json == null) return Optional.empty();
+        try {
+            return Optional.of(JSON.readValue(json, ParsedMessage.class));
+        } catch (JsonProcessingException e) {
+            throw new StorageException("unreadable structure of uid " + uid, e);
+        }
+    }
+
+    @Override
+    public long updateFlags(long accountId, long mailboxId, Collection<Long> uids, FlagChange change, Set<String> flags) {
+        long modseq = db.write(c -> {
+            List<Long> touched = new ArrayList<>();
+            List<String> newFlags = new ArrayList<>();
+            try (var st = c.prepareStatement("SELECT flags FROM messages WHERE account_id = ? AND mailbox_id = ? AND uid = ?")) {
+                for (long uid : uids) {
+                    st.setLong(1, accountId);
+                    st.setLong(2, mailboxId);
+                    st.setLong(3, uid);
+                    try (var rs = st.executeQuery()) {
+                        if (!rs.next()) continue;
+                        Set<String> before = flagsOf(rs.getString(1));
+                        Set<String> after = new LinkedHashSet<>(change == FlagChange.REPLACE ? Set.of() : before);
+                        if (change == FlagChange.REMOVE) after.removeAll(flags);
+                        else after.addAll(flags);
+                        if (!after.equals(before)) {
+                            touched.add(uid);
+                            newFlags.add(String.join(" ", after));
+                        }
+                    }
+                }
+            }
+            if (touched.isEmpty()) return 0L;
+            long next = nextModseq(c, accountId);
+            try (var st = c.prepareStatement("UPDATE messages SET flags = ?, modseq = ? WHERE account_id = ? AND mailbox_id = ? AND uid = ?")) {
+                for (int i = 0; i < touched.size(); i++) {
+                    st.setString(1, newFlags.get(i));
+                    st.setLong(2, next);
+                    st.setLong(3, accountId);
+                    st.setLong(4, mailboxId);
+                    st.setLong(5, touched.get(i));
+                    st.addBatch();
+                }
+                st.executeBatch();
+            }
+            logChange(c, accountId, next, mailboxId, touched, Change.Kind.FLAGS);
+            return next;
+        });
+        if (modseq > 0) events.publish(new MailboxEvent(accountId, mailboxId, modseq));
+        return modseq;
+    }
+
+    @Override
+    public long expunge(long accountId, long mailboxId, Collection<Long> uids) {
+        long modseq = db.write(c -> {
+            List<Long> removed = new ArrayList<>();
+            try (var st = c.prepareStatement("DELETE FROM messages WHERE account_id = ? AND mailbox_id = ? AND uid = ?")) {
+                for (long uid : uids) {
+                    st.setLong(1, accountId);
+                    st.setLong(2, mailboxId);
+                    st.setLong(3, uid);
+                    if (st.executeUpdate() > 0) removed.add(uid);
+                }
+            }
+            if (removed.isEmpty()) return 0L;
+            long next = nextModseq(c, accountId);
+            logChange(c, accountId, next, mailboxId, removed, Change.Kind.EXPUNGED);
+            return next;
+        });
+        if (modseq > 0) events.publish(new MailboxEvent(accountId, mailboxId, modseq));
+        return modseq;
+    }
+
+    @Override
+    public List<Change> changesSince(long accountId, long modseq) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement("SELECT modseq, mailbox_id, uid, kind FROM changes WHERE account_id = ? AND modseq > ? ORDER BY modseq, mailbox_id, uid")) {
+                st.setLong(1, accountId);
+                st.setLong(2, modseq);
+                List<Change> out = new ArrayList<>();
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) out.add(new Change(rs.getLong(1), rs.getLong(2), rs.getLong(3), Change.Kind.valueOf(rs.getString(4))));
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public long highestModseq(long accountId) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement("SELECT highest_modseq FROM accounts WHERE id = ?")) {
+                st.setLong(1, accountId);
+                try (var rs = st.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : 0L;
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<String> deleteAccountData(long accountId) {
+        return db.write(c -> {
+            List<String> blobs = new ArrayList<>();
+            try (var st = c.prepareStatement("SELECT DISTINCT blob_id FROM messages WHERE account_id = ?")) {
+                st.setLong(1, accountId);
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) blobs.add(rs.getString(1));
+                }
+            }
+            for (String table : List.of("messages", "changes", "mailboxes")) {
+                try (PreparedStatement st = c.prepareStatement("DELETE FROM " + table + " WHERE account_id = ?")) {
+                    st.setLong(1, accountId);
+                    st.executeUpdate();
+                }
+            }
+            List<String> orphaned = new ArrayList<>();
+            for (String blob : blobs) if (!blobInUse(c, blob)) orphaned.add(blob);
+            return orphaned;
+        });
+    }
+
+    @Override
+    public boolean blobInUse(String blobId) {
+        return db.read(c -> blobInUse(c, blobId));
+    }
+
+    private static boolean blobInUse(Connection c, String blobId) throws SQLException {
+        try (var st = c.prepareStatement("SELECT 1 FROM messages WHERE blob_id = ? LIMIT 1")) {
+            st.setString(1, blobId);
+            try (var rs = st.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+
+    private static String toJson(ParsedMessage parsed) {
+        try {
+            return JSON.writeValueAsString(parsed);
+        } catch (JsonProcessingException e) {
+            throw new StorageException("cannot encode structure", e);
+        }
+    }
+
+}

@@ -1,0 +1,74 @@
+package mailroom.storage.sqlite;
+
+import mailroom.core.event.EventBus;
+import mailroom.storage.BlobStore;
+import mailroom.storage.Directory;
+import mailroom.storage.MailStore;
+import mailroom.storage.Queue;
+import mailroom.storage.Storage;
+import mailroom.storage.StorageException;
+import mailroom.storage.file.FileBlobStore;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The embedded backend: {@code mailroom.db} (SQLite, WAL) for the directory, mail index and queue,
+ * and {@code blobs/} for message bytes, all under one data directory.
+ */
+public final class SqliteStorage implements Storage {
+    private final SqliteDatabase db;
+    private final EventBus events = new EventBus();
+    private final SqliteMailStore mail;
+    private final FileBlobStore blobs;
+    private final SqliteDirectory directory;
+    private final SqliteQueue queue;
+
+    private SqliteStorage(Path dataDir, boolean fsync) throws IOException {
+        Files.createDirectories(dataDir);
+        this.db = new SqliteDatabase(dataDir.resolve("mailroom.db"), fsync);
+        this.blobs = new FileBlobStore(dataDir, fsync);
+        this.mail = new SqliteMailStore(db, events);
+        this.directory = new SqliteDirectory(db);
+        this.queue = new SqliteQueue(db);
+    }
+
+    public static SqliteStorage open(Path dataDir, boolean fsync) {
+        try {
+            return new SqliteStorage(dataDir, fsync);
+        } catch (IOException e) {
+            throw new StorageException("cannot open the data directory " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public MailStore mail() {
+        return mail;
+    }
+
+    @Override
+    public BlobStore blobs() {
+        return blobs;
+    }
+
+    @Override
+    public Directory directory() {
+        return directory;
+    }
+
+    @Override
+    public Queue queue() {
+        return queue;
+    }
+
+    @Override
+    public EventBus events() {
+        return events;
+    }
+
+    @Override
+    public void close() {
+        db.close();
+    }
+}

@@ -1,0 +1,304 @@
+package mailroom.storage;
+
+import mailroom.core.event.MailboxEvent;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The contract every storage implementation passes: subclass it with an opener for the
+ * implementation. These are behaviours the protocol servers rely on, so they are tested once here
+ * rather than through every server.
+ */
+public abstract class StorageContract {
+    @TempDir
+    protected Path dir;
+    protected Storage storage;
+    protected long alice, bob;
+
+    protected abstract StorageOpener opener();
+
+    @BeforeEach
+    void open() {
+        storage = opener().open(dir);
+        storage.directory().addDomain("example.test");
+        alice = storage.directory().addAccount("alice", "example.test", "hash").id();
+        bob = storage.directory().addAccount("bob", "example.test", "hash").id();
+        storage.mail().createMailbox(alice, Mailbox.INBOX, null);
+        storage.mail().createMailbox(bob, Mailbox.INBOX, null);
+    }
+
+    @AfterEach
+    void close() {
+        storage.close();
+    }
+
+    private Mailbox inbox(long account) {
+        return storage.mail().mailbox(account, Mailbox.INBOX).orElseThrow();
+    }
+
+    @Test
+    void uidsAscendAndAreNeverReused() throws Exception {
+        for (int i = 0; i < 3; i++) TestMessages.deliver(storage, TestMessages.message("m" + i, "body"), alice);
+        Mailbox box = inbox(alice);
+        assertThat(storage.mail().messages(alice, box.id())).extracting(MessageSummary::uid).containsExactly(1L, 2L, 3L);
+        assertThat(box.uidNext()).isEqualTo(4);
+        assertThat(box.uidValidity()).isPositive();
+
+        storage.mail().expunge(alice, box.id(), List.of(3L));
+        TestMessages.deliver(storage, TestMessages.message("m3", "body"), alice);
+        assertThat(storage.mail().messages(alice, box.id())).extracting(MessageSummary::uid).containsExactly(1L, 2L, 4L);
+        assertThat(inbox(alice).uidValidity()).isEqualTo(box.uidValidity());
+    }
+
+    @Test
+    void mailboxesAreCreatedOnceAndPerAccount() {
+        Mailbox sent = storage.mail().createMailbox(alice, "Sent", "\\Sent");
+        assertThat(sent.specialUse()).isEqualTo("\\Sent");
+        assertThatThrownBy(() -> storage.mail().createMailbox(alice, "Sent", null)).isInstanceOf(Directory.AlreadyExists.class);
+        storage.mail().createMailbox(bob, "Sent", null);
+        assertThat(storage.mail().mailboxes(alice)).extracting(Mailbox::name).containsExactly("INBOX", "Sent");
+        assertThat(storage.mail().mailbox(bob, "Sent")).isPresent();
+        assertThat(storage.mail().mailbox(bob, "Nope")).isEmpty();
+    }
+
+    @Test
+    void flagsChangeWithNewModseqs() throws Exception {
+        var filed = TestMessages.deliver(storage, TestMessages.message("f", "body"), alice).get(0);
+        long box = filed.mailboxId();
+        long m1 = storage.mail().updateFlags(alice, box, List.of(1L), MailStore.FlagChange.ADD, Set.of("\\Seen", "$Label1"));
+        assertThat(m1).isGreaterThan(filed.modseq());
+        assertThat(storage.mail().messages(alice, box).get(0).flags()).containsExactlyInAnyOrder("\\Seen", "$Label1");
+        assertThat(storage.mail().messages(alice, box).get(0).modseq()).isEqualTo(m1);
+
+        assertThat(storage.mail().updateFlags(alice, box, List.of(1L), MailStore.FlagChange.ADD, Set.of("\\Seen")))
+                .as("no change, no new modseq").isZero();
+        long m2 = storage.mail().updateFlags(alice, box, List.of(1L), MailStore.FlagChange.REMOVE, Set.of("\\Seen"));
+        assertThat(m2).isGreaterThan(m1);
+        assertThat(storage.mail().messages(alice, box).get(0).flags()).containsExactly("$Label1");
+        storage.mail().updateFlags(alice, box, List.of(1L, 99L), MailStore.FlagChange.REPLACE, Set.of("\\Flagged"));
+        assertThat(storage.mail().messages(alice, box).get(0).flags()).containsExactly("\\Flagged");
+    }
+
+    @Test
+    void changeLogKeepsAdditionsFlagChangesAndExpunges() throws Exception {
+        long start = storage.mail().highestModseq(alice);
+        TestMessages.deliver(storage, TestMessages.message("a", "1"), alice);
+        TestMessages.deliver(storage, TestMessages.message("b", "2"), alice);
+        long box = inbox(alice).id();
+        storage.mail().updateFlags(alice, box, List.of(2L), MailStore.FlagChange.ADD, Set.of("\\Deleted"));
+        long expunged = storage.mail().expunge(alice, box, List.of(2L, 7L));
+
+        List<Change> changes = storage.mail().changesSince(alice, start);
+        assertThat(changes).extracting(Change::kind, Change::uid).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(Change.Kind.ADDED, 1L),
+                org.assertj.core.groups.Tuple.tuple(Change.Kind.ADDED, 2L),
+                org.assertj.core.groups.Tuple.tuple(Change.Kind.FLAGS, 2L),
+                org.assertj.core.groups.Tuple.tuple(Change.Kind.EXPUNGED, 2L));
+        assertThat(changes).extracting(Change::modseq).isSorted().doesNotHaveDuplicates();
+        assertThat(storage.mail().highestModseq(alice)).isEqualTo(expunged);
+        assertThat(storage.mail().changesSince(alice, expunged)).isEmpty();
+        assertThat(storage.mail().changesSince(bob, 0)).as("another account's log").isEmpty();
+    }
+
+    @Test
+    void oneMessageForManyRecipientsIsStoredOnce() throws Exception {
+        byte[] bytes = TestMessages.message("shared", "hello both");
+        var filed = TestMessages.deliver(storage, bytes, alice, bob);
+        assertThat(filed).hasSize(2);
+        String blobA = storage.mail().messages(alice, inbox(alice).id()).get(0).blobId();
+        String blobB = storage.mail().messages(bob, inbox(bob).id()).get(0).blobId();
+        assertThat(blobA).isEqualTo(blobB);
+        assertThat(storage.blobs().read(blobA)).isEqualTo(bytes);
+
+        assertThat(storage.mail().deleteAccountData(alice)).as("bob still uses it").isEmpty();
+        assertThat(storage.mail().deleteAccountData(bob)).containsExactly(blobB);
+        assertThat(storage.mail().blobInUse(blobB)).isFalse();
+    }
+
+    @Test
+    void deliveryIsAllOrNothing() throws Exception {
+        byte[] bytes = TestMessages.message("atomic", "x");
+        assertThatThrownBy(() -> TestMessages.deliver(storage, bytes, alice, 424242L)).isInstanceOf(StorageException.class);
+        assertThat(storage.mail().messages(alice, inbox(alice).id())).isEmpty();
+        assertThat(storage.mail().highestModseq(alice)).isZero();
+    }
+
+    @Test
+    void structureIsKeptAsParsed() throws Exception {
+        byte[] bytes = ("From: a@example.test\r\nSubject: parts\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n"
+                + "--XX\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XX\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBO\r\n--XX--\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        var filed = TestMessages.deliver(storage, bytes, alice).get(0);
+        var parsed = storage.mail().structure(alice, filed.mailboxId(), filed.uid()).orElseThrow();
+        assertThat(parsed).isEqualTo(mailroom.core.mime.MessageParser.parse(bytes));
+        assertThat(parsed.root().parts()).extracting(p -> p.type() + "/" + p.subtype()).containsExactly("text/plain", "image/png");
+        assertThat(storage.mail().structure(alice, filed.mailboxId(), 99)).isEmpty();
+    }
+
+    @Test
+    void concurrentDeliveriesToOneMailboxGetDistinctUids() throws Exception {
+        int threads = 8, each = 25;
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < each; i++) TestMessages.deliver(storage, TestMessages.message("c" + thread + "-" + i, "x"), alice);
+                    return null;
+                }));
+            }
+            for (var f : done) f.get(60, TimeUnit.SECONDS);
+        }
+        var uids = storage.mail().messages(alice, inbox(alice).id()).stream().map(MessageSummary::uid).toList();
+        assertThat(uids).hasSize(threads * each).doesNotHaveDuplicates().isSorted();
+        assertThat(uids.get(uids.size() - 1)).isEqualTo((long) threads * each);
+        assertThat(inbox(alice).uidNext()).isEqualTo(threads * each + 1);
+    }
+
+    @Test
+    void writesAreAnnouncedOnTheEventBus() throws Exception {
+        List<MailboxEvent> seen = new CopyOnWriteArrayList<>();
+        try (var ignored = storage.events().subscribe(alice, seen::add)) {
+            var filed = TestMessages.deliver(storage, TestMessages.message("e", "x"), alice, bob).get(0);
+            assertThat(seen).containsExactly(new MailboxEvent(alice, filed.mailboxId(), filed.modseq()));
+        }
+        TestMessages.deliver(storage, TestMessages.message("e2", "x"), alice);
+        assertThat(seen).hasSize(1);
+    }
+
+    @Test
+    void directoryFindsAccountsIgnoringCaseAndRefusesDuplicates() {
+        assertThat(storage.directory().account("ALICE", "Example.TEST")).map(Account::id).contains(alice);
+        assertThatThrownBy(() -> storage.directory().addAccount("Alice", "example.test", "h")).isInstanceOf(Directory.AlreadyExists.class);
+        assertThatThrownBy(() -> storage.directory().addAccount("carol", "elsewhere.test", "h")).isInstanceOf(StorageException.class);
+        assertThat(storage.directory().isLocalDomain("example.test")).isTrue();
+        assertThat(storage.directory().isLocalDomain("elsewhere.test")).isFalse();
+        assertThat(storage.directory().setPassword(bob, "new")).isTrue();
+        assertThat(storage.directory().account(bob)).map(Account::passwordHash).contains("new");
+        assertThat(storage.directory().deleteAccount(bob)).isTrue();
+        assertThat(storage.directory().accounts()).extracting(Account::username).containsExactly("alice");
+    }
+
+    @Test
+    void queueLeasesEntriesUntilTheyExpire() {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+        long id = storage.queue().enqueue("a@example.test", List.of("x@remote.test", "y@remote.test"), "0".repeat(64), now);
+        assertThat(storage.queue().claim("sorter1", now, Duration.ofMinutes(1), 10)).extracting(Queue.Entry::id).containsExactly(id);
+        assertThat(storage.queue().claim("sorter2", now.plusSeconds(30), Duration.ofMinutes(1), 10)).as("leased").isEmpty();
+        assertThat(storage.queue().claim("sorter2", now.plusSeconds(61), Duration.ofMinutes(1), 10)).as("lease expired").hasSize(1);
+
+        storage.queue().delivered(id, "x@remote.test");
+        storage.queue().deferred(id, "y@remote.test", "451 try later", now.plusSeconds(600));
+        storage.queue().release(id, "sorter2");
+        var entry = storage.queue().entry(id).orElseThrow();
+        assertThat(entry.recipients()).extracting(Queue.Recipient::state).containsExactly(Queue.State.DELIVERED, Queue.State.PENDING);
+        assertThat(entry.recipients().get(1).lastError()).isEqualTo("451 try later");
+        assertThat(storage.queue().claim("sorter1", now.plusSeconds(100), Duration.ofMinutes(1), 10)).as("not due yet").isEmpty();
+
+        storage.queue().failed(id, "y@remote.test", "550 no such user");
+        storage.queue().release(id, "sorter2");
+        assertThat(storage.queue().list()).as("nothing pending: removed").isEmpty();
+    }
+
+    @Test
+    void blobsAreContentAddressedAndInvisibleUntilCommitted() throws Exception {
+        byte[] bytes = "some bytes\r\n".getBytes(StandardCharsets.US_ASCII);
+        String id;
+        try (var w = storage.blobs().create()) {
+            w.stream().write(bytes);
+            assertThat(w.size()).isEqualTo(bytes.length);
+            id = w.commit();
+        }
+        assertThat(id).isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
+        try (var w = storage.blobs().create()) {
+            w.stream().write(bytes);
+            assertThat(w.commit()).isEqualTo(id);
+        }
+        try (var range = storage.blobs().open(id, 5, 5)) {
+            assertThat(range.readAllBytes()).isEqualTo("bytes".getBytes(StandardCharsets.US_ASCII));
+        }
+        try (var w = storage.blobs().create()) {
+            w.stream().write("abandoned".getBytes(StandardCharsets.US_ASCII));
+        }
+        String abandoned = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest("abandoned".getBytes(StandardCharsets.US_ASCII)));
+        assertThat(storage.blobs().exists(abandoned)).isFalse();
+        storage.blobs().delete(id);
+        assertThat(storage.blobs().exists(id)).isFalse();
+    }
+
+    /**
+     * kill -9 in the middle of deliveries, at random moments, several times over: every delivery the
+     * child saw acknowledged is there, and every message row points to a complete blob.
+     */
+    @Test
+    void killDuringDeliveryLosesNothingAcknowledgedAndLeavesNoHalfMessage() throws Exception {
+        storage.close();
+        Path crashDir = dir.resolve("crash");
+        var random = new Random();
+        List<Long> acknowledged = new ArrayList<>();
+        for (int round = 0; round < 4; round++) {
+            var child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), DeliveryLoop.class.getName(),
+                    opener().getClass().getName(), crashDir.toString())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            var out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII));
+            long killAt = System.nanoTime() + Duration.ofMillis(200 + random.nextInt(800)).toNanos();
+            String line;
+            boolean started = false;
+            while ((line = out.readLine()) != null) {
+                if (line.startsWith("ACK ")) {
+                    acknowledged.add(Long.parseLong(line.substring(4)));
+                    if (!started) { // time the kill from the first delivery, not from JVM start
+                        started = true;
+                        killAt = System.nanoTime() + Duration.ofMillis(100 + random.nextInt(900)).toNanos();
+                    }
+                }
+                if (started && System.nanoTime() > killAt) {
+                    child.destroyForcibly(); // SIGKILL
+                    break;
+                }
+            }
+            child.waitFor(30, TimeUnit.SECONDS);
+            assertThat(started).as("child delivered before it was killed (round " + round + ")").isTrue();
+        }
+
+        try (Storage reopened = opener().open(crashDir)) {
+            long account = reopened.directory().account("crash", "example.test").orElseThrow().id();
+            long box = reopened.mail().mailbox(account, Mailbox.INBOX).orElseThrow().id();
+            var messages = reopened.mail().messages(account, box);
+            assertThat(messages).extracting(MessageSummary::uid).containsAll(acknowledged);
+            for (MessageSummary m : messages) {
+                byte[] bytes = reopened.blobs().read(m.blobId());
+                assertThat(bytes).hasSize((int) m.size());
+                assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes))).isEqualTo(m.blobId());
+            }
+            assertThat(messages.size()).isGreaterThanOrEqualTo(acknowledged.size());
+        }
+        try (var leftovers = Files.list(crashDir.resolve("tmp"))) {
+            assertThat(leftovers).as("interrupted writes are cleaned up at open").isEmpty();
+        }
+    }
+}
