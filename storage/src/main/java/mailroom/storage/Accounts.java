@@ -43,6 +43,14 @@ public final class Accounts {
         return defaultDomain;
     }
 
+    public void addDomain(String domain) {
+        storage.directory().addDomain(domain);
+    }
+
+    public List<String> domains() {
+        return storage.directory().domains();
+    }
+
     /** Parses "user@domain", or a bare "user" in the default domain. */
     public EmailAddress address(String login) {
         int at = login.lastIndexOf('@');

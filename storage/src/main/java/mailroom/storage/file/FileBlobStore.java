@@ -35,8 +35,23 @@ public final class FileBlobStore implements BlobStore {
         this.blobs = Files.createDirectories(root.resolve("blobs"));
         this.tmp = Files.createDirectories(root.resolve("tmp"));
         this.fsync = fsync;
-        try (var leftovers = Files.list(tmp)) {
-            for (Path p : (Iterable<Path>) leftovers::iterator) Files.deleteIfExists(p); // interrupted writes
+        removeAbandonedWrites();
+    }
+
+    /**
+     * Deletes temporary files of writers that died (crash, kill -9). Each temporary file is named
+     * after its process, so a command-line tool opening the store does not delete the files that a
+     * running server is still writing.
+     */
+    private void removeAbandonedWrites() throws IOException {
+        try (var files = Files.list(tmp)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                String name = p.getFileName().toString();
+                int dash = name.indexOf('-');
+                long pid = dash > 0 && name.substring(0, dash).matches("\\d+") ? Long.parseLong(name.substring(0, dash)) : -1;
+                boolean ownerAlive = pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+                if (!ownerAlive) Files.deleteIfExists(p);
+            }
         }
     }
 
@@ -47,7 +62,7 @@ public final class FileBlobStore implements BlobStore {
 
     @Override
     public Writer create() throws IOException {
-        return new FileWriter(tmp.resolve(UUID.randomUUID() + ".part"));
+        return new FileWriter(tmp.resolve(ProcessHandle.current().pid() + "-" + UUID.randomUUID() + ".part"));
     }
 
     private final class FileWriter implements Writer {

@@ -57,8 +57,10 @@ final class SqliteDatabase implements AutoCloseable {
         dataSource.setUrl(url);
         Flyway.configure().dataSource(dataSource).locations("classpath:db/sqlite").load().migrate();
         try {
+            // Autocommit stays on: the writer issues BEGIN IMMEDIATE itself, per group. (With autocommit
+            // off the driver would open the next transaction at once and hold the write lock between
+            // groups, locking out the command-line tools.)
             writer = dataSource.getConnection();
-            writer.setAutoCommit(false);
             for (int i = 0; i < READERS; i++) readers.add(dataSource.getConnection());
         } catch (SQLException e) {
             throw new StorageException("cannot open " + file, e);
@@ -121,36 +123,37 @@ final class SqliteDatabase implements AutoCloseable {
     private void commitGroup(List<Pending<?>> group) {
         List<Runnable> completions = new ArrayList<>(group.size());
         try {
+            execute("BEGIN IMMEDIATE");
             for (Pending<?> p : group) completions.add(runInSavepoint(p));
-            writer.commit();
+            execute("COMMIT");
             completions.forEach(Runnable::run);
         } catch (SQLException e) {
             log.error("commit failed for {} writes", group.size(), e);
             try {
-                writer.rollback();
+                execute("ROLLBACK");
             } catch (SQLException ignored) {
-                // the connection reports the first failure already
+                // no transaction left to roll back
             }
             var failure = new StorageException("commit failed: " + e.getMessage(), e);
             for (Pending<?> p : group) p.result().completeExceptionally(failure);
         }
     }
 
-    private <T> Runnable runInSavepoint(Pending<T> p) throws SQLException {
+    private void execute(String sql) throws SQLException {
         try (var st = writer.createStatement()) {
-            st.execute("SAVEPOINT unit");
+            st.execute(sql);
         }
+    }
+
+    private <T> Runnable runInSavepoint(Pending<T> p) throws SQLException {
+        execute("SAVEPOINT unit");
         try {
             T value = p.work().run(writer);
-            try (var st = writer.createStatement()) {
-                st.execute("RELEASE unit");
-            }
+            execute("RELEASE unit");
             return () -> p.result().complete(value);
         } catch (SQLException | RuntimeException e) {
-            try (var st = writer.createStatement()) {
-                st.execute("ROLLBACK TO unit");
-                st.execute("RELEASE unit");
-            }
+            execute("ROLLBACK TO unit");
+            execute("RELEASE unit");
             return () -> p.result().completeExceptionally(e instanceof StorageException ? e : new StorageException(e.getMessage(), e));
         }
     }

@@ -1,0 +1,130 @@
+package mailroom.server;
+
+import mailroom.core.auth.Passwords;
+import mailroom.core.config.Config;
+import mailroom.core.net.TlsContexts;
+import mailroom.pop3.Pop3Server;
+import mailroom.smtp.LocalDelivery;
+import mailroom.smtp.SmtpServer;
+import mailroom.storage.Accounts;
+import mailroom.storage.Storage;
+import mailroom.storage.sqlite.SqliteStorage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLContext;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/** One running node: its storage, and a listener per protocol of the roles it runs. */
+public final class Node implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(Node.class);
+
+    private final Storage storage;
+    private final FileLock lock;
+    private final List<Closeable> servers = new ArrayList<>();
+    private SmtpServer smtp;
+    private Pop3Server pop3;
+
+    /** Opens the data directory, makes the first account on a fresh one, and starts the listeners. */
+    public Node(Config config, PrintStream console) throws IOException {
+        Files.createDirectories(config.node.dataDir);
+        var lockChannel = FileChannel.open(config.node.dataDir.resolve("node.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        this.lock = lockChannel.tryLock();
+        if (lock == null) throw new StartupException("another Mailroom node is already using " + config.node.dataDir.toAbsolutePath());
+        this.storage = SqliteStorage.open(config.node.dataDir, config.storage.fsync);
+        try {
+            var accounts = new Accounts(storage, config.mail.domain);
+            firstStart(accounts, config, console);
+            SSLContext tls = TlsContexts.load(config.tls.certFile, config.tls.keyFile, config.node.dataDir, config.hostname());
+            if (config.node.roles.contains("sorter")) {
+                smtp = bind(() -> new SmtpServer(config, tls, new LocalDelivery(storage, accounts)), config.node.bind, config.smtp.port);
+                servers.add(smtp);
+            }
+            if (config.node.roles.contains("store")) {
+                pop3 = bind(() -> new Pop3Server(config, tls, storage, accounts), config.node.bind, config.pop3.port + "/" + config.pop3.tlsPort);
+                servers.add(pop3);
+            }
+            log.info("node {} ready: {} as {}, data in {}", config.node.name, config.node.roles, config.hostname(), config.node.dataDir.toAbsolutePath());
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private interface Opener<T> {
+        T open() throws IOException;
+    }
+
+    private static <T> T bind(Opener<T> opener, String address, Object port) throws IOException {
+        try {
+            return opener.open();
+        } catch (BindException e) {
+            throw new StartupException("cannot listen on " + address + " port " + port + ": " + e.getMessage());
+        }
+    }
+
+    /** A fresh data directory gets the configured domain and postmaster@ it, with a password shown once. */
+    private static void firstStart(Accounts accounts, Config config, PrintStream console) {
+        if (!accounts.list().isEmpty()) return;
+        String domain = config.mail.domain;
+        accounts.addDomain(domain);
+        String password = Passwords.random();
+        accounts.create("postmaster@" + domain, password);
+        console.println();
+        console.println("  First start: created postmaster@" + domain + " with password " + password);
+        console.println("  It is shown only this once; change it with: ./mailroom user passwd postmaster@" + domain);
+        console.println();
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    public int smtpPort() {
+        return smtp.port();
+    }
+
+    public int pop3Port() {
+        return pop3.port();
+    }
+
+    public int pop3TlsPort() {
+        return pop3.tlsPort();
+    }
+
+    @Override
+    public void close() {
+        for (Closeable server : servers) {
+            try {
+                server.close();
+            } catch (IOException e) {
+                log.warn("closing {}: {}", server, e.getMessage());
+            }
+        }
+        if (storage != null) storage.close();
+        try {
+            if (lock != null) {
+                lock.release();
+                lock.channel().close();
+            }
+        } catch (IOException ignored) {
+            // the process is ending anyway
+        }
+    }
+
+    /** A start-up failure that is the operator's to fix, reported as one line. */
+    public static final class StartupException extends RuntimeException {
+        public StartupException(String message) {
+            super(message);
+        }
+    }
+}

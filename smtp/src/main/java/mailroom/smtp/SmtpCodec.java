@@ -1,0 +1,101 @@
+package mailroom.smtp;
+
+import mailroom.core.mail.EmailAddress;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The SMTP wire grammar with no I/O: command lines, MAIL/RCPT paths with their ESMTP parameters, and
+ * the DATA terminator and dot-stuffing (RFC 5321 sections 4.1.1, 4.1.2 and 4.5.2).
+ */
+public final class SmtpCodec {
+    private SmtpCodec() {}
+
+    /** A command line split into its verb (upper case) and the rest. */
+    public record Command(String verb, String argument) {}
+
+    public static Command parseCommand(String line) {
+        String trimmed = line.stripTrailing();
+        int space = trimmed.indexOf(' ');
+        String verb = space < 0 ? trimmed : trimmed.substring(0, space);
+        String argument = space < 0 ? "" : trimmed.substring(space + 1).strip();
+        return new Command(verb.toUpperCase(Locale.ROOT), argument);
+    }
+
+    /**
+     * The argument of MAIL or RCPT: the address ({@code null} for the null reverse-path "<>"), and
+     * the ESMTP parameters with upper-case keywords.
+     */
+    public record PathArgument(EmailAddress address, String raw, Map<String, String> params) {
+        public boolean isNullPath() {
+            return address == null;
+        }
+    }
+
+    /**
+     * Parses "FROM:<path> params" (keyword "FROM") or "TO:<path> params". A source route
+     * ("<@relay:user@host>") is accepted and dropped, as RFC 5321 section 3.3 asks. Empty when the
+     * syntax is wrong; {@code utf8} allows RFC 6531 addresses.
+     */
+    public static Optional<PathArgument> parsePath(String argument, String keyword, boolean allowNull, boolean utf8) {
+        String prefix = keyword + ":";
+        if (!argument.regionMatches(true, 0, prefix, 0, prefix.length())) return Optional.empty();
+        String rest = argument.substring(prefix.length()).stripLeading();
+        if (!rest.startsWith("<")) return Optional.empty();
+        int close = closingBracket(rest);
+        if (close < 0) return Optional.empty();
+        String path = rest.substring(1, close);
+        Map<String, String> params = parseParams(rest.substring(close + 1));
+        if (params == null) return Optional.empty();
+        if (path.isEmpty()) return allowNull ? Optional.of(new PathArgument(null, "", params)) : Optional.empty();
+        if (path.startsWith("@")) { // source route: @one,@two:mailbox
+            int colon = path.indexOf(':');
+            if (colon < 0) return Optional.empty();
+            path = path.substring(colon + 1);
+        }
+        String mailbox = path;
+        return EmailAddress.parse(mailbox, utf8 || params.containsKey("SMTPUTF8")).map(a -> new PathArgument(a, mailbox, params));
+    }
+
+    /** RFC 5321 "Postmaster" without a domain is a valid RCPT path (section 4.1.1.3). */
+    public static boolean isBarePostmaster(String argument) {
+        return argument.regionMatches(true, 0, "TO:<postmaster>", 0, 15) && argument.substring(15).isBlank();
+    }
+
+    private static int closingBracket(String s) {
+        boolean quoted = false;
+        for (int i = 1; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && quoted) i++;
+            else if (c == '"') quoted = !quoted;
+            else if (c == '>' && !quoted) return i;
+        }
+        return -1;
+    }
+
+    /** "KEY=value KEY2" into an ordered map; null when a parameter is malformed. */
+    private static Map<String, String> parseParams(String text) {
+        Map<String, String> params = new LinkedHashMap<>();
+        for (String p : text.strip().split(" +")) {
+            if (p.isEmpty()) continue;
+            int eq = p.indexOf('=');
+            String key = (eq < 0 ? p : p.substring(0, eq)).toUpperCase(Locale.ROOT);
+            if (!key.matches("[A-Z0-9][A-Z0-9-]*")) return null;
+            params.put(key, eq < 0 ? "" : p.substring(eq + 1));
+        }
+        return params;
+    }
+
+    /** True for the line that ends DATA: a single dot. */
+    public static boolean isEndOfData(byte[] line) {
+        return line.length == 1 && line[0] == '.';
+    }
+
+    /** Removes the leading dot that the client added to a line starting with a dot (section 4.5.2). */
+    public static int unstuffedOffset(byte[] line) {
+        return line.length > 0 && line[0] == '.' ? 1 : 0;
+    }
+}
