@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
@@ -75,7 +74,11 @@ final class Pop3Commands {
 
     /** Passwords travel in the clear unless the session is TLS or on loopback, or the operator allows it. */
     private static boolean plaintextAllowed(Pop3Session s) {
-        return s.connection.isTls() || s.connection.isLoopback() || s.server.settings.allowPlaintextAuth;
+        return s.connection.isTls() || switch (s.server.settings.plaintextAuth) {
+            case NEVER -> false;
+            case LOOPBACK -> s.connection.isLoopback();
+            case ALWAYS -> true;
+        };
     }
 
     private static void requirePlaintextAllowed(Pop3Session s) throws Pop3Exception {

@@ -55,11 +55,25 @@ public final class Config {
     public static final class Pop3 {
         public int port = 2110;
         public int tlsPort = 2995;
-        /** Allow USER/PASS and AUTH PLAIN without TLS from non-loopback clients. */
-        public boolean allowPlaintextAuth = false;
+        /**
+         * When USER/PASS and AUTH PLAIN may be used without TLS: "never" (TLS only), "loopback"
+         * (TLS, or a client on this machine), "always" (not recommended).
+         */
+        public PlaintextAuth plaintextAuth = PlaintextAuth.LOOPBACK;
         @JsonDeserialize(using = DurationDeserializer.class)
         public Duration idleTimeout = Duration.ofMinutes(10);
         public int maxConnections = 2000;
+    }
+
+    /** Where passwords may travel unencrypted; TOML values are the lower-case names. */
+    public enum PlaintextAuth {
+        NEVER, LOOPBACK, ALWAYS;
+
+        @com.fasterxml.jackson.annotation.JsonCreator
+        public static PlaintextAuth of(String value) {
+            for (PlaintextAuth p : values()) if (p.name().equalsIgnoreCase(value)) return p;
+            throw new IllegalArgumentException("bad value \"" + value + "\": expected never, loopback or always");
+        }
     }
 
     public static final class Tls {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 
 import java.io.IOException;
@@ -40,6 +41,8 @@ public final class ConfigLoader {
             return validate(TOML.readValue(file.toFile(), Config.class));
         } catch (UnrecognizedPropertyException e) {
             throw new ConfigException(path(e), "unknown key");
+        } catch (ValueInstantiationException e) {
+            throw new ConfigException(path(e), e.getCause() != null ? e.getCause().getMessage() : "bad value");
         } catch (InvalidFormatException e) {
             throw new ConfigException(path(e), "bad value " + quote(e.getValue()) + firstSentence(e.getOriginalMessage()));
         } catch (MismatchedInputException e) {

@@ -1,0 +1,80 @@
+package mailroom.core.config;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigLoaderTest {
+    @TempDir
+    Path dir;
+
+    private Config load(String toml) throws IOException {
+        Path file = dir.resolve("mailroom.toml");
+        Files.writeString(file, toml);
+        return ConfigLoader.load(file);
+    }
+
+    private void assertRejected(String toml, String message) {
+        assertThatThrownBy(() -> load(toml)).isInstanceOf(ConfigException.class).hasMessage(message);
+    }
+
+    @Test
+    void everyKeyHasADefault() throws IOException {
+        Config c = load("");
+        assertThat(c.smtp.port).isEqualTo(2025);
+        assertThat(c.pop3.port).isEqualTo(2110);
+        assertThat(c.pop3.tlsPort).isEqualTo(2995);
+        assertThat(c.node.bind).isEqualTo("127.0.0.1");
+        assertThat(c.mail.domain).isEqualTo("example.test");
+        assertThat(c.hostname()).isEqualTo("mail.example.test");
+        assertThat(c.storage.fsync).isTrue();
+        assertThat(ConfigLoader.load(null).smtp.maxMessageSize).isEqualTo(25L << 20);
+    }
+
+    @Test
+    void readsSnakeCaseKeysWithSizesAndDurations() throws IOException {
+        Config c = load("""
+                [node]
+                hostname = "mx.example.org"
+                data_dir = "/srv/mail"
+                [mail]
+                domain = "example.org"
+                [smtp]
+                port = 25
+                max_message_size = "10MB"
+                command_timeout = "90s"
+                data_timeout = 600
+                [pop3]
+                plaintext_auth = "never"
+                """);
+        assertThat(c.hostname()).isEqualTo("mx.example.org");
+        assertThat(c.node.dataDir).isEqualTo(Path.of("/srv/mail"));
+        assertThat(c.smtp.port).isEqualTo(25);
+        assertThat(c.smtp.maxMessageSize).isEqualTo(10L << 20);
+        assertThat(c.smtp.commandTimeout).isEqualTo(Duration.ofSeconds(90));
+        assertThat(c.smtp.dataTimeout).isEqualTo(Duration.ofMinutes(10));
+        assertThat(c.pop3.plaintextAuth).isEqualTo(Config.PlaintextAuth.NEVER);
+    }
+
+    @Test
+    void badConfigurationsGetOneLineNamingTheKey() {
+        assertRejected("[smtp]\nprot = 25\n", "smtp.prot: unknown key");
+        assertRejected("[smpt]\nport = 25\n", "smpt: unknown key");
+        assertRejected("[smtp]\nport = \"twenty-five\"\n", "smtp.port: bad value \"twenty-five\": not a valid `int` value");
+        assertRejected("[smtp]\nport = 70000\n", "smtp.port: port must be 1..65535, not 70000");
+        assertRejected("[smtp]\ncommand_timeout = \"soon\"\n", "smtp.command_timeout: bad value \"soon\": expected a duration like \"30s\", \"5m\", \"4h\" or \"2d\"");
+        assertRejected("[mail]\ndomain = \"not a domain\"\n", "mail.domain: not a domain name: \"not a domain\"");
+        assertRejected("[node]\nroles = [\"store\", \"mailman\"]\n", "node.roles: unknown role(s) [mailman], known: " + java.util.Set.of("store", "sorter", "director", "admin"));
+        assertRejected("[tls]\ncert_file = \"/etc/hostname\"\n", "tls.key_file: set both tls.cert_file and tls.key_file, or neither");
+        assertRejected("[pop3]\nplaintext_auth = \"sometimes\"\n", "pop3.plaintext_auth: bad value \"sometimes\": expected never, loopback or always");
+        assertThatThrownBy(() -> load("[smtp\nport = 1")).isInstanceOf(ConfigException.class).message().doesNotContain("\n");
+        assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("missing.toml"))).hasMessageEndingWith("missing.toml: no such file");
+    }
+}
