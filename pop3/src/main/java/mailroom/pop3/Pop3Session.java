@@ -18,6 +18,7 @@ final class Pop3Session {
     private static final Logger log = LoggerFactory.getLogger(Pop3Session.class);
     /** RFC 2449 allows 255 octets per command; AUTH's initial response can be longer. */
     static final int MAX_LINE = 8192;
+    /** Consecutive refused commands before we hang up on what is likely not a mail client. */
     private static final int MAX_ERRORS = 20;
 
     enum State { AUTHORIZATION, TRANSACTION }
@@ -74,6 +75,7 @@ final class Pop3Session {
         }
         try {
             entry.get().handler().handler().handle(this, command.argument());
+            errors = 0;
         } catch (Pop3Exception e) {
             error(e.getMessage());
         } catch (StorageException e) {

@@ -32,6 +32,13 @@ public final class Transcript implements AutoCloseable {
         attach();
     }
 
+    /** Connects with implicit TLS (SMTPS, POP3S, IMAPS), trusting a self-signed certificate. */
+    public static Transcript tls(String host, int port) throws Exception {
+        var t = new Transcript(host, port);
+        t.startTls();
+        return t;
+    }
+
     private void attach() throws IOException {
         in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
         out = socket.getOutputStream();
