@@ -84,7 +84,9 @@ public final class Main {
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
             Config c = config.load();
             try (var storage = SqliteStorage.open(c.node.dataDir, c.storage.fsync)) {
-                return run(new Accounts(storage, c.mail.domain));
+                var accounts = new Accounts(storage, c.mail.domain);
+                accounts.addDomain(c.mail.domain); // so `user add` works before the first `serve`
+                return run(accounts);
             } catch (Directory.AlreadyExists e) {
                 System.err.println("mailroom: " + e.getMessage());
                 return 1;

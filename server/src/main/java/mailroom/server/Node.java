@@ -72,11 +72,14 @@ public final class Node implements Closeable {
         }
     }
 
-    /** A fresh data directory gets the configured domain and postmaster@ it, with a password shown once. */
+    /**
+     * The configured domain must exist and have a postmaster (RFC 5321 section 4.5.1); on a fresh data
+     * directory this makes both and shows the password once.
+     */
     private static void firstStart(Accounts accounts, Config config, PrintStream console) {
-        if (!accounts.list().isEmpty()) return;
         String domain = config.mail.domain;
         accounts.addDomain(domain);
+        if (accounts.find("postmaster@" + domain).isPresent()) return;
         String password = Passwords.random();
         accounts.create("postmaster@" + domain, password);
         console.println();

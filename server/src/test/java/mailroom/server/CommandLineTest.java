@@ -1,0 +1,87 @@
+package mailroom.server;
+
+import mailroom.core.testing.Transcript;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** `mailroom user ...` and friends, run as separate processes beside a running node that sees their changes at once. */
+class CommandLineTest {
+    @TempDir
+    Path dir;
+
+    private static void login(TestNode node, String user, String password, String expected) throws Exception {
+        try (var t = new Transcript("127.0.0.1", node.pop3())) {
+            t.play("""
+                    S: +OK
+                    C: USER %s
+                    S: +OK
+                    C: PASS %s
+                    S: %s
+                    """.formatted(user, password, expected));
+        }
+    }
+
+    @Test
+    void accountsAreManagedWhileTheNodeRuns() throws Exception {
+        try (var node = new TestNode(dir.resolve("var"))) {
+            var add = ChildProcess.run(dir, null, "user", "add", "alice@example.test", "--password", "first-password");
+            assertThat(add.exitCode()).as(add.err()).isZero();
+            assertThat(add.out()).isEqualTo("created alice@example.test\n");
+            login(node, "alice", "first-password", "+OK Logged in");
+
+            var viaStdin = ChildProcess.run(dir, "bob-password\n", "user", "add", "bob", "--password-stdin");
+            assertThat(viaStdin.exitCode()).as(viaStdin.err()).isZero();
+            login(node, "bob@example.test", "bob-password", "+OK Logged in");
+
+            var duplicate = ChildProcess.run(dir, null, "user", "add", "ALICE@example.test", "--password", "whatever-1");
+            assertThat(duplicate.exitCode()).isEqualTo(1);
+            assertThat(duplicate.err()).isEqualTo("mailroom: account ALICE@example.test already exists\n");
+
+            var weak = ChildProcess.run(dir, null, "user", "add", "carol", "--password", "short");
+            assertThat(weak.exitCode()).isEqualTo(1);
+            assertThat(weak.err()).isEqualTo("mailroom: a password needs at least 8 characters\n");
+
+            var foreign = ChildProcess.run(dir, null, "user", "add", "carol@elsewhere.test", "--password", "long-enough");
+            assertThat(foreign.err()).isEqualTo("mailroom: domain elsewhere.test is not local (add it first)\n");
+            assertThat(ChildProcess.run(dir, null, "domain", "add", "elsewhere.test").exitCode()).isZero();
+            assertThat(ChildProcess.run(dir, null, "user", "add", "carol@elsewhere.test", "--password", "long-enough").exitCode()).isZero();
+
+            var list = ChildProcess.run(dir, null, "user", "list");
+            assertThat(list.out().lines()).containsExactly("carol@elsewhere.test", "alice@example.test", "bob@example.test", "postmaster@example.test");
+
+            var passwd = ChildProcess.run(dir, "second-password\n", "user", "passwd", "alice", "--password-stdin");
+            assertThat(passwd.exitCode()).as(passwd.err()).isZero();
+            login(node, "alice", "second-password", "+OK Logged in");
+            login(node, "alice", "first-password", "-ERR [AUTH]");
+
+            var delete = ChildProcess.run(dir, null, "user", "delete", "bob@example.test");
+            assertThat(delete.out()).isEqualTo("deleted bob@example.test\n");
+            login(node, "bob", "bob-password", "-ERR [AUTH]");
+            assertThat(ChildProcess.run(dir, null, "user", "delete", "bob@example.test").err()).isEqualTo("mailroom: no account bob@example.test\n");
+        }
+    }
+
+    @Test
+    void aBadConfigurationFailsWithOneLineNamingTheKey() throws Exception {
+        Files.writeString(dir.resolve("bad.toml"), "[smtp]\nport = 25\nmax_recipents = 10\n");
+        var result = ChildProcess.run(dir, null, "serve", "--config", "bad.toml");
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.err()).isEqualTo("mailroom: config error: smtp.max_recipents: unknown key\n");
+    }
+
+    @Test
+    void aTakenPortFailsWithOneLine() throws Exception {
+        try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Files.writeString(dir.resolve("port.toml"), "[smtp]\nport = %d\n[pop3]\nport = %d\ntls_port = %d\n"
+                    .formatted(taken.getLocalPort(), ChildProcess.freePort(), ChildProcess.freePort()));
+            var result = ChildProcess.run(dir, null, "serve", "--config", "port.toml");
+            assertThat(result.exitCode()).isEqualTo(1);
+            assertThat(result.err()).startsWith("mailroom: cannot listen on 127.0.0.1 port " + taken.getLocalPort() + ": ").hasLineCount(1);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package mailroom.server;
+
+import mailroom.core.config.Config;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+
+/** A whole node in this JVM on ephemeral loopback ports, as `mailroom serve` would run it. */
+final class TestNode implements AutoCloseable {
+    final Node node;
+    final String postmasterPassword;
+
+    TestNode(Path dataDir) throws IOException {
+        var config = new Config();
+        config.node.dataDir = dataDir;
+        config.smtp.port = 0;
+        config.pop3.port = 0;
+        config.pop3.tlsPort = 0;
+        var console = new ByteArrayOutputStream();
+        node = new Node(config, new PrintStream(console, true, StandardCharsets.UTF_8));
+        var m = Pattern.compile("created postmaster@example.test with password (\\S+)").matcher(console.toString(StandardCharsets.UTF_8));
+        postmasterPassword = m.find() ? m.group(1) : null;
+    }
+
+    int smtp() {
+        return node.smtpPort();
+    }
+
+    int pop3() {
+        return node.pop3Port();
+    }
+
+    int pop3s() {
+        return node.pop3TlsPort();
+    }
+
+    @Override
+    public void close() {
+        node.close();
+    }
+}
