@@ -23,6 +23,11 @@ import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /** One running node: its storage, and a listener per protocol of the roles it runs. */
 public final class Node implements Closeable {
@@ -30,7 +35,12 @@ public final class Node implements Closeable {
 
     private final Storage storage;
     private final FileLock lock;
+    /** Message bytes that lost their last reference are kept this long before they are deleted. */
+    private static final Duration BLOB_GRACE = Duration.ofHours(1);
+
     private final List<Closeable> servers = new ArrayList<>();
+    private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("maintenance").daemon().factory());
     private SmtpServer smtp;
     private Pop3Server pop3;
 
@@ -53,6 +63,7 @@ public final class Node implements Closeable {
                 pop3 = bind(() -> new Pop3Server(config, tls, storage, accounts), config.node.bind, config.pop3.port + "/" + config.pop3.tlsPort);
                 servers.add(pop3);
             }
+            maintenance.scheduleWithFixedDelay(this::collectBlobs, 1, 10, TimeUnit.MINUTES);
             log.info("node {} ready: {} as {}, data in {}", config.node.name, config.node.roles, config.hostname(), config.node.dataDir.toAbsolutePath());
         } catch (IOException | RuntimeException e) {
             close();
@@ -88,6 +99,15 @@ public final class Node implements Closeable {
         console.println();
     }
 
+    private void collectBlobs() {
+        try {
+            int deleted = storage.mail().collectBlobs(Instant.now().minus(BLOB_GRACE));
+            if (deleted > 0) log.info("deleted {} message files no longer referenced", deleted);
+        } catch (RuntimeException e) {
+            log.warn("collecting unreferenced message files failed: {}", e.getMessage());
+        }
+    }
+
     public Storage storage() {
         return storage;
     }
@@ -106,6 +126,7 @@ public final class Node implements Closeable {
 
     @Override
     public void close() {
+        maintenance.shutdownNow();
         for (Closeable server : servers) {
             try {
                 server.close();

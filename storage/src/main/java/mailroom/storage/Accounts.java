@@ -3,7 +3,6 @@ package mailroom.storage;
 import mailroom.core.auth.Passwords;
 import mailroom.core.mail.EmailAddress;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -80,11 +79,11 @@ public final class Accounts {
         return storage.directory().accounts();
     }
 
-    /** Deletes an account and all its mail; returns false when there is no such account. */
-    public boolean delete(String login) throws IOException {
+    /** Deletes an account and all its mail (the bytes are collected later); false when there is no such account. */
+    public boolean delete(String login) {
         Optional<Account> account = find(login);
         if (account.isEmpty()) return false;
-        for (String blob : storage.mail().deleteAccountData(account.get().id())) storage.blobs().delete(blob);
+        storage.mail().deleteAccountData(account.get().id());
         return storage.directory().deleteAccount(account.get().id());
     }
 

@@ -44,9 +44,13 @@ public interface MailStore {
 
     long highestModseq(long accountId);
 
-    /** Removes all mail of an account (its whole key range); blobs no longer referenced are returned for deletion. */
-    List<String> deleteAccountData(long accountId);
+    /** Removes all mail of an account (its whole key range); its blobs become candidates for collection. */
+    void deleteAccountData(long accountId);
 
-    /** True when any message of any account still refers to the blob. */
-    boolean blobInUse(String blobId);
+    /**
+     * Deletes the blobs that lost their last reference before {@code orphanedBefore} and have not
+     * gained one since; returns how many. Runs serialised with deliveries, which refuse to file a
+     * blob that is gone, so a message never points to missing bytes.
+     */
+    int collectBlobs(java.time.Instant orphanedBefore);
 }

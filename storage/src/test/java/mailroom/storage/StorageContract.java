@@ -133,9 +133,44 @@ public abstract class StorageContract {
         assertThat(blobA).isEqualTo(blobB);
         assertThat(storage.blobs().read(blobA)).isEqualTo(bytes);
 
-        assertThat(storage.mail().deleteAccountData(alice)).as("bob still uses it").isEmpty();
-        assertThat(storage.mail().deleteAccountData(bob)).containsExactly(blobB);
-        assertThat(storage.mail().blobInUse(blobB)).isFalse();
+    }
+
+    @Test
+    void blobsWithoutReferencesAreCollectedAfterTheGracePeriod() throws Exception {
+        var shared = TestMessages.deliver(storage, TestMessages.message("shared", "for both"), alice, bob);
+        var own = TestMessages.deliver(storage, TestMessages.message("own", "alice only"), alice).get(0);
+        String sharedBlob = storage.mail().messages(bob, shared.get(1).mailboxId()).get(0).blobId();
+        String ownBlob = storage.mail().messages(alice, own.mailboxId()).get(1).blobId();
+
+        storage.mail().deleteAccountData(alice);
+        assertThat(storage.mail().mailboxes(alice)).isEmpty();
+        assertThat(storage.mail().highestModseq(alice)).as("the account row itself is the directory's").isPositive();
+        assertThat(storage.mail().collectBlobs(Instant.now().minusSeconds(3600))).as("within the grace period").isZero();
+        assertThat(storage.blobs().exists(ownBlob)).isTrue();
+
+        assertThat(storage.mail().collectBlobs(Instant.now().plusSeconds(1))).isEqualTo(1);
+        assertThat(storage.blobs().exists(ownBlob)).isFalse();
+        assertThat(storage.blobs().exists(sharedBlob)).as("bob still has it").isTrue();
+
+        storage.mail().expunge(bob, shared.get(1).mailboxId(), List.of(shared.get(1).uid()));
+        assertThat(storage.mail().collectBlobs(Instant.now().plusSeconds(1))).isEqualTo(1);
+        assertThat(storage.blobs().exists(sharedBlob)).isFalse();
+        assertThat(storage.mail().collectBlobs(Instant.now().plusSeconds(1))).as("nothing left to collect").isZero();
+
+        // A delivery of a blob collected after it was written is refused rather than filed without bytes.
+        var parsed = mailroom.core.mime.MessageParser.parse(TestMessages.message("shared", "for both"));
+        assertThatThrownBy(() -> storage.mail().deliver(new Delivery(sharedBlob, Instant.now(), parsed),
+                List.of(new Delivery.Target(bob, Mailbox.INBOX, Set.of())))).isInstanceOf(StorageException.class);
+    }
+
+    @Test
+    void aBlobThatRegainedAReferenceIsKept() throws Exception {
+        byte[] bytes = TestMessages.message("again", "same bytes");
+        var first = TestMessages.deliver(storage, bytes, alice).get(0);
+        storage.mail().expunge(alice, first.mailboxId(), List.of(first.uid()));
+        TestMessages.deliver(storage, bytes, bob);
+        assertThat(storage.mail().collectBlobs(Instant.now().plusSeconds(1))).isZero();
+        assertThat(storage.blobs().read(storage.mail().messages(bob, inbox(bob).id()).get(0).blobId())).isEqualTo(bytes);
     }
 
     @Test

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.annotation.PropertyAccessor;
 import mailroom.core.event.EventBus;
 import mailroom.core.event.MailboxEvent;
 import mailroom.core.mime.ParsedMessage;
+import mailroom.storage.BlobStore;
 import mailroom.storage.Change;
 import mailroom.storage.Delivery;
 import mailroom.storage.MailStore;
@@ -40,10 +41,12 @@ final class SqliteMailStore implements MailStore {
             .build();
 
     private final SqliteDatabase db;
+    private final BlobStore blobs;
     private final EventBus events;
 
-    SqliteMailStore(SqliteDatabase db, EventBus events) {
+    SqliteMailStore(SqliteDatabase db, BlobStore blobs, EventBus events) {
         this.db = db;
+        this.blobs = blobs;
         this.events = events;
     }
 
@@ -114,6 +117,8 @@ final class SqliteMailStore implements MailStore {
     public List<Delivery.Filed> deliver(Delivery delivery, List<Delivery.Target> targets) {
         String structure = toJson(delivery.parsed());
         List<Delivery.Filed> filed = db.write(c -> {
+            // Serialised with collectBlobs: a blob collected after it was written is refused here.
+            if (!blobs.exists(delivery.blobId())) throw new StorageException("blob " + delivery.blobId() + " is gone; deliver again");
             List<Delivery.Filed> out = new ArrayList<>(targets.size());
             for (var target : targets) {
                 Mailbox box = mailbox(c, target.accountId(), target.mailbox()).orElse(null);
@@ -270,14 +275,21 @@ final class SqliteMailStore implements MailStore {
     public long expunge(long accountId, long mailboxId, Collection<Long> uids) {
         long modseq = db.write(c -> {
             List<Long> removed = new ArrayList<>();
-            try (var st = c.prepareStatement("DELETE FROM messages WHERE account_id = ? AND mailbox_id = ? AND uid = ?")) {
+            List<String> unreferenced = new ArrayList<>();
+            try (var st = c.prepareStatement("DELETE FROM messages WHERE account_id = ? AND mailbox_id = ? AND uid = ? RETURNING blob_id")) {
                 for (long uid : uids) {
                     st.setLong(1, accountId);
                     st.setLong(2, mailboxId);
                     st.setLong(3, uid);
-                    if (st.executeUpdate() > 0) removed.add(uid);
+                    try (var rs = st.executeQuery()) {
+                        if (rs.next()) {
+                            removed.add(uid);
+                            unreferenced.add(rs.getString(1));
+                        }
+                    }
                 }
             }
+            recordOrphans(c, unreferenced);
             if (removed.isEmpty()) return 0L;
             long next = nextModseq(c, accountId);
             logChange(c, accountId, next, mailboxId, removed, Change.Kind.EXPUNGED);
@@ -315,13 +327,13 @@ final class SqliteMailStore implements MailStore {
     }
 
     @Override
-    public List<String> deleteAccountData(long accountId) {
-        return db.write(c -> {
-            List<String> blobs = new ArrayList<>();
+    public void deleteAccountData(long accountId) {
+        db.write(c -> {
+            List<String> blobIds = new ArrayList<>();
             try (var st = c.prepareStatement("SELECT DISTINCT blob_id FROM messages WHERE account_id = ?")) {
                 st.setLong(1, accountId);
                 try (var rs = st.executeQuery()) {
-                    while (rs.next()) blobs.add(rs.getString(1));
+                    while (rs.next()) blobIds.add(rs.getString(1));
                 }
             }
             for (String table : List.of("messages", "changes", "mailboxes")) {
@@ -330,24 +342,55 @@ final class SqliteMailStore implements MailStore {
                     st.executeUpdate();
                 }
             }
-            List<String> orphaned = new ArrayList<>();
-            for (String blob : blobs) if (!blobInUse(c, blob)) orphaned.add(blob);
-            return orphaned;
+            recordOrphans(c, blobIds);
+            return null;
         });
     }
 
-    @Override
-    public boolean blobInUse(String blobId) {
-        return db.read(c -> blobInUse(c, blobId));
+    private static void recordOrphans(Connection c, List<String> blobIds) throws SQLException {
+        try (var st = c.prepareStatement("INSERT INTO blob_orphans (blob_id, since) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
+            for (String id : blobIds) {
+                st.setString(1, id);
+                st.setLong(2, System.currentTimeMillis());
+                st.addBatch();
+            }
+            st.executeBatch();
+        }
     }
 
-    private static boolean blobInUse(Connection c, String blobId) throws SQLException {
-        try (var st = c.prepareStatement("SELECT 1 FROM messages WHERE blob_id = ? LIMIT 1")) {
-            st.setString(1, blobId);
-            try (var rs = st.executeQuery()) {
-                return rs.next();
+    @Override
+    public int collectBlobs(Instant orphanedBefore) {
+        return db.write(c -> {
+            List<String> candidates = new ArrayList<>();
+            try (var st = c.prepareStatement("SELECT blob_id FROM blob_orphans WHERE since < ?")) {
+                st.setLong(1, orphanedBefore.toEpochMilli());
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) candidates.add(rs.getString(1));
+                }
             }
-        }
+            int deleted = 0;
+            try (var referenced = c.prepareStatement("SELECT 1 FROM messages WHERE blob_id = ? LIMIT 1");
+                 var forget = c.prepareStatement("DELETE FROM blob_orphans WHERE blob_id = ?")) {
+                for (String id : candidates) {
+                    referenced.setString(1, id);
+                    boolean inUse;
+                    try (var rs = referenced.executeQuery()) {
+                        inUse = rs.next();
+                    }
+                    if (!inUse) {
+                        try {
+                            blobs.delete(id);
+                            deleted++;
+                        } catch (java.io.IOException e) {
+                            throw new StorageException("cannot delete blob " + id, e);
+                        }
+                    }
+                    forget.setString(1, id);
+                    forget.executeUpdate();
+                }
+            }
+            return deleted;
+        });
     }
 
     private static String toJson(ParsedMessage parsed) {

@@ -29,7 +29,7 @@ public final class SqliteStorage implements Storage {
         Files.createDirectories(dataDir);
         this.db = new SqliteDatabase(dataDir.resolve("mailroom.db"), fsync);
         this.blobs = new FileBlobStore(dataDir, fsync);
-        this.mail = new SqliteMailStore(db, events);
+        this.mail = new SqliteMailStore(db, blobs, events);
         this.directory = new SqliteDirectory(db);
         this.queue = new SqliteQueue(db);
     }
