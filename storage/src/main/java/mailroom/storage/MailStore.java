@@ -20,6 +20,37 @@ public interface MailStore {
 
     List<Mailbox> mailboxes(long accountId);
 
+    /** Renames a mailbox and every mailbox below it ("a" and "a/b" to "c" and "c/b"), keeping their UIDVALIDITY. */
+    void renameMailbox(long accountId, String from, String to);
+
+    /** Deletes a mailbox and its messages; mailboxes below it stay. */
+    void deleteMailbox(long accountId, long mailboxId);
+
+    java.util.SortedSet<String> subscriptions(long accountId);
+
+    void setSubscribed(long accountId, String name, boolean subscribed);
+
+    /** Counts for STATUS and SELECT, computed by the store. */
+    record Status(long messages, long unseen, long size, long firstUnseenUid) {}
+
+    Status status(long accountId, long mailboxId);
+
+    /**
+     * Takes the mailbox's \Recent messages for one session (RFC 3501 section 2.3.2): returns the
+     * first UID that is recent for the caller and makes later sessions see none of them as recent.
+     */
+    long claimRecent(long accountId, long mailboxId);
+
+    /** Where one message went by COPY or MOVE: its UID in the source and in the target. */
+    record Copied(long sourceUid, long targetUid) {}
+
+    /**
+     * Copies messages (missing UIDs are skipped) to another mailbox of the account in UID order, with
+     * their flags and internal dates; with {@code move} the originals are expunged in the same
+     * transaction (RFC 6851).
+     */
+    List<Copied> copy(long accountId, long fromMailbox, Collection<Long> uids, long toMailbox, boolean move);
+
     /**
      * Files one message into every target in one transaction: all copies or none. A missing target
      * mailbox is created. Returns where each copy landed, in target order.
@@ -28,6 +59,9 @@ public interface MailStore {
 
     /** The messages of a mailbox in UID order. */
     List<MessageSummary> messages(long accountId, long mailboxId);
+
+    /** The given messages of a mailbox (missing UIDs skipped), in UID order. */
+    List<MessageSummary> messages(long accountId, long mailboxId, Collection<Long> uids);
 
     Optional<ParsedMessage> structure(long accountId, long mailboxId, long uid);
 
@@ -41,6 +75,12 @@ public interface MailStore {
 
     /** Change log entries with MODSEQ greater than {@code modseq}, oldest first. */
     List<Change> changesSince(long accountId, long modseq);
+
+    /** The same, for one mailbox. */
+    List<Change> changesSince(long accountId, long mailboxId, long modseq);
+
+    /** Total size of the account's messages, for quotas. */
+    long accountSize(long accountId);
 
     long highestModseq(long accountId);
 

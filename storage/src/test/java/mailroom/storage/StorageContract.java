@@ -85,6 +85,81 @@ public abstract class StorageContract {
     }
 
     @Test
+    void mailboxesAreRenamedWithTheirChildrenAndDeleted() throws Exception {
+        Mailbox work = storage.mail().createMailbox(alice, "Work", null);
+        storage.mail().createMailbox(alice, "Work/2026", null);
+        storage.mail().createMailbox(alice, "Workshop", null);
+        storage.mail().renameMailbox(alice, "Work", "Jobs/Old");
+        assertThat(storage.mail().mailboxes(alice)).extracting(Mailbox::name).containsExactly("INBOX", "Jobs/Old", "Jobs/Old/2026", "Workshop");
+        assertThat(storage.mail().mailbox(alice, "Jobs/Old").orElseThrow().uidValidity()).isEqualTo(work.uidValidity());
+        assertThatThrownBy(() -> storage.mail().renameMailbox(alice, "Workshop", "INBOX")).isInstanceOf(Directory.AlreadyExists.class);
+        assertThatThrownBy(() -> storage.mail().renameMailbox(alice, "Nope", "Other")).isInstanceOf(StorageException.class);
+
+        TestMessages.deliver(storage, TestMessages.message("x", "y"), alice);
+        long inboxId = inbox(alice).id();
+        Mailbox old = storage.mail().mailbox(alice, "Jobs/Old").orElseThrow();
+        storage.mail().copy(alice, inboxId, List.of(1L), old.id(), false);
+        storage.mail().deleteMailbox(alice, old.id());
+        assertThat(storage.mail().mailboxes(alice)).extracting(Mailbox::name).containsExactly("INBOX", "Jobs/Old/2026", "Workshop");
+        Mailbox again = storage.mail().createMailbox(alice, "Jobs/Old", null);
+        assertThat(again.id()).isNotEqualTo(old.id());
+        assertThat(storage.mail().messages(alice, again.id())).isEmpty();
+    }
+
+    @Test
+    void subscriptionsMayNameMissingMailboxes() {
+        storage.mail().setSubscribed(alice, "INBOX", true);
+        storage.mail().setSubscribed(alice, "Gone", true);
+        storage.mail().setSubscribed(alice, "Gone", true);
+        assertThat(storage.mail().subscriptions(alice)).containsExactly("Gone", "INBOX");
+        storage.mail().setSubscribed(alice, "Gone", false);
+        assertThat(storage.mail().subscriptions(alice)).containsExactly("INBOX");
+        assertThat(storage.mail().subscriptions(bob)).isEmpty();
+    }
+
+    @Test
+    void statusCountsAndRecentIsClaimedOnce() throws Exception {
+        for (int i = 0; i < 3; i++) TestMessages.deliver(storage, TestMessages.message("s" + i, "body " + i), alice);
+        long box = inbox(alice).id();
+        storage.mail().updateFlags(alice, box, List.of(1L), MailStore.FlagChange.ADD, Set.of("\\Seen"));
+        var status = storage.mail().status(alice, box);
+        assertThat(status.messages()).isEqualTo(3);
+        assertThat(status.unseen()).isEqualTo(2);
+        assertThat(status.firstUnseenUid()).isEqualTo(2);
+        assertThat(status.size()).isEqualTo(storage.mail().accountSize(alice));
+        assertThat(inbox(alice).highestModseq()).isEqualTo(storage.mail().highestModseq(alice));
+
+        assertThat(storage.mail().claimRecent(alice, box)).as("all three are recent for the first session").isEqualTo(1);
+        assertThat(storage.mail().claimRecent(alice, box)).as("none for the next").isEqualTo(4);
+        TestMessages.deliver(storage, TestMessages.message("s3", "new"), alice);
+        assertThat(storage.mail().claimRecent(alice, box)).isEqualTo(4);
+    }
+
+    @Test
+    void copyAndMoveKeepFlagsAndLogBothSides() throws Exception {
+        for (int i = 0; i < 3; i++) TestMessages.deliver(storage, TestMessages.message("c" + i, "body"), alice);
+        long inbox = inbox(alice).id();
+        long archive = storage.mail().createMailbox(alice, "Archive", null).id();
+        storage.mail().updateFlags(alice, inbox, List.of(2L), MailStore.FlagChange.ADD, Set.of("\\Flagged"));
+        long before = storage.mail().highestModseq(alice);
+
+        var copied = storage.mail().copy(alice, inbox, List.of(3L, 2L, 99L), archive, false);
+        assertThat(copied).containsExactly(new MailStore.Copied(2, 1), new MailStore.Copied(3, 2));
+        assertThat(storage.mail().messages(alice, archive)).extracting(MessageSummary::flags)
+                .containsExactly(Set.of("\\Flagged"), Set.of());
+        assertThat(storage.mail().messages(alice, inbox)).hasSize(3);
+
+        var moved = storage.mail().copy(alice, inbox, List.of(1L), archive, true);
+        assertThat(moved).containsExactly(new MailStore.Copied(1, 3));
+        assertThat(storage.mail().messages(alice, inbox)).extracting(MessageSummary::uid).containsExactly(2L, 3L);
+        assertThat(storage.mail().messages(alice, archive, List.of(3L, 1L, 7L))).extracting(MessageSummary::uid).containsExactly(1L, 3L);
+        assertThat(storage.mail().changesSince(alice, inbox, before)).extracting(Change::kind, Change::uid)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(Change.Kind.EXPUNGED, 1L));
+        assertThat(storage.mail().changesSince(alice, archive, before)).extracting(Change::uid).containsExactly(1L, 2L, 3L);
+        assertThat(storage.mail().mailbox(alice, "Archive").orElseThrow().uidNext()).isEqualTo(4);
+    }
+
+    @Test
     void flagsChangeWithNewModseqs() throws Exception {
         var filed = TestMessages.deliver(storage, TestMessages.message("f", "body"), alice).get(0);
         long box = filed.mailboxId();

@@ -77,7 +77,7 @@ final class SqliteMailStore implements MailStore {
             if (e.getMessage() != null && e.getMessage().contains("UNIQUE")) throw new mailroom.storage.Directory.AlreadyExists("mailbox " + name);
             throw e;
         }
-        return new Mailbox(accountId, id, name, uidValidity, 1, specialUse);
+        return new Mailbox(accountId, id, name, uidValidity, 1, specialUse, 0);
     }
 
     @Override
@@ -86,7 +86,7 @@ final class SqliteMailStore implements MailStore {
     }
 
     private static Optional<Mailbox> mailbox(Connection c, long accountId, String name) throws SQLException {
-        try (var st = c.prepareStatement("SELECT id, name, uid_validity, uid_next, special_use FROM mailboxes WHERE account_id = ? AND name = ?")) {
+        try (var st = c.prepareStatement("SELECT id, name, uid_validity, uid_next, special_use, highest_modseq FROM mailboxes WHERE account_id = ? AND name = ?")) {
             st.setLong(1, accountId);
             st.setString(2, name);
             try (var rs = st.executeQuery()) {
@@ -96,13 +96,13 @@ final class SqliteMailStore implements MailStore {
     }
 
     private static Mailbox mailboxOf(long accountId, ResultSet rs) throws SQLException {
-        return new Mailbox(accountId, rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5));
+        return new Mailbox(accountId, rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5), rs.getLong(6));
     }
 
     @Override
     public List<Mailbox> mailboxes(long accountId) {
         return db.read(c -> {
-            try (var st = c.prepareStatement("SELECT id, name, uid_validity, uid_next, special_use FROM mailboxes WHERE account_id = ? ORDER BY name")) {
+            try (var st = c.prepareStatement("SELECT id, name, uid_validity, uid_next, special_use, highest_modseq FROM mailboxes WHERE account_id = ? ORDER BY name")) {
                 st.setLong(1, accountId);
                 List<Mailbox> out = new ArrayList<>();
                 try (var rs = st.executeQuery()) {
@@ -111,6 +111,167 @@ final class SqliteMailStore implements MailStore {
                 return out;
             }
         });
+    }
+
+    @Override
+    public void renameMailbox(long accountId, String from, String to) {
+        db.write(c -> {
+            if (mailbox(c, accountId, to).isPresent()) throw new mailroom.storage.Directory.AlreadyExists("mailbox " + to);
+            if (mailbox(c, accountId, from).isEmpty()) throw new StorageException("no mailbox " + from);
+            try (var st = c.prepareStatement("""
+                    UPDATE mailboxes SET name = ?3 || substr(name, length(?2) + 1)
+                    WHERE account_id = ?1 AND (name = ?2 OR substr(name, 1, length(?2) + 1) = ?2 || '/')""")) {
+                st.setLong(1, accountId);
+                st.setString(2, from);
+                st.setString(3, to);
+                return st.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public void deleteMailbox(long accountId, long mailboxId) {
+        db.write(c -> {
+            List<String> blobIds = new ArrayList<>();
+            try (var st = c.prepareStatement("DELETE FROM messages WHERE account_id = ? AND mailbox_id = ? RETURNING blob_id")) {
+                st.setLong(1, accountId);
+                st.setLong(2, mailboxId);
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) blobIds.add(rs.getString(1));
+                }
+            }
+            recordOrphans(c, blobIds);
+            for (String sql : List.of("DELETE FROM changes WHERE account_id = ? AND mailbox_id = ?",
+                    "DELETE FROM mailboxes WHERE account_id = ? AND id = ?")) {
+                try (var st = c.prepareStatement(sql)) {
+                    st.setLong(1, accountId);
+                    st.setLong(2, mailboxId);
+                    st.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public java.util.SortedSet<String> subscriptions(long accountId) {
+        return db.read(c -> {
+            var out = new java.util.TreeSet<String>();
+            try (var st = c.prepareStatement("SELECT name FROM subscriptions WHERE account_id = ?")) {
+                st.setLong(1, accountId);
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) out.add(rs.getString(1));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public void setSubscribed(long accountId, String name, boolean subscribed) {
+        db.write(c -> {
+            try (var st = c.prepareStatement(subscribed
+                    ? "INSERT INTO subscriptions (account_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING"
+                    : "DELETE FROM subscriptions WHERE account_id = ? AND name = ?")) {
+                st.setLong(1, accountId);
+                st.setString(2, name);
+                return st.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public Status status(long accountId, long mailboxId) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement("""
+                    SELECT COUNT(*), COALESCE(SUM(size), 0),
+                           COUNT(*) FILTER (WHERE ' ' || flags || ' ' NOT LIKE '% \\Seen %'),
+                           MIN(uid) FILTER (WHERE ' ' || flags || ' ' NOT LIKE '% \\Seen %')
+                    FROM messages WHERE account_id = ? AND mailbox_id = ?""")) {
+                st.setLong(1, accountId);
+                st.setLong(2, mailboxId);
+                try (var rs = st.executeQuery()) {
+                    rs.next();
+                    return new Status(rs.getLong(1), rs.getLong(3), rs.getLong(2), rs.getLong(4));
+                }
+            }
+        });
+    }
+
+    @Override
+    public long claimRecent(long accountId, long mailboxId) {
+        return db.write(c -> {
+            long first;
+            try (var st = c.prepareStatement("SELECT recent_uid FROM mailboxes WHERE account_id = ? AND id = ?")) {
+                st.setLong(1, accountId);
+                st.setLong(2, mailboxId);
+                try (var rs = st.executeQuery()) {
+                    if (!rs.next()) return Long.MAX_VALUE;
+                    first = rs.getLong(1);
+                }
+            }
+            try (var st = c.prepareStatement("UPDATE mailboxes SET recent_uid = uid_next WHERE account_id = ? AND id = ?")) {
+                st.setLong(1, accountId);
+                st.setLong(2, mailboxId);
+                st.executeUpdate();
+            }
+            return first;
+        });
+    }
+
+    @Override
+    public List<Copied> copy(long accountId, long fromMailbox, Collection<Long> uids, long toMailbox, boolean move) {
+        var result = db.write(c -> {
+            List<Copied> copied = new ArrayList<>();
+            long modseq = nextModseq(c, accountId);
+            try (var insert = c.prepareStatement("""
+                    INSERT INTO messages (account_id, mailbox_id, uid, blob_id, size, internal_date, flags, modseq, structure)
+                    SELECT account_id, ?, ?, blob_id, size, internal_date, flags, ?, structure FROM messages
+                    WHERE account_id = ? AND mailbox_id = ? AND uid = ?""")) {
+                for (long uid : new java.util.TreeSet<>(uids)) {
+                    long target = nextUid(c, accountId, toMailbox);
+                    insert.setLong(1, toMailbox);
+                    insert.setLong(2, target);
+                    insert.setLong(3, modseq);
+                    insert.setLong(4, accountId);
+                    insert.setLong(5, fromMailbox);
+                    insert.setLong(6, uid);
+                    if (insert.executeUpdate() > 0) copied.add(new Copied(uid, target));
+                    else undoUid(c, accountId, toMailbox);
+                }
+            }
+            if (copied.isEmpty()) return copied;
+            logChange(c, accountId, modseq, toMailbox, copied.stream().map(Copied::targetUid).toList(), Change.Kind.ADDED);
+            if (move) {
+                List<Long> sources = copied.stream().map(Copied::sourceUid).toList();
+                try (var st = c.prepareStatement("DELETE FROM messages WHERE account_id = ? AND mailbox_id = ? AND uid = ?")) {
+                    for (long uid : sources) {
+                        st.setLong(1, accountId);
+                        st.setLong(2, fromMailbox);
+                        st.setLong(3, uid);
+                        st.addBatch();
+                    }
+                    st.executeBatch();
+                }
+                logChange(c, accountId, modseq, fromMailbox, sources, Change.Kind.EXPUNGED);
+            }
+            return copied;
+        });
+        if (!result.isEmpty()) {
+            long modseq = highestModseq(accountId);
+            events.publish(new MailboxEvent(accountId, toMailbox, modseq));
+            if (move) events.publish(new MailboxEvent(accountId, fromMailbox, modseq));
+        }
+        return result;
+    }
+
+    /** Gives back a UID taken for a message that turned out not to exist, so UIDs stay dense. */
+    private static void undoUid(Connection c, long accountId, long mailboxId) throws SQLException {
+        try (var st = c.prepareStatement("UPDATE mailboxes SET uid_next = uid_next - 1 WHERE account_id = ? AND id = ?")) {
+            st.setLong(1, accountId);
+            st.setLong(2, mailboxId);
+            st.executeUpdate();
+        }
     }
 
     @Override
@@ -170,6 +331,12 @@ final class SqliteMailStore implements MailStore {
     }
 
     private static void logChange(Connection c, long accountId, long modseq, long mailboxId, Collection<Long> uids, Change.Kind kind) throws SQLException {
+        try (var st = c.prepareStatement("UPDATE mailboxes SET highest_modseq = ? WHERE account_id = ? AND id = ?")) {
+            st.setLong(1, modseq);
+            st.setLong(2, accountId);
+            st.setLong(3, mailboxId);
+            st.executeUpdate();
+        }
         try (var st = c.prepareStatement("INSERT INTO changes (account_id, modseq, mailbox_id, uid, kind) VALUES (?, ?, ?, ?, ?)")) {
             for (long uid : uids) {
                 st.setLong(1, accountId);
@@ -183,24 +350,46 @@ final class SqliteMailStore implements MailStore {
         }
     }
 
+    private static final String SUMMARY = "SELECT uid, blob_id, size, internal_date, flags, modseq FROM messages WHERE account_id = ? AND mailbox_id = ? ";
+
+    private static MessageSummary summaryOf(ResultSet rs) throws SQLException {
+        return new MessageSummary(rs.getLong(1), rs.getString(2), rs.getLong(3),
+                Instant.ofEpochMilli(rs.getLong(4)), flagsOf(rs.getString(5)), rs.getLong(6));
+    }
+
     @Override
     public List<MessageSummary> messages(long accountId, long mailboxId) {
         return db.read(c -> {
-            try (var st = c.prepareStatement("""
-                    SELECT uid, blob_id, size, internal_date, flags, modseq FROM messages
-                    WHERE account_id = ? AND mailbox_id = ? ORDER BY uid""")) {
+            try (var st = c.prepareStatement(SUMMARY + "ORDER BY uid")) {
                 st.setLong(1, accountId);
                 st.setLong(2, mailboxId);
                 List<MessageSummary> out = new ArrayList<>();
                 try (var rs = st.executeQuery()) {
-                    while (rs.next()) {
-                        out.add(new MessageSummary(rs.getLong(1), rs.getString(2), rs.getLong(3),
-                                Instant.ofEpochMilli(rs.getLong(4)), flagsOf(rs.getString(5)), rs.getLong(6)));
-                    }
+                    while (rs.next()) out.add(summaryOf(rs));
                 }
                 return out;
             }
         });
+    }
+
+    @Override
+    public List<MessageSummary> messages(long accountId, long mailboxId, Collection<Long> uids) {
+        return db.read(c -> summaries(c, accountId, mailboxId, uids));
+    }
+
+    private static List<MessageSummary> summaries(Connection c, long accountId, long mailboxId, Collection<Long> uids) throws SQLException {
+        List<MessageSummary> out = new ArrayList<>();
+        try (var st = c.prepareStatement(SUMMARY + "AND uid = ?")) {
+            for (long uid : new java.util.TreeSet<>(uids)) {
+                st.setLong(1, accountId);
+                st.setLong(2, mailboxId);
+                st.setLong(3, uid);
+                try (var rs = st.executeQuery()) {
+                    if (rs.next()) out.add(summaryOf(rs));
+                }
+            }
+        }
+        return out;
     }
 
     private static Set<String> flagsOf(String text) {
@@ -310,6 +499,35 @@ final class SqliteMailStore implements MailStore {
                     while (rs.next()) out.add(new Change(rs.getLong(1), rs.getLong(2), rs.getLong(3), Change.Kind.valueOf(rs.getString(4))));
                 }
                 return out;
+            }
+        });
+    }
+
+    @Override
+    public List<Change> changesSince(long accountId, long mailboxId, long modseq) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement("SELECT modseq, mailbox_id, uid, kind FROM changes WHERE account_id = ? AND modseq > ? AND mailbox_id = ? ORDER BY modseq, uid")) {
+                st.setLong(1, accountId);
+                st.setLong(2, modseq);
+                st.setLong(3, mailboxId);
+                List<Change> out = new ArrayList<>();
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) out.add(new Change(rs.getLong(1), rs.getLong(2), rs.getLong(3), Change.Kind.valueOf(rs.getString(4))));
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public long accountSize(long accountId) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement("SELECT COALESCE(SUM(size), 0) FROM messages WHERE account_id = ?")) {
+                st.setLong(1, accountId);
+                try (var rs = st.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
             }
         });
     }
