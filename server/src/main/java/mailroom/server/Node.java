@@ -3,6 +3,7 @@ package mailroom.server;
 import mailroom.core.auth.Passwords;
 import mailroom.core.config.Config;
 import mailroom.core.net.TlsContexts;
+import mailroom.imap.ImapServer;
 import mailroom.pop3.Pop3Server;
 import mailroom.smtp.LocalDelivery;
 import mailroom.smtp.SmtpServer;
@@ -43,6 +44,7 @@ public final class Node implements Closeable {
             Thread.ofPlatform().name("maintenance").daemon().factory());
     private SmtpServer smtp;
     private Pop3Server pop3;
+    private ImapServer imap;
 
     /** Opens the data directory, makes the first account on a fresh one, and starts the listeners. */
     public Node(Config config, PrintStream console) throws IOException {
@@ -62,6 +64,8 @@ public final class Node implements Closeable {
             if (config.node.roles.contains("store")) {
                 pop3 = bind(() -> new Pop3Server(config, tls, storage, accounts), config.node.bind, config.pop3.port + "/" + config.pop3.tlsPort);
                 servers.add(pop3);
+                imap = bind(() -> new ImapServer(config, tls, storage, accounts), config.node.bind, config.imap.port + "/" + config.imap.tlsPort);
+                servers.add(imap);
             }
             maintenance.scheduleWithFixedDelay(this::collectBlobs, 1, 10, TimeUnit.MINUTES);
             log.info("node {} ready: {} as {}, data in {}", config.node.name, config.node.roles, config.hostname(), config.node.dataDir.toAbsolutePath());
@@ -118,6 +122,14 @@ public final class Node implements Closeable {
 
     public int pop3Port() {
         return pop3.port();
+    }
+
+    public int imapPort() {
+        return imap.port();
+    }
+
+    public int imapTlsPort() {
+        return imap.tlsPort();
     }
 
     public int pop3TlsPort() {

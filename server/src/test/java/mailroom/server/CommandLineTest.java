@@ -77,8 +77,8 @@ class CommandLineTest {
     @Test
     void aTakenPortFailsWithOneLine() throws Exception {
         try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            Files.writeString(dir.resolve("port.toml"), "[smtp]\nport = %d\n[pop3]\nport = %d\ntls_port = %d\n"
-                    .formatted(taken.getLocalPort(), ChildProcess.freePort(), ChildProcess.freePort()));
+            Files.writeString(dir.resolve("port.toml"), "[smtp]\nport = %d\n[pop3]\nport = %d\ntls_port = %d\n[imap]\nport = %d\ntls_port = %d\n"
+                    .formatted(taken.getLocalPort(), ChildProcess.freePort(), ChildProcess.freePort(), ChildProcess.freePort(), ChildProcess.freePort()));
             var result = ChildProcess.run(dir, null, "serve", "--config", "port.toml");
             assertThat(result.exitCode()).isEqualTo(1);
             assertThat(result.err()).startsWith("mailroom: cannot listen on 127.0.0.1 port " + taken.getLocalPort() + ": ").hasLineCount(1);

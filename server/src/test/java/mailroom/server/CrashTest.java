@@ -44,7 +44,8 @@ class CrashTest {
     void acknowledgedMailSurvivesKillNine() throws Exception {
         int smtp = ChildProcess.freePort(), pop3 = ChildProcess.freePort(), pop3s = ChildProcess.freePort();
         Path config = dir.resolve("node.toml");
-        Files.writeString(config, "[smtp]\nport = %d\n[pop3]\nport = %d\ntls_port = %d\n".formatted(smtp, pop3, pop3s));
+        Files.writeString(config, "[smtp]\nport = %d\n[pop3]\nport = %d\ntls_port = %d\n[imap]\nport = %d\ntls_port = %d\n"
+                .formatted(smtp, pop3, pop3s, ChildProcess.freePort(), ChildProcess.freePort()));
         assertThat(ChildProcess.run(dir, null, "user", "add", "alice", "--password", "alice-password").exitCode()).isZero();
 
         Set<String> acknowledged = new HashSet<>();

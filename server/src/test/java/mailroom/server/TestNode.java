@@ -20,6 +20,8 @@ final class TestNode implements AutoCloseable {
         config.smtp.port = 0;
         config.pop3.port = 0;
         config.pop3.tlsPort = 0;
+        config.imap.port = 0;
+        config.imap.tlsPort = 0;
         var console = new ByteArrayOutputStream();
         node = new Node(config, new PrintStream(console, true, StandardCharsets.UTF_8));
         var m = Pattern.compile("created postmaster@example.test with password (\\S+)").matcher(console.toString(StandardCharsets.UTF_8));
@@ -32,6 +34,14 @@ final class TestNode implements AutoCloseable {
 
     int pop3() {
         return node.pop3Port();
+    }
+
+    int imap() {
+        return node.imapPort();
+    }
+
+    int imaps() {
+        return node.imapTlsPort();
     }
 
     int pop3s() {

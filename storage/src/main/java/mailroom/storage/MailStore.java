@@ -31,7 +31,7 @@ public interface MailStore {
     void setSubscribed(long accountId, String name, boolean subscribed);
 
     /** Counts for STATUS and SELECT, computed by the store. */
-    record Status(long messages, long unseen, long size, long firstUnseenUid) {}
+    record Status(long messages, long unseen, long size, long firstUnseenUid, long recent) {}
 
     Status status(long accountId, long mailboxId);
 

@@ -129,7 +129,9 @@ public abstract class StorageContract {
         assertThat(status.size()).isEqualTo(storage.mail().accountSize(alice));
         assertThat(inbox(alice).highestModseq()).isEqualTo(storage.mail().highestModseq(alice));
 
+        assertThat(status.recent()).isEqualTo(3);
         assertThat(storage.mail().claimRecent(alice, box)).as("all three are recent for the first session").isEqualTo(1);
+        assertThat(storage.mail().status(alice, box).recent()).isZero();
         assertThat(storage.mail().claimRecent(alice, box)).as("none for the next").isEqualTo(4);
         TestMessages.deliver(storage, TestMessages.message("s3", "new"), alice);
         assertThat(storage.mail().claimRecent(alice, box)).isEqualTo(4);

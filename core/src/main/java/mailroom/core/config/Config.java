@@ -16,6 +16,7 @@ public final class Config {
     public Mail mail = new Mail();
     public Smtp smtp = new Smtp();
     public Pop3 pop3 = new Pop3();
+    public Imap imap = new Imap();
     public Tls tls = new Tls();
     public Storage storage = new Storage();
 
@@ -63,6 +64,23 @@ public final class Config {
         @JsonDeserialize(using = DurationDeserializer.class)
         public Duration idleTimeout = Duration.ofMinutes(10);
         public int maxConnections = 2000;
+    }
+
+    public static final class Imap {
+        public int port = 2143;
+        public int tlsPort = 2993;
+        /** Where LOGIN and AUTHENTICATE PLAIN work without TLS (LOGINDISABLED elsewhere). */
+        public PlaintextAuth plaintextAuth = PlaintextAuth.LOOPBACK;
+        /** RFC 3501 section 5.4: at least 30 minutes once logged in. */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration idleTimeout = Duration.ofMinutes(30);
+        /** Before login, clients get less patience. */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration loginTimeout = Duration.ofMinutes(1);
+        /** Largest message APPEND takes (APPENDLIMIT, RFC 7889). */
+        @JsonDeserialize(using = ByteSizeDeserializer.class)
+        public long maxAppendSize = 25L * 1024 * 1024;
+        public int maxConnections = 10000;
     }
 
     /** Where passwords may travel unencrypted; TOML values are the lower-case names. */

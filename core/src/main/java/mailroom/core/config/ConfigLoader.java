@@ -68,6 +68,10 @@ public final class ConfigLoader {
         requirePort("smtp.port", c.smtp.port);
         requirePort("pop3.port", c.pop3.port);
         requirePort("pop3.tls_port", c.pop3.tlsPort);
+        requirePort("imap.port", c.imap.port);
+        requirePort("imap.tls_port", c.imap.tlsPort);
+        requirePositive("imap.max_append_size", c.imap.maxAppendSize);
+        requirePositive("imap.max_connections", c.imap.maxConnections);
         requirePositive("smtp.max_message_size", c.smtp.maxMessageSize);
         requirePositive("smtp.max_recipients", c.smtp.maxRecipients);
         requirePositive("smtp.max_connections", c.smtp.maxConnections);

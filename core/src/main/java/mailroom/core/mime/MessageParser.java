@@ -117,7 +117,7 @@ public final class MessageParser {
     }
 
     /** The header's fields, unfolded, keyed by lower-case name; the first occurrence wins. */
-    static Map<String, String> headerFields(byte[] m, int start, int end) {
+    public static Map<String, String> headerFields(byte[] m, int start, int end) {
         String header = new String(m, start, end - start, StandardCharsets.UTF_8);
         Map<String, String> fields = new LinkedHashMap<>();
         String name = null;

@@ -102,6 +102,30 @@ public final class Connection implements Closeable {
         return line == null ? null : new String(line, StandardCharsets.UTF_8);
     }
 
+    /** Reads exactly {@code n} bytes (an IMAP literal); fails at end of stream. */
+    public byte[] readBytes(int n) throws IOException {
+        byte[] out = new byte[n];
+        int filled = 0;
+        while (filled < n) {
+            if (pos == limit && !fill()) throw new java.io.EOFException("connection closed inside a literal");
+            int chunk = Math.min(n - filled, limit - pos);
+            System.arraycopy(buf, pos, out, filled, chunk);
+            pos += chunk;
+            filled += chunk;
+        }
+        return out;
+    }
+
+    /** Reads and drops {@code n} bytes (a literal we refuse but must not mistake for commands). */
+    public void skipBytes(long n) throws IOException {
+        while (n > 0) {
+            if (pos == limit && !fill()) throw new java.io.EOFException("connection closed inside a literal");
+            int chunk = (int) Math.min(n, limit - pos);
+            pos += chunk;
+            n -= chunk;
+        }
+    }
+
     private boolean fill() throws IOException {
         int n = in.read(buf, 0, buf.length);
         if (n <= 0) return false;

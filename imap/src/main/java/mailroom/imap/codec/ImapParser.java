@@ -85,6 +85,14 @@ public final class ImapParser {
         return new String(in, start, pos - start, StandardCharsets.UTF_8);
     }
 
+    /** A name made of letters, digits, "." and "-": FETCH items, which may be followed by "[" or "<". */
+    public String itemName() throws ImapException.Bad {
+        int start = pos;
+        while (!atEnd() && (Character.isLetterOrDigit(peek()) || peek() == '.' || peek() == '-')) pos++;
+        if (pos == start) throw bad("Expected a data item");
+        return new String(in, start, pos - start, StandardCharsets.US_ASCII).toUpperCase(Locale.ROOT);
+    }
+
     /** Like {@link #atom()} but also allowing "]" (astring characters). */
     private String astringAtom() throws ImapException.Bad {
         int start = pos;

@@ -186,13 +186,14 @@ final class SqliteMailStore implements MailStore {
             try (var st = c.prepareStatement("""
                     SELECT COUNT(*), COALESCE(SUM(size), 0),
                            COUNT(*) FILTER (WHERE ' ' || flags || ' ' NOT LIKE '% \\Seen %'),
-                           MIN(uid) FILTER (WHERE ' ' || flags || ' ' NOT LIKE '% \\Seen %')
-                    FROM messages WHERE account_id = ? AND mailbox_id = ?""")) {
+                           MIN(uid) FILTER (WHERE ' ' || flags || ' ' NOT LIKE '% \\Seen %'),
+                           COUNT(*) FILTER (WHERE uid >= (SELECT recent_uid FROM mailboxes WHERE account_id = ?1 AND id = ?2))
+                    FROM messages WHERE account_id = ?1 AND mailbox_id = ?2""")) {
                 st.setLong(1, accountId);
                 st.setLong(2, mailboxId);
                 try (var rs = st.executeQuery()) {
                     rs.next();
-                    return new Status(rs.getLong(1), rs.getLong(3), rs.getLong(2), rs.getLong(4));
+                    return new Status(rs.getLong(1), rs.getLong(3), rs.getLong(2), rs.getLong(4), rs.getLong(5));
                 }
             }
         });

@@ -1,0 +1,333 @@
+package mailroom.imap;
+
+import mailroom.core.mime.MimePart;
+import mailroom.core.mime.ParsedMessage;
+import mailroom.imap.codec.ImapParser;
+import mailroom.imap.codec.SequenceSet;
+import mailroom.storage.MailStore;
+import mailroom.storage.MessageSummary;
+import org.apache.james.mime4j.codec.Base64InputStream;
+import org.apache.james.mime4j.codec.QuotedPrintableInputStream;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * FETCH and UID FETCH (RFC 3501 section 6.4.5, RFC 3516 BINARY, RFC 7162 MODSEQ). Answers from
+ * the stored parse and streams bodies as byte ranges of the message file.
+ */
+final class FetchCommand {
+    private static final DateTimeFormatter INTERNALDATE = DateTimeFormatter.ofPattern("dd-MMM-yyyy HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    private FetchCommand() {}
+
+    /** One requested data item. */
+    sealed interface Item permits Simple, Section {}
+
+    enum Simple implements Item { FLAGS, UID, INTERNALDATE, RFC822_SIZE, ENVELOPE, BODYSTRUCTURE, BODY, MODSEQ }
+
+    /**
+     * BODY[...], BINARY[...], BINARY.SIZE[...], and the RFC822 forms.
+     *
+     * @param label  how the item is named in the response, e.g. "BODY[1.MIME]" or "RFC822.HEADER"
+     * @param text   "", "HEADER", "HEADER.FIELDS", "HEADER.FIELDS.NOT", "TEXT" or "MIME"
+     * @param offset partial fetch origin, or -1
+     */
+    record Section(String kind, boolean peek, int[] parts, String text, List<String> fields, long offset, long length, String label)
+            implements Item {
+        boolean setsSeen() {
+            return !peek && !kind.equals("BINARY.SIZE");
+        }
+    }
+
+    static String fetch(ImapSession s, ImapParser args, boolean uid) throws ImapException, IOException {
+        SequenceSet set = args.sequenceSet();
+        args.sp();
+        List<Item> items = items(args);
+        long changedSince = -1;
+        if (args.tryConsume(' ')) { // RFC 7162 fetch modifiers
+            args.expect('(');
+            if (!args.atom().equalsIgnoreCase("CHANGEDSINCE")) throw new ImapException.Bad("Unknown FETCH modifier");
+            args.sp();
+            changedSince = args.number();
+            args.expect(')');
+            s.enabled.add("CONDSTORE");
+        }
+        args.end();
+        if (uid && !items.contains(Simple.UID)) items.add(0, Simple.UID);
+        if ((changedSince >= 0 || s.condstore()) && items.stream().anyMatch(i -> i == Simple.FLAGS) && !items.contains(Simple.MODSEQ)) {
+            items.add(Simple.MODSEQ);
+        }
+        List<Long> uids = MessageCommands.resolve(s.selected, set, uid);
+        markSeen(s, items, uids);
+        var renderer = new BodyRenderer(s.utf8());
+        for (long u : uids) {
+            MessageSummary m = s.selected.message(u);
+            if (m == null || (changedSince >= 0 && m.modseq() <= changedSince)) continue;
+            writeResponse(s, m, items, renderer);
+        }
+        return (uid ? "UID FETCH" : "FETCH") + " completed";
+    }
+
+    /** Non-PEEK body fetches set \Seen on a read-write mailbox; the response then carries FLAGS. */
+    private static void markSeen(ImapSession s, List<Item> items, List<Long> uids) {
+        if (s.selected.readOnly || items.stream().noneMatch(i -> i instanceof Section sec && sec.setsSeen())) return;
+        List<Long> unseen = uids.stream().filter(u -> {
+            MessageSummary m = s.selected.message(u);
+            return m != null && !m.flags().contains("\\Seen");
+        }).toList();
+        if (unseen.isEmpty()) return;
+        MailStore store = s.server.storage.mail();
+        store.updateFlags(s.account.id(), s.selected.mailbox.id(), unseen, MailStore.FlagChange.ADD, Set.of("\\Seen"));
+        for (MessageSummary m : store.messages(s.account.id(), s.selected.mailbox.id(), unseen)) s.selected.updated(m);
+        if (!items.contains(Simple.FLAGS)) items.add(Simple.FLAGS);
+    }
+
+    // --- parsing -------------------------------------------------------------------------------
+
+    private static List<Item> items(ImapParser args) throws ImapException.Bad {
+        List<Item> items = new ArrayList<>();
+        if (args.tryConsume('(')) {
+            do items.add(item(args)); while (args.tryConsume(' '));
+            args.expect(')');
+            return items;
+        }
+        int mark = args.mark();
+        String name = args.itemName();
+        switch (name) { // the macros (RFC 3501 section 6.4.5)
+            case "ALL" -> items.addAll(List.of(Simple.FLAGS, Simple.INTERNALDATE, Simple.RFC822_SIZE, Simple.ENVELOPE));
+            case "FAST" -> items.addAll(List.of(Simple.FLAGS, Simple.INTERNALDATE, Simple.RFC822_SIZE));
+            case "FULL" -> items.addAll(List.of(Simple.FLAGS, Simple.INTERNALDATE, Simple.RFC822_SIZE, Simple.ENVELOPE, Simple.BODY));
+            default -> {
+                args.reset(mark);
+                items.add(item(args));
+            }
+        }
+        return items;
+    }
+
+    private static Item item(ImapParser args) throws ImapException.Bad {
+        String name = args.itemName();
+        return switch (name) {
+            case "FLAGS" -> Simple.FLAGS;
+            case "UID" -> Simple.UID;
+            case "INTERNALDATE" -> Simple.INTERNALDATE;
+            case "RFC822.SIZE" -> Simple.RFC822_SIZE;
+            case "ENVELOPE" -> Simple.ENVELOPE;
+            case "BODYSTRUCTURE" -> Simple.BODYSTRUCTURE;
+            case "MODSEQ" -> Simple.MODSEQ;
+            case "RFC822" -> new Section("BODY", false, new int[0], "", List.of(), -1, -1, "RFC822");
+            case "RFC822.HEADER" -> new Section("BODY", true, new int[0], "HEADER", List.of(), -1, -1, "RFC822.HEADER");
+            case "RFC822.TEXT" -> new Section("BODY", false, new int[0], "TEXT", List.of(), -1, -1, "RFC822.TEXT");
+            case "BODY" -> args.peek() == '[' ? section(args, "BODY", false) : Simple.BODY;
+            case "BODY.PEEK" -> section(args, "BODY", true);
+            case "BINARY" -> section(args, "BINARY", false);
+            case "BINARY.PEEK" -> section(args, "BINARY", true);
+            case "BINARY.SIZE" -> section(args, "BINARY.SIZE", true);
+            default -> throw new ImapException.Bad("Unknown FETCH item " + name);
+        };
+    }
+
+    /** "[" section "]" ["<" offset "." length ">"] */
+    private static Section section(ImapParser args, String kind, boolean peek) throws ImapException.Bad {
+        args.expect('[');
+        List<Integer> parts = new ArrayList<>();
+        String text = "";
+        List<String> fields = List.of();
+        while (args.peek() >= '1' && args.peek() <= '9') {
+            parts.add((int) args.number());
+            if (!args.tryConsume('.')) break;
+        }
+        if (args.peek() != ']') {
+            text = args.itemName();
+            if (!List.of("HEADER", "HEADER.FIELDS", "HEADER.FIELDS.NOT", "TEXT", "MIME").contains(text)
+                    || (text.equals("MIME") && parts.isEmpty()) || kind.startsWith("BINARY")) {
+                throw new ImapException.Bad("Invalid section " + text);
+            }
+            if (text.startsWith("HEADER.FIELDS")) {
+                args.sp();
+                args.expect('(');
+                fields = new ArrayList<>();
+                do fields.add(args.astring().toUpperCase(Locale.ROOT)); while (args.tryConsume(' '));
+                args.expect(')');
+            }
+        }
+        args.expect(']');
+        long offset = -1, length = -1;
+        if (args.tryConsume('<')) {
+            offset = args.number();
+            args.expect('.');
+            length = args.number();
+            if (length == 0) throw new ImapException.Bad("Partial length must be positive");
+            args.expect('>');
+        }
+        StringBuilder label = new StringBuilder(kind).append('[');
+        for (int i = 0; i < parts.size(); i++) label.append(i > 0 ? "." : "").append(parts.get(i));
+        if (!text.isEmpty()) label.append(parts.isEmpty() ? "" : ".").append(text);
+        if (!fields.isEmpty()) label.append(" (").append(String.join(" ", fields)).append(')');
+        label.append(']');
+        if (offset >= 0) label.append('<').append(offset).append('>');
+        return new Section(kind, peek, parts.stream().mapToInt(Integer::intValue).toArray(), text, fields, offset, length, label.toString());
+    }
+
+    // --- answering ------------------------------------------------------------------------------
+
+    private static void writeResponse(ImapSession s, MessageSummary m, List<Item> items, BodyRenderer renderer) throws ImapException, IOException {
+        ParsedMessage parsed = null;
+        var out = s.connection;
+        out.write("* " + s.selected.seqOf(m.uid()) + " FETCH (");
+        boolean first = true;
+        for (Item item : items) {
+            if (!first) out.write(" ");
+            first = false;
+            if (item instanceof Simple simple) {
+                switch (simple) {
+                    case FLAGS -> out.write("FLAGS " + s.selected.flagList(m, s));
+                    case UID -> out.write("UID " + m.uid());
+                    case INTERNALDATE -> out.write("INTERNALDATE \"" + INTERNALDATE.format(m.internalDate()) + "\"");
+                    case RFC822_SIZE -> out.write("RFC822.SIZE " + m.size());
+                    case MODSEQ -> out.write("MODSEQ (" + m.modseq() + ")");
+                    case ENVELOPE -> {
+                        parsed = parsed != null ? parsed : parse(s, m);
+                        out.write("ENVELOPE " + renderer.envelope(parsed.envelope()));
+                    }
+                    case BODYSTRUCTURE -> {
+                        parsed = parsed != null ? parsed : parse(s, m);
+                        out.write("BODYSTRUCTURE " + renderer.body(parsed.root(), true));
+                    }
+                    case BODY -> {
+                        parsed = parsed != null ? parsed : parse(s, m);
+                        out.write("BODY " + renderer.body(parsed.root(), false));
+                    }
+                }
+            } else if (item instanceof Section section) {
+                if (section.parts().length > 0 || !section.text().isEmpty() || section.kind().startsWith("BINARY")) {
+                    parsed = parsed != null ? parsed : parse(s, m);
+                }
+                writeSection(s, m, parsed, section);
+            }
+        }
+        out.write(")\r\n");
+    }
+
+    private static ParsedMessage parse(ImapSession s, MessageSummary m) throws ImapException.No {
+        return s.server.storage.mail().structure(s.account.id(), s.selected.mailbox.id(), m.uid())
+                .orElseThrow(() -> new ImapException.No("EXPUNGEISSUED", "Message was expunged"));
+    }
+
+    private static void writeSection(ImapSession s, MessageSummary m, ParsedMessage parsed, Section section) throws ImapException, IOException {
+        var blobs = s.server.storage.blobs();
+        if (section.kind().equals("BODY") && (section.text().isEmpty() || section.text().equals("TEXT") || section.text().equals("MIME")
+                || section.text().equals("HEADER"))) {
+            long[] range = parsed == null ? new long[]{0, m.size()} : range(parsed, section);
+            long start = range[0], end = range[1];
+            if (section.offset() >= 0) {
+                start = Math.min(end, start + section.offset());
+                end = Math.min(end, start + section.length());
+            }
+            s.connection.write(section.label() + " {" + (end - start) + "}\r\n");
+            try (InputStream in = blobs.open(m.blobId(), start, end - start)) {
+                in.transferTo(s.connection.output());
+            }
+            return;
+        }
+        byte[] bytes;
+        if (section.kind().equals("BODY")) { // HEADER.FIELDS[.NOT]
+            long[] range = range(parsed, section);
+            try (InputStream in = blobs.open(m.blobId(), range[0], range[1] - range[0])) {
+                bytes = filterHeader(in.readAllBytes(), section.fields(), section.text().endsWith(".NOT"));
+            }
+        } else {
+            bytes = decoded(s, m, parsed, section);
+            if (section.kind().equals("BINARY.SIZE")) {
+                s.connection.write(section.label() + " " + bytes.length);
+                return;
+            }
+        }
+        if (section.offset() >= 0) {
+            int from = (int) Math.min(bytes.length, section.offset());
+            bytes = Arrays.copyOfRange(bytes, from, (int) Math.min(bytes.length, from + section.length()));
+        }
+        boolean hasNul = section.kind().equals("BINARY") && new String(bytes, StandardCharsets.ISO_8859_1).indexOf('\0') >= 0;
+        s.connection.write(section.label() + " " + (hasNul ? "~" : "") + "{" + bytes.length + "}\r\n");
+        s.connection.write(bytes, 0, bytes.length);
+    }
+
+    /** The part a section's numbers name (RFC 3501 section 6.4.5, "BODY[<section>]"); NO when there is none. */
+    static MimePart part(ParsedMessage parsed, int[] numbers) throws ImapException.No {
+        MimePart part = parsed.root();
+        for (int i = 0; i < numbers.length; i++) {
+            if (i > 0 && part.isMessage()) part = part.message(); // numbers after a message/rfc822 index into it
+            if (part.isMultipart()) {
+                if (numbers[i] > part.parts().size()) throw new ImapException.No("No such message part");
+                part = part.parts().get(numbers[i] - 1);
+            } else if (numbers[i] != 1) {
+                throw new ImapException.No("No such message part");
+            }
+        }
+        return part;
+    }
+
+    /** Start and end offsets in the message file of the section (without partial). */
+    private static long[] range(ParsedMessage parsed, Section section) throws ImapException.No {
+        MimePart part = part(parsed, section.parts());
+        if (section.text().equals("MIME")) return new long[]{part.headerStart(), part.bodyStart()};
+        if (section.text().isEmpty()) {
+            return section.parts().length == 0 ? new long[]{0, parsed.size()} : new long[]{part.bodyStart(), part.bodyEnd()};
+        }
+        // HEADER, HEADER.FIELDS, TEXT: of the message itself, or of an enclosed message/rfc822.
+        MimePart message = section.parts().length == 0 ? parsed.root() : part.isMessage() ? part.message() : null;
+        if (message == null) throw new ImapException.No("That part is not a message");
+        return section.text().equals("TEXT") ? new long[]{message.bodyStart(), message.bodyEnd()}
+                : new long[]{message.headerStart(), message.bodyStart()};
+    }
+
+    /** The header fields named (or, with {@code not}, all others), folded lines kept, and the blank line after. */
+    static byte[] filterHeader(byte[] header, List<String> names, boolean not) {
+        var out = new ByteArrayOutputStream();
+        String text = new String(header, StandardCharsets.ISO_8859_1);
+        boolean keep = false;
+        for (String line : text.split("(?<=\n)")) {
+            if (line.equals("\r\n") || line.equals("\n")) break;
+            if (!line.startsWith(" ") && !line.startsWith("\t")) {
+                int colon = line.indexOf(':');
+                String name = colon > 0 ? line.substring(0, colon).strip().toUpperCase(Locale.ROOT) : "";
+                keep = names.contains(name) != not;
+            }
+            if (keep) out.writeBytes(line.getBytes(StandardCharsets.ISO_8859_1));
+        }
+        out.writeBytes("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        return out.toByteArray();
+    }
+
+    /** BINARY: the part's body with its content-transfer-encoding undone (RFC 3516). */
+    private static byte[] decoded(ImapSession s, MessageSummary m, ParsedMessage parsed, Section section) throws ImapException, IOException {
+        MimePart part = section.parts().length == 0 ? parsed.root() : part(parsed, section.parts());
+        if (part.isMultipart()) throw new ImapException.No("BINARY needs a single part");
+        byte[] raw;
+        try (InputStream in = s.server.storage.blobs().open(m.blobId(), part.bodyStart(), part.bodySize())) {
+            raw = in.readAllBytes();
+        }
+        InputStream decoder = switch (part.encoding()) {
+            case "7bit", "8bit", "binary" -> new ByteArrayInputStream(raw);
+            case "base64" -> new Base64InputStream(new ByteArrayInputStream(raw));
+            case "quoted-printable" -> new QuotedPrintableInputStream(new ByteArrayInputStream(raw));
+            default -> throw new ImapException.No("UNKNOWN-CTE", "Unknown content-transfer-encoding " + part.encoding());
+        };
+        try (decoder) {
+            return decoder.readAllBytes();
+        }
+    }
+
+}

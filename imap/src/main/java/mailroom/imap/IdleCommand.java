@@ -1,0 +1,81 @@
+package mailroom.imap;
+
+import mailroom.imap.codec.ImapParser;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * IDLE (RFC 2177): the session thread waits for "DONE" while a second virtual thread, woken by the
+ * event bus, writes what changed in the selected mailbox as it happens. A keep-alive line every
+ * few minutes keeps NAT boxes from dropping the connection.
+ */
+final class IdleCommand {
+    private static final Logger log = LoggerFactory.getLogger(IdleCommand.class);
+    private static final Duration KEEPALIVE = Duration.ofMinutes(2);
+
+    private IdleCommand() {}
+
+    static String idle(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        args.end();
+        var wake = new Semaphore(0);
+        var output = new ReentrantLock();
+        s.connection.write("+ idling\r\n");
+        s.reportChanges(true);
+        s.connection.flush();
+        long mailboxId = s.selected == null ? -1 : s.selected.mailbox.id();
+        try (var subscription = s.server.storage.events().subscribe(s.account.id(), e -> {
+            if (e.mailboxId() == mailboxId) wake.release();
+        })) {
+            Thread notifier = Thread.ofVirtual().name("imap-idle").start(() -> {
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        boolean changed = wake.tryAcquire(KEEPALIVE.toMillis(), TimeUnit.MILLISECONDS);
+                        wake.drainPermits();
+                        output.lock();
+                        try {
+                            if (Thread.currentThread().isInterrupted()) return;
+                            if (changed) s.reportChanges(true);
+                            else s.untagged("OK Still here");
+                            s.connection.flush();
+                        } finally {
+                            output.unlock();
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    // DONE arrived
+                } catch (IOException | RuntimeException e) {
+                    log.debug("idle notifier stopped: {}", e.toString());
+                }
+            });
+            String line;
+            try {
+                line = s.connection.readLineUtf8(ImapSession.MAX_LINE);
+            } finally {
+                output.lock(); // wait for a notification being written to finish
+                try {
+                    notifier.interrupt();
+                } finally {
+                    output.unlock();
+                }
+                try {
+                    notifier.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (line == null) throw new IOException("connection closed during IDLE");
+            if (!line.strip().equalsIgnoreCase("DONE")) throw new ImapException.Bad("Expected DONE");
+        } catch (ImapException | IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        return "IDLE terminated";
+    }
+}

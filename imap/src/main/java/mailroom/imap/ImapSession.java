@@ -1,0 +1,230 @@
+package mailroom.imap;
+
+import mailroom.core.net.Connection;
+import mailroom.core.net.LineTooLongException;
+import mailroom.imap.codec.ImapParser;
+import mailroom.imap.codec.MailboxNames;
+import mailroom.storage.Account;
+import mailroom.storage.StorageException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * One IMAP connection (RFC 3501, RFC 9051). Reads whole commands (collecting literals, with the
+ * continuation request for synchronising ones), dispatches them through {@link ImapCommands#TABLE},
+ * reports what changed in the selected mailbox, and answers the tagged result: every outcome
+ * becomes a reply here, in {@link #execute}.
+ */
+final class ImapSession {
+    private static final Logger log = LoggerFactory.getLogger(ImapSession.class);
+    static final int MAX_LINE = 64 * 1024;
+    /** Literals in commands other than APPEND are names and search strings; this is plenty. */
+    private static final int MAX_SMALL_LITERAL = 64 * 1024;
+    private static final Pattern LITERAL_SUFFIX = Pattern.compile("~?\\{(\\d{1,10})([+-]?)}$");
+
+    enum State { NOT_AUTHENTICATED, AUTHENTICATED, SELECTED, LOGOUT }
+
+    final ImapServer server;
+    final Connection connection;
+    State state = State.NOT_AUTHENTICATED;
+    Account account;
+    SelectedMailbox selected;
+    /** Extensions the client turned on with ENABLE (RFC 5161). */
+    final Set<String> enabled = new HashSet<>();
+
+    ImapSession(ImapServer server, Connection connection) {
+        this.server = server;
+        this.connection = connection;
+    }
+
+    boolean utf8() {
+        return enabled.contains("UTF8=ACCEPT");
+    }
+
+    boolean imap4rev2() {
+        return enabled.contains("IMAP4REV2");
+    }
+
+    /** CONDSTORE is on once enabled, implied by QRESYNC, or used by a command (RFC 7162 section 3.1). */
+    boolean condstore() {
+        return enabled.contains("CONDSTORE") || enabled.contains("QRESYNC");
+    }
+
+    void run() throws IOException {
+        connection.setIdleTimeout(server.settings.loginTimeout);
+        untagged("OK [CAPABILITY " + ImapCommands.capabilities(this) + "] " + server.hostname + " Mailroom IMAP ready");
+        connection.flush();
+        while (state != State.LOGOUT) {
+            byte[] command;
+            try {
+                command = readCommand();
+            } catch (LineTooLongException e) {
+                untagged("BAD Command line too long");
+                connection.flush();
+                continue;
+            } catch (SocketTimeoutException e) {
+                untagged("BYE Autologout; idle for too long");
+                connection.flush();
+                throw e;
+            }
+            if (command == null) return;
+            if (command.length > 0) execute(command);
+            if (!connection.hasBufferedInput() || state == State.LOGOUT) connection.flush();
+        }
+    }
+
+    /**
+     * Reads one command with its literals inline ("{n}CRLF" and n octets), or null at end of stream.
+     * A literal over the limit is refused before it is sent (synchronising) or read and dropped
+     * (LITERAL+), and an empty array is returned: the command has been answered already.
+     */
+    private byte[] readCommand() throws IOException {
+        var command = new ByteArrayOutputStream();
+        while (true) {
+            byte[] line = connection.readLine(MAX_LINE);
+            if (line == null) return null;
+            command.writeBytes(line);
+            var m = LITERAL_SUFFIX.matcher(new String(line, Math.max(0, line.length - 16), Math.min(16, line.length), StandardCharsets.ISO_8859_1));
+            if (!m.find()) return command.toByteArray();
+            long size = Long.parseLong(m.group(1));
+            boolean synchronising = m.group(2).isEmpty();
+            long limit = isAppend(command.toByteArray()) ? server.settings.maxAppendSize : MAX_SMALL_LITERAL;
+            if (size > limit) {
+                String tag = tagOf(command.toByteArray());
+                if (!synchronising) connection.skipBytes(size); // LITERAL+: the bytes are coming anyway
+                connection.write(tag + (isAppend(command.toByteArray()) ? " NO [TOOBIG] Message too large" : " BAD Literal too large") + "\r\n");
+                connection.flush();
+                if (!synchronising) connection.readLine(MAX_LINE); // the rest of that command line
+                return new byte[0];
+            }
+            if (synchronising) {
+                connection.write("+ Ready for literal data\r\n");
+                connection.flush();
+            }
+            command.write('\r');
+            command.write('\n');
+            command.writeBytes(connection.readBytes((int) size));
+        }
+    }
+
+    private static boolean isAppend(byte[] command) {
+        String head = new String(command, 0, Math.min(command.length, 64), StandardCharsets.ISO_8859_1).toUpperCase(Locale.ROOT);
+        int space = head.indexOf(' ');
+        return space > 0 && head.startsWith("APPEND ", space + 1);
+    }
+
+    private static String tagOf(byte[] command) {
+        String head = new String(command, 0, Math.min(command.length, 128), StandardCharsets.ISO_8859_1);
+        int space = head.indexOf(' ');
+        return space > 0 ? head.substring(0, space) : "*";
+    }
+
+    /** Parses and runs one command; the single place where outcomes become tagged replies. */
+    private void execute(byte[] bytes) throws IOException {
+        var args = new ImapParser(bytes);
+        String tag;
+        String name;
+        try {
+            tag = args.tag();
+            args.sp();
+            name = args.atom().toUpperCase(Locale.ROOT);
+            if (name.equals("UID")) {
+                args.sp();
+                name = "UID " + args.atom().toUpperCase(Locale.ROOT);
+            }
+        } catch (ImapException.Bad e) {
+            untagged("BAD " + e.getMessage());
+            return;
+        }
+        var entry = ImapCommands.TABLE.lookup(name);
+        if (entry.isEmpty()) {
+            tagged(tag, "BAD", null, "Unknown command " + name);
+            return;
+        }
+        if (!entry.get().states().contains(state)) {
+            tagged(tag, "BAD", null, name + " is not valid " + switch (state) {
+                case NOT_AUTHENTICATED -> "before login";
+                case AUTHENTICATED -> "without a selected mailbox";
+                default -> "now";
+            });
+            return;
+        }
+        var command = entry.get().handler();
+        String done;
+        try {
+            if (command.arguments() && !args.atEnd()) args.sp();
+            done = command.handler().handle(this, tag, args);
+        } catch (ImapException e) {
+            if (e instanceof ImapException.No) reportChanges(command.mayExpunge());
+            tagged(tag, e instanceof ImapException.No ? "NO" : "BAD", e.code(), e.getMessage());
+            return;
+        } catch (StorageException e) {
+            log.error("storage failure during {}", name, e);
+            tagged(tag, "NO", "UNAVAILABLE", "Temporary failure, try again later");
+            return;
+        }
+        if (done == null) return; // the handler answered itself (STARTTLS)
+        if (state == State.LOGOUT) {
+            tagged(tag, "OK", null, done);
+            return;
+        }
+        reportChanges(command.mayExpunge());
+        connection.write(tag + " OK " + done + "\r\n");
+    }
+
+    /**
+     * Tells the client what changed in the selected mailbox since it last heard. EXPUNGE may not be
+     * sent while the client cannot know the numbers will shift: during FETCH, STORE and SEARCH
+     * (RFC 3501 section 7.4.1); their UID forms may.
+     */
+    void reportChanges(boolean mayExpunge) throws IOException {
+        if (selected == null) return;
+        for (String line : selected.refresh(server.storage.mail(), mayExpunge, this)) untagged(line);
+    }
+
+    void untagged(String line) throws IOException {
+        connection.write("* " + line + "\r\n");
+    }
+
+    private void tagged(String tag, String status, String code, String text) throws IOException {
+        connection.write(tag + " " + status + " " + (code == null ? "" : "[" + code + "] ") + text + "\r\n");
+    }
+
+    /** A mailbox name as the client sent it, in the stored form (decoded from modified UTF-7 unless UTF8=ACCEPT). */
+    String mailboxName(String wire) throws ImapException.Bad {
+        String name = utf8() ? wire : MailboxNames.decodeUtf7(wire);
+        if (name == null) throw new ImapException.Bad("Mailbox name is not valid modified UTF-7");
+        return MailboxNames.canonical(name);
+    }
+
+    /** A name or pattern as sent, decoded but not canonicalised (LIST's reference and patterns). */
+    String mailboxNameRaw(String wire) throws ImapException.Bad {
+        String name = utf8() ? wire : MailboxNames.decodeUtf7(wire);
+        if (name == null) throw new ImapException.Bad("Mailbox name is not valid modified UTF-7");
+        return name;
+    }
+
+    /** A stored mailbox name for the wire. */
+    String wireName(String name) {
+        return mailroom.imap.codec.ImapWriter.string(utf8() ? name : MailboxNames.encodeUtf7(name), utf8());
+    }
+
+    void unselect() {
+        selected = null;
+        if (state == State.SELECTED) state = State.AUTHENTICATED;
+    }
+
+    List<String> capabilities() {
+        return List.of(ImapCommands.capabilities(this).split(" "));
+    }
+}

@@ -1,0 +1,247 @@
+package mailroom.imap;
+
+import mailroom.core.mime.MessageParser;
+import mailroom.imap.codec.ImapParser;
+import mailroom.imap.codec.ImapWriter;
+import mailroom.imap.codec.MailboxNames;
+import mailroom.storage.Delivery;
+import mailroom.storage.Directory;
+import mailroom.storage.MailStore;
+import mailroom.storage.Mailbox;
+import mailroom.storage.MessageSummary;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+
+/** Commands on mailboxes as a whole (RFC 3501 section 6.3): select, create, delete, rename, list, status, append. */
+final class MailboxCommands {
+    static final List<String> SYSTEM_FLAGS = List.of("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft");
+
+    private MailboxCommands() {}
+
+    private static MailStore store(ImapSession s) {
+        return s.server.storage.mail();
+    }
+
+    private static long account(ImapSession s) {
+        return s.account.id();
+    }
+
+    static Mailbox existing(ImapSession s, String name) throws ImapException.No {
+        return store(s).mailbox(account(s), name).orElseThrow(() -> new ImapException.No("NONEXISTENT", "No such mailbox"));
+    }
+
+    static String select(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        return open(s, args, false);
+    }
+
+    static String examine(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        return open(s, args, true);
+    }
+
+    /** SELECT and EXAMINE (sections 6.3.1 and 6.3.2): a failed SELECT leaves no mailbox selected. */
+    private static String open(ImapSession s, ImapParser args, boolean readOnly) throws ImapException, IOException {
+        String name = s.mailboxName(args.astring());
+        args.end();
+        if (s.selected != null) {
+            s.unselect();
+            if (s.imap4rev2()) s.untagged("OK [CLOSED] Previous mailbox closed");
+        }
+        Mailbox mailbox = existing(s, name);
+        var selected = new SelectedMailbox(store(s), mailbox, readOnly);
+        Set<String> flags = new LinkedHashSet<>(SYSTEM_FLAGS);
+        int firstUnseen = 0;
+        for (long uid : selected.uids()) {
+            MessageSummary m = selected.message(uid);
+            flags.addAll(m.flags());
+            if (firstUnseen == 0 && !m.flags().contains("\\Seen")) firstUnseen = selected.seqOf(uid);
+        }
+        s.untagged("FLAGS " + ImapWriter.list(flags));
+        List<String> permanent = new ArrayList<>(flags);
+        permanent.add("\\*");
+        s.untagged("OK [PERMANENTFLAGS " + (readOnly ? "()" : ImapWriter.list(permanent)) + "] Flags permitted");
+        s.untagged(selected.exists() + " EXISTS");
+        if (!s.imap4rev2()) {
+            s.untagged(selected.recent() + " RECENT");
+            if (firstUnseen > 0) s.untagged("OK [UNSEEN " + firstUnseen + "] First unseen");
+        }
+        s.untagged("OK [UIDVALIDITY " + mailbox.uidValidity() + "] UIDs valid");
+        s.untagged("OK [UIDNEXT " + selected.uidNext() + "] Predicted next UID");
+        if (s.condstore()) s.untagged("OK [HIGHESTMODSEQ " + selected.highestModseq() + "] Highest");
+        s.selected = selected;
+        s.state = ImapSession.State.SELECTED;
+        return (readOnly ? "[READ-ONLY] EXAMINE" : "[READ-WRITE] SELECT") + " completed";
+    }
+
+    /** CREATE (section 6.3.3): superior names are created as needed; a trailing delimiter is dropped. */
+    static String create(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        String name = s.mailboxName(args.astring());
+        args.end();
+        while (name.endsWith("/")) name = name.substring(0, name.length() - 1);
+        checkName(name);
+        if (name.equals(Mailbox.INBOX) || store(s).mailbox(account(s), name).isPresent()) {
+            throw new ImapException.No("ALREADYEXISTS", "Mailbox already exists");
+        }
+        createWithParents(s, name);
+        return "CREATE completed";
+    }
+
+    private static void createWithParents(ImapSession s, String name) {
+        String parent = MailboxNames.parent(name);
+        if (parent != null && store(s).mailbox(account(s), parent).isEmpty()) createWithParents(s, parent);
+        try {
+            store(s).createMailbox(account(s), name, null);
+        } catch (Directory.AlreadyExists raced) {
+            // made meanwhile by another session: just as good
+        }
+    }
+
+    private static void checkName(String name) throws ImapException.No {
+        if (name.isEmpty() || name.startsWith("/") || name.contains("//") || name.length() > 255
+                || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f || c == '%' || c == '*')) {
+            throw new ImapException.No("CANNOT", "Invalid mailbox name");
+        }
+    }
+
+    /** DELETE (section 6.3.4): INBOX cannot be deleted; mailboxes below the deleted one stay. */
+    static String delete(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        String name = s.mailboxName(args.astring());
+        args.end();
+        if (name.equals(Mailbox.INBOX)) throw new ImapException.No("CANNOT", "INBOX cannot be deleted");
+        Mailbox mailbox = existing(s, name);
+        if (s.selected != null && s.selected.mailbox.id() == mailbox.id()) s.unselect();
+        store(s).deleteMailbox(account(s), mailbox.id());
+        return "DELETE completed";
+    }
+
+    /** RENAME (section 6.3.5): renaming INBOX moves its messages to the new mailbox and leaves INBOX empty. */
+    static String rename(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        String from = s.mailboxName(args.astring());
+        args.sp();
+        String to = s.mailboxName(args.astring());
+        args.end();
+        while (to.endsWith("/")) to = to.substring(0, to.length() - 1);
+        checkName(to);
+        Mailbox source = existing(s, from);
+        if (to.equals(Mailbox.INBOX) || store(s).mailbox(account(s), to).isPresent()) {
+            throw new ImapException.No("ALREADYEXISTS", "Target mailbox already exists");
+        }
+        String parent = MailboxNames.parent(to);
+        if (parent != null && store(s).mailbox(account(s), parent).isEmpty()) createWithParents(s, parent);
+        if (from.equals(Mailbox.INBOX)) {
+            Mailbox target = store(s).createMailbox(account(s), to, null);
+            var uids = store(s).messages(account(s), source.id()).stream().map(MessageSummary::uid).toList();
+            store(s).copy(account(s), source.id(), uids, target.id(), true);
+        } else {
+            store(s).renameMailbox(account(s), from, to);
+        }
+        return "RENAME completed";
+    }
+
+    static String subscribe(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        String name = s.mailboxName(args.astring());
+        args.end();
+        existing(s, name);
+        store(s).setSubscribed(account(s), name, true);
+        return "SUBSCRIBE completed";
+    }
+
+    static String unsubscribe(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        String name = s.mailboxName(args.astring());
+        args.end();
+        store(s).setSubscribed(account(s), name, false);
+        return "UNSUBSCRIBE completed";
+    }
+
+    static String list(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        ListCommand.list(s, args, false);
+        return "LIST completed";
+    }
+
+    static String lsub(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        ListCommand.list(s, args, true);
+        return "LSUB completed";
+    }
+
+    /** STATUS (section 6.3.10): counts of a mailbox without selecting it. */
+    static String status(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        String name = s.mailboxName(args.astring());
+        args.sp();
+        List<String> items = new ArrayList<>();
+        args.expect('(');
+        do items.add(args.atom().toUpperCase(Locale.ROOT)); while (args.tryConsume(' '));
+        args.expect(')');
+        args.end();
+        Mailbox mailbox = existing(s, name);
+        s.untagged("STATUS " + s.wireName(name) + " " + statusItems(s, mailbox, items));
+        return "STATUS completed";
+    }
+
+    /** "(MESSAGES 3 UNSEEN 1 ...)" for STATUS and LIST-STATUS. */
+    static String statusItems(ImapSession s, Mailbox mailbox, List<String> items) throws ImapException.Bad {
+        MailStore.Status status = store(s).status(account(s), mailbox.id());
+        Map<String, Long> values = new TreeMap<>();
+        List<String> out = new ArrayList<>();
+        for (String item : items) {
+            long value = switch (item) {
+                case "MESSAGES" -> status.messages();
+                case "UNSEEN" -> status.unseen();
+                case "RECENT" -> status.recent();
+                case "UIDNEXT" -> mailbox.uidNext();
+                case "UIDVALIDITY" -> mailbox.uidValidity();
+                case "SIZE" -> status.size();
+                case "HIGHESTMODSEQ" -> mailbox.highestModseq();
+                default -> throw new ImapException.Bad("Unknown STATUS item " + item);
+            };
+            if (values.put(item, value) == null) out.add(item + " " + value);
+        }
+        return ImapWriter.list(out);
+    }
+
+    /** APPEND (section 6.3.11): files the literal as a new message; APPENDUID from UIDPLUS (RFC 4315). */
+    static String append(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        String name = s.mailboxName(args.astring());
+        args.sp();
+        List<String> flags = List.of();
+        if (args.peek() == '(') {
+            flags = args.flagList();
+            args.sp();
+        }
+        Instant internalDate = Instant.now();
+        if (args.peek() == '"') {
+            internalDate = args.dateTime().toInstant();
+            args.sp();
+        }
+        byte[] message = args.stringBytes();
+        args.end();
+        Optional<Mailbox> mailbox = store(s).mailbox(account(s), name);
+        if (mailbox.isEmpty()) throw new ImapException.No("TRYCREATE", "No such mailbox");
+        if (message.length == 0) throw new ImapException.No("Cannot store an empty message");
+        String blob;
+        try (var writer = s.server.storage.blobs().create()) {
+            writer.stream().write(message);
+            blob = writer.commit();
+        }
+        Set<String> keep = new LinkedHashSet<>();
+        for (String flag : flags) {
+            if (flag.startsWith("\\") && !MessageCommands.isSystemFlag(flag)) throw new ImapException.Bad("Unknown system flag " + flag);
+            if (!flag.equalsIgnoreCase("\\Recent")) keep.add(MessageCommands.canonicalFlag(flag));
+        }
+        var filed = store(s).deliver(new Delivery(blob, internalDate, MessageParser.parse(message)),
+                List.of(new Delivery.Target(account(s), name, keep))).get(0);
+        return "[APPENDUID " + mailbox.get().uidValidity() + " " + filed.uid() + "] APPEND completed";
+    }
+
+    static SortedSet<String> subscriptions(ImapSession s) {
+        return store(s).subscriptions(account(s));
+    }
+}

@@ -1,0 +1,157 @@
+package mailroom.imap;
+
+import mailroom.imap.codec.ImapParser;
+import mailroom.imap.codec.SequenceSet;
+import mailroom.storage.MailStore;
+import mailroom.storage.Mailbox;
+import mailroom.storage.MessageSummary;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** Commands on messages of the selected mailbox (RFC 3501 section 6.4) with UIDPLUS and MOVE. */
+final class MessageCommands {
+    private MessageCommands() {}
+
+    static boolean isSystemFlag(String flag) {
+        return MailboxCommands.SYSTEM_FLAGS.stream().anyMatch(f -> f.equalsIgnoreCase(flag)) || flag.equalsIgnoreCase("\\Recent");
+    }
+
+    /** System flags in their usual spelling ("\seen" is "\Seen"); keywords as given. */
+    static String canonicalFlag(String flag) {
+        return MailboxCommands.SYSTEM_FLAGS.stream().filter(f -> f.equalsIgnoreCase(flag)).findFirst().orElse(flag);
+    }
+
+    /**
+     * The UIDs a sequence set names, in order. Message numbers must exist (else BAD); UID sets may
+     * name UIDs that do not exist, which are skipped, and "n:*" always includes the last message.
+     */
+    static List<Long> resolve(SelectedMailbox selected, SequenceSet set, boolean uid) throws ImapException.Bad {
+        List<Long> out = new ArrayList<>();
+        if (uid) {
+            long max = selected.maxUid();
+            for (long u : selected.uids()) if (set.contains(u, max)) out.add(u);
+            return out;
+        }
+        int exists = selected.exists();
+        for (var range : set.ranges()) {
+            long from = range.from() == SequenceSet.STAR ? exists : range.from();
+            long to = range.to() == SequenceSet.STAR ? exists : range.to();
+            if (Math.max(from, to) > exists) throw new ImapException.Bad("No message with that number (mailbox has " + exists + ")");
+        }
+        for (int seq = 1; seq <= exists; seq++) if (set.contains(seq, exists)) out.add(selected.uidAt(seq));
+        return out;
+    }
+
+    private static MailStore store(ImapSession s) {
+        return s.server.storage.mail();
+    }
+
+    private static void requireWritable(ImapSession s) throws ImapException.No {
+        if (s.selected.readOnly) throw new ImapException.No("READ-ONLY", "Mailbox is read-only (EXAMINE)");
+    }
+
+    static String check(ImapSession s, String tag, ImapParser args) throws ImapException {
+        args.end();
+        return "CHECK completed";
+    }
+
+    /** CLOSE: expunge silently (no EXPUNGE responses), then leave the mailbox. */
+    static String close(ImapSession s, String tag, ImapParser args) throws ImapException {
+        args.end();
+        if (!s.selected.readOnly) store(s).expunge(s.account.id(), s.selected.mailbox.id(), deleted(s, null));
+        s.unselect();
+        return "CLOSE completed";
+    }
+
+    static String unselect(ImapSession s, String tag, ImapParser args) throws ImapException {
+        args.end();
+        s.unselect();
+        return "UNSELECT completed";
+    }
+
+    static String expunge(ImapSession s, String tag, ImapParser args) throws ImapException {
+        args.end();
+        requireWritable(s);
+        store(s).expunge(s.account.id(), s.selected.mailbox.id(), deleted(s, null));
+        return "EXPUNGE completed";
+    }
+
+    /** UID EXPUNGE (RFC 4315): only the \Deleted messages in the set. */
+    static String uidExpunge(ImapSession s, String tag, ImapParser args) throws ImapException {
+        SequenceSet set = args.sequenceSet();
+        args.end();
+        requireWritable(s);
+        store(s).expunge(s.account.id(), s.selected.mailbox.id(), deleted(s, set));
+        return "UID EXPUNGE completed";
+    }
+
+    /** UIDs of messages flagged \Deleted, within {@code set} when given (the client's view of flags). */
+    private static List<Long> deleted(ImapSession s, SequenceSet set) {
+        List<Long> out = new ArrayList<>();
+        long max = s.selected.maxUid();
+        for (long uid : s.selected.uids()) {
+            MessageSummary m = s.selected.message(uid);
+            if (m != null && m.flags().contains("\\Deleted") && (set == null || set.contains(uid, max))) out.add(uid);
+        }
+        return out;
+    }
+
+    /** STORE (section 6.4.6): [+|-]FLAGS[.SILENT]; the new flags are reported unless .SILENT. */
+    static String store(ImapSession s, ImapParser args, boolean uid) throws ImapException, IOException {
+        SequenceSet set = args.sequenceSet();
+        args.sp();
+        String item = args.atom().toUpperCase(Locale.ROOT);
+        args.sp();
+        MailStore.FlagChange change = item.startsWith("+") ? MailStore.FlagChange.ADD
+                : item.startsWith("-") ? MailStore.FlagChange.REMOVE : MailStore.FlagChange.REPLACE;
+        String base = item.replaceFirst("^[+-]", "");
+        boolean silent = base.endsWith(".SILENT");
+        if (!base.replace(".SILENT", "").equals("FLAGS")) throw new ImapException.Bad("Expected FLAGS, +FLAGS or -FLAGS");
+        List<String> flags = new ArrayList<>();
+        if (args.peek() == '(') flags.addAll(args.flagList());
+        else do flags.add(args.flag()); while (args.tryConsume(' '));
+        args.end();
+        Set<String> canonical = new LinkedHashSet<>();
+        for (String flag : flags) {
+            if (flag.startsWith("\\") && !isSystemFlag(flag)) throw new ImapException.Bad("Unknown system flag " + flag);
+            if (!flag.equalsIgnoreCase("\\Recent")) canonical.add(canonicalFlag(flag));
+        }
+        List<Long> uids = resolve(s.selected, set, uid);
+        requireWritable(s);
+        if (uids.isEmpty()) return (uid ? "UID STORE" : "STORE") + " completed";
+        store(s).updateFlags(s.account.id(), s.selected.mailbox.id(), uids, change, canonical);
+        for (MessageSummary m : store(s).messages(s.account.id(), s.selected.mailbox.id(), uids)) {
+            s.selected.updated(m);
+            if (!silent) s.untagged(s.selected.seqOf(m.uid()) + " FETCH (" + s.selected.fetchFlags(m, s) + ")");
+        }
+        return (uid ? "UID STORE" : "STORE") + " completed";
+    }
+
+    /** COPY (section 6.4.7) and MOVE (RFC 6851), answering COPYUID (RFC 4315). */
+    static String copy(ImapSession s, ImapParser args, boolean uid, boolean move) throws ImapException, IOException {
+        SequenceSet set = args.sequenceSet();
+        args.sp();
+        String name = s.mailboxName(args.astring());
+        args.end();
+        List<Long> uids = resolve(s.selected, set, uid);
+        if (move) requireWritable(s);
+        Mailbox target = store(s).mailbox(s.account.id(), name).orElseThrow(() -> new ImapException.No("TRYCREATE", "No such mailbox"));
+        String verb = (uid ? "UID " : "") + (move ? "MOVE" : "COPY");
+        if (uids.isEmpty()) return verb + " completed";
+        var copied = store(s).copy(s.account.id(), s.selected.mailbox.id(), uids, target.id(), move);
+        if (copied.isEmpty()) throw new ImapException.No("EXPUNGEISSUED", "The messages were expunged meanwhile");
+        String copyUid = "COPYUID " + target.uidValidity() + " "
+                + SequenceSet.compact(copied.stream().map(MailStore.Copied::sourceUid).toList()) + " "
+                + SequenceSet.compact(copied.stream().map(MailStore.Copied::targetUid).toList());
+        if (move) {
+            s.untagged("OK [" + copyUid + "] Moved");
+            return verb + " completed";
+        }
+        return "[" + copyUid + "] " + verb + " completed";
+    }
+}

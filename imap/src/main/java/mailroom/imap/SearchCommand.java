@@ -1,0 +1,311 @@
+package mailroom.imap;
+
+import mailroom.core.mime.MessageParser;
+import mailroom.core.mime.MimePart;
+import mailroom.core.mime.ParsedMessage;
+import mailroom.imap.codec.ImapParser;
+import mailroom.imap.codec.SequenceSet;
+import mailroom.storage.MessageSummary;
+import org.apache.james.mime4j.codec.Base64InputStream;
+import org.apache.james.mime4j.codec.DecodeMonitor;
+import org.apache.james.mime4j.codec.DecoderUtil;
+import org.apache.james.mime4j.codec.QuotedPrintableInputStream;
+import org.apache.james.mime4j.dom.field.DateTimeField;
+import org.apache.james.mime4j.field.LenientFieldParser;
+import org.apache.james.mime4j.stream.RawField;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * SEARCH and UID SEARCH (RFC 3501 section 6.4.4) with ESEARCH result options (RFC 4731) and the
+ * MODSEQ key (RFC 7162). Keys become a predicate over one message; the message text is read and
+ * decoded only when a text key needs it.
+ */
+final class SearchCommand {
+    private SearchCommand() {}
+
+    /** What a key can look at: the summary, and lazily the parse and the decoded text. */
+    static final class Candidate {
+        final ImapSession session;
+        final MessageSummary message;
+        final int seq;
+        private ParsedMessage parsed;
+        private byte[] bytes;
+        private Map<String, String> header;
+        private String body;
+
+        Candidate(ImapSession session, MessageSummary message, int seq) {
+            this.session = session;
+            this.message = message;
+            this.seq = seq;
+        }
+
+        private ParsedMessage parsed() {
+            if (parsed == null) parsed = session.server.storage.mail().structure(session.account.id(), session.selected.mailbox.id(), message.uid()).orElseThrow();
+            return parsed;
+        }
+
+        private byte[] bytes() {
+            if (bytes == null) {
+                try {
+                    bytes = session.server.storage.blobs().read(message.blobId());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            return bytes;
+        }
+
+        /** A header field's value, encoded words decoded; null when absent. */
+        String header(String name) {
+            if (header == null) header = MessageParser.headerFields(bytes(), 0, (int) parsed().root().bodyStart());
+            String value = header.get(name.toLowerCase(Locale.ROOT));
+            return value == null ? null : DecoderUtil.decodeEncodedWords(value, DecodeMonitor.SILENT);
+        }
+
+        String wholeHeader() {
+            return DecoderUtil.decodeEncodedWords(new String(bytes(), 0, (int) parsed().root().bodyStart(), StandardCharsets.UTF_8), DecodeMonitor.SILENT);
+        }
+
+        /** The text of every text/* part, transfer-encoding and charset undone. */
+        String body() {
+            if (body == null) {
+                StringBuilder sb = new StringBuilder();
+                collectText(parsed().root(), sb);
+                body = sb.toString();
+            }
+            return body;
+        }
+
+        private void collectText(MimePart part, StringBuilder sb) {
+            if (part.isMultipart()) {
+                part.parts().forEach(p -> collectText(p, sb));
+            } else if (part.isMessage()) {
+                collectText(part.message(), sb);
+            } else if (part.type().equals("text")) {
+                byte[] raw = java.util.Arrays.copyOfRange(bytes(), (int) part.bodyStart(), (int) part.bodyEnd());
+                try (InputStream in = switch (part.encoding()) {
+                    case "base64" -> new Base64InputStream(new ByteArrayInputStream(raw));
+                    case "quoted-printable" -> new QuotedPrintableInputStream(new ByteArrayInputStream(raw));
+                    default -> new ByteArrayInputStream(raw);
+                }) {
+                    sb.append(new String(in.readAllBytes(), charset(part.params().get("charset")))).append('\n');
+                } catch (IOException e) {
+                    sb.append(new String(raw, StandardCharsets.UTF_8));
+                }
+            }
+        }
+
+        private static Charset charset(String name) {
+            try {
+                return name == null ? StandardCharsets.UTF_8 : Charset.forName(name);
+            } catch (RuntimeException e) {
+                return StandardCharsets.UTF_8;
+            }
+        }
+
+        LocalDate sentDate() {
+            String date = header("date");
+            if (date == null) return null;
+            var field = (DateTimeField) LenientFieldParser.getParser().parse(new RawField("Date", date), DecodeMonitor.SILENT);
+            return field.getDate() == null ? null : field.getDate().toInstant().atZone(ZoneOffset.UTC).toLocalDate();
+        }
+
+        LocalDate internalDate() {
+            return message.internalDate().atZone(ZoneOffset.UTC).toLocalDate();
+        }
+    }
+
+    static String search(ImapSession s, String tag, ImapParser args, boolean uid) throws ImapException, IOException {
+        List<String> returns = null;
+        int mark = args.mark();
+        if (args.itemName().equals("RETURN")) {
+            args.sp();
+            args.expect('(');
+            returns = new ArrayList<>();
+            while (!args.tryConsume(')')) {
+                args.tryConsume(' ');
+                String option = args.atom().toUpperCase(Locale.ROOT);
+                if (!List.of("MIN", "MAX", "COUNT", "ALL").contains(option)) throw new ImapException.Bad("Unknown RETURN option " + option);
+                returns.add(option);
+            }
+            if (returns.isEmpty()) returns.add("ALL");
+            args.sp();
+        } else {
+            args.reset(mark);
+        }
+        mark = args.mark();
+        if (args.peek() != '(' && !args.atSequenceSet() && args.itemName().equals("CHARSET")) {
+            args.sp();
+            String charset = args.astring().toUpperCase(Locale.ROOT);
+            if (!charset.equals("UTF-8") && !charset.equals("US-ASCII")) throw new ImapException.No("BADCHARSET (UTF-8 US-ASCII)", "Unsupported charset");
+            args.sp();
+        } else {
+            args.reset(mark);
+        }
+        Predicate<Candidate> key = keys(s, args);
+        args.end();
+        if (returns == null && s.imap4rev2()) returns = List.of("ALL");
+
+        List<Long> hits = new ArrayList<>();
+        for (long u : s.selected.uids()) {
+            MessageSummary m = s.selected.message(u);
+            if (m == null) continue;
+            int seq = s.selected.seqOf(u);
+            if (key.test(new Candidate(s, m, seq))) hits.add(uid ? u : seq);
+        }
+        if (returns == null) {
+            StringBuilder line = new StringBuilder("SEARCH");
+            for (long hit : hits) line.append(' ').append(hit);
+            s.untagged(line.toString());
+        } else {
+            StringBuilder line = new StringBuilder("ESEARCH (TAG \"" + tag + "\")");
+            if (uid) line.append(" UID");
+            if (!hits.isEmpty()) {
+                if (returns.contains("MIN")) line.append(" MIN ").append(hits.get(0));
+                if (returns.contains("MAX")) line.append(" MAX ").append(hits.get(hits.size() - 1));
+                if (returns.contains("ALL")) line.append(" ALL ").append(SequenceSet.compact(hits));
+            }
+            if (returns.contains("COUNT")) line.append(" COUNT ").append(hits.size());
+            s.untagged(line.toString());
+        }
+        return (uid ? "UID SEARCH" : "SEARCH") + " completed";
+    }
+
+    /** One or more keys separated by spaces: all must match. */
+    private static Predicate<Candidate> keys(ImapSession s, ImapParser args) throws ImapException.Bad {
+        Predicate<Candidate> all = key(s, args);
+        while (args.peek() == ' ') {
+            int mark = args.mark();
+            args.sp();
+            if (args.peek() == ')') {
+                args.reset(mark);
+                break;
+            }
+            all = all.and(key(s, args));
+        }
+        return all;
+    }
+
+    private static boolean contains(String haystack, String needle) {
+        return haystack != null && haystack.toLowerCase(Locale.ROOT).contains(needle.toLowerCase(Locale.ROOT));
+    }
+
+    private static Predicate<Candidate> flag(String flag, boolean set) {
+        return c -> c.message.flags().stream().anyMatch(f -> f.equalsIgnoreCase(flag)) == set;
+    }
+
+    private static Predicate<Candidate> key(ImapSession s, ImapParser args) throws ImapException.Bad {
+        if (args.tryConsume('(')) {
+            Predicate<Candidate> inner = keys(s, args);
+            args.expect(')');
+            return inner;
+        }
+        if (args.atSequenceSet()) {
+            SequenceSet set = args.sequenceSet();
+            return c -> set.contains(c.seq, s.selected.exists());
+        }
+        String name = args.atom().toUpperCase(Locale.ROOT);
+        return switch (name) {
+            case "ALL" -> c -> true;
+            case "ANSWERED" -> flag("\\Answered", true);
+            case "DELETED" -> flag("\\Deleted", true);
+            case "DRAFT" -> flag("\\Draft", true);
+            case "FLAGGED" -> flag("\\Flagged", true);
+            case "SEEN" -> flag("\\Seen", true);
+            case "UNANSWERED" -> flag("\\Answered", false);
+            case "UNDELETED" -> flag("\\Deleted", false);
+            case "UNDRAFT" -> flag("\\Draft", false);
+            case "UNFLAGGED" -> flag("\\Flagged", false);
+            case "UNSEEN" -> flag("\\Seen", false);
+            case "RECENT" -> c -> s.selected.isRecent(c.message.uid());
+            case "OLD" -> c -> !s.selected.isRecent(c.message.uid());
+            case "NEW" -> c -> s.selected.isRecent(c.message.uid()) && !c.message.flags().contains("\\Seen");
+            case "KEYWORD" -> flag(argument(args, ImapParser::atom), true);
+            case "UNKEYWORD" -> flag(argument(args, ImapParser::atom), false);
+            case "BCC", "CC", "FROM", "SUBJECT", "TO" -> {
+                String text = argument(args, ImapParser::astring);
+                yield c -> contains(c.header(name), text);
+            }
+            case "HEADER" -> {
+                String field = argument(args, ImapParser::astring);
+                String text = argument(args, ImapParser::astring);
+                yield c -> text.isEmpty() ? c.header(field) != null : contains(c.header(field), text);
+            }
+            case "BODY" -> {
+                String text = argument(args, ImapParser::astring);
+                yield c -> contains(c.body(), text);
+            }
+            case "TEXT" -> {
+                String text = argument(args, ImapParser::astring);
+                yield c -> contains(c.wholeHeader(), text) || contains(c.body(), text);
+            }
+            case "BEFORE" -> date(args, (d, c) -> c.internalDate().isBefore(d));
+            case "ON" -> date(args, (d, c) -> c.internalDate().isEqual(d));
+            case "SINCE" -> date(args, (d, c) -> !c.internalDate().isBefore(d));
+            case "SENTBEFORE" -> date(args, (d, c) -> c.sentDate() != null && c.sentDate().isBefore(d));
+            case "SENTON" -> date(args, (d, c) -> c.sentDate() != null && c.sentDate().isEqual(d));
+            case "SENTSINCE" -> date(args, (d, c) -> c.sentDate() != null && !c.sentDate().isBefore(d));
+            case "LARGER" -> {
+                long n = argument(args, ImapParser::number);
+                yield c -> c.message.size() > n;
+            }
+            case "SMALLER" -> {
+                long n = argument(args, ImapParser::number);
+                yield c -> c.message.size() < n;
+            }
+            case "UID" -> {
+                SequenceSet set = argument(args, ImapParser::sequenceSet);
+                yield c -> set.contains(c.message.uid(), s.selected.maxUid());
+            }
+            case "NOT" -> argument(args, p -> key(s, p)).negate();
+            case "OR" -> {
+                Predicate<Candidate> left = argument(args, p -> key(s, p));
+                Predicate<Candidate> right = argument(args, p -> key(s, p));
+                yield left.or(right);
+            }
+            case "MODSEQ" -> {
+                args.sp();
+                if (args.peek() == '"') { // optional entry name and type (RFC 7162), ignored: one MODSEQ per message
+                    args.string();
+                    args.sp();
+                    args.atom();
+                    args.sp();
+                }
+                long n = args.number();
+                s.enabled.add("CONDSTORE");
+                yield c -> c.message.modseq() >= n;
+            }
+            default -> throw new ImapException.Bad("Unknown search key " + name);
+        };
+    }
+
+    private interface Reader<T> {
+        T read(ImapParser args) throws ImapException.Bad;
+    }
+
+    private static <T> T argument(ImapParser args, Reader<T> reader) throws ImapException.Bad {
+        args.sp();
+        return reader.read(args);
+    }
+
+    private interface DateTest {
+        boolean test(LocalDate date, Candidate c);
+    }
+
+    private static Predicate<Candidate> date(ImapParser args, DateTest test) throws ImapException.Bad {
+        LocalDate date = argument(args, ImapParser::date);
+        return c -> test.test(date, c);
+    }
+}

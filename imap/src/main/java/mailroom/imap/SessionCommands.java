@@ -1,0 +1,147 @@
+package mailroom.imap;
+
+import mailroom.core.auth.SaslPlain;
+import mailroom.imap.codec.ImapParser;
+import mailroom.storage.Account;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/** Commands about the session itself: capabilities, login, TLS, ENABLE, ID, NAMESPACE. */
+final class SessionCommands {
+    private static final Logger log = LoggerFactory.getLogger(SessionCommands.class);
+    private static final Duration FAILED_LOGIN_DELAY = Duration.ofSeconds(1);
+    /** What ENABLE can turn on (RFC 5161); others are ignored, as the RFC asks. */
+    private static final Set<String> ENABLEABLE = Set.of("UTF8=ACCEPT", "IMAP4REV2");
+
+    private SessionCommands() {}
+
+    static String capability(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        args.end();
+        s.untagged("CAPABILITY " + ImapCommands.capabilities(s));
+        return "CAPABILITY completed";
+    }
+
+    static String noop(ImapSession s, String tag, ImapParser args) throws ImapException {
+        args.end();
+        return "NOOP completed";
+    }
+
+    static String logout(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        args.end();
+        s.untagged("BYE " + s.server.hostname + " logging out");
+        s.state = ImapSession.State.LOGOUT;
+        if (s.account != null) log.info("imap logout {}", s.account.address());
+        return "LOGOUT completed";
+    }
+
+    /** RFC 2971: we tell our name; the client's parameters are read and only checked for syntax. */
+    static String id(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        if (!args.tryConsume('(')) {
+            if (args.nstring() != null) throw new ImapException.Bad("ID takes NIL or a parameter list");
+        } else {
+            while (!args.tryConsume(')')) {
+                args.tryConsume(' ');
+                args.string();
+                args.sp();
+                args.nstring();
+            }
+        }
+        args.end();
+        s.untagged("ID (\"name\" \"Mailroom\" \"vendor\" \"Mailroom\")");
+        return "ID completed";
+    }
+
+    static boolean plaintextAllowed(ImapSession s) {
+        return s.connection.isTls() || switch (s.server.settings.plaintextAuth) {
+            case NEVER -> false;
+            case LOOPBACK -> s.connection.isLoopback();
+            case ALWAYS -> true;
+        };
+    }
+
+    /** RFC 3501 section 6.2.1: answer OK, then handshake; the client must ask for CAPABILITY again. */
+    static String startTls(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        args.end();
+        if (s.server.tls == null) throw new ImapException.No("TLS is not available");
+        if (s.connection.isTls()) throw new ImapException.Bad("Already using TLS");
+        s.connection.write(tag + " OK Begin TLS negotiation now\r\n");
+        s.connection.startTls(s.server.tls);
+        return null;
+    }
+
+    static String login(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        String user = args.astring();
+        args.sp();
+        String password = args.astring();
+        args.end();
+        if (!plaintextAllowed(s)) throw new ImapException.No("PRIVACYREQUIRED", "Use STARTTLS or port " + s.server.settings.tlsPort + " first");
+        return loggedIn(s, user, password);
+    }
+
+    /** AUTHENTICATE PLAIN, with the initial response on the command line (SASL-IR, RFC 4959) or after "+ ". */
+    static String authenticate(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        String mechanism = args.atom().toUpperCase(Locale.ROOT);
+        String response = null;
+        if (args.tryConsume(' ')) response = args.atom();
+        args.end();
+        if (!mechanism.equals("PLAIN")) throw new ImapException.No("Unsupported authentication mechanism");
+        if (!plaintextAllowed(s)) throw new ImapException.No("PRIVACYREQUIRED", "Use STARTTLS or port " + s.server.settings.tlsPort + " first");
+        if (response == null) {
+            s.connection.write("+ \r\n");
+            s.connection.flush();
+            response = s.connection.readLineUtf8(ImapSession.MAX_LINE);
+            if (response == null) throw new IOException("connection closed during AUTHENTICATE");
+            if (response.equals("*")) throw new ImapException.Bad("AUTHENTICATE cancelled");
+        }
+        var plain = SaslPlain.decode(response.equals("=") ? "" : response)
+                .orElseThrow(() -> new ImapException.Bad("Invalid SASL PLAIN response"));
+        if (!plain.authorizationId().isEmpty() && !plain.authorizationId().equalsIgnoreCase(plain.username())) {
+            throw new ImapException.No("AUTHORIZATIONFAILED", "Cannot log in as another user");
+        }
+        return loggedIn(s, plain.username(), plain.password());
+    }
+
+    private static String loggedIn(ImapSession s, String user, String password) throws ImapException, IOException {
+        Optional<Account> account = s.server.accounts.authenticate(user, password);
+        if (account.isEmpty()) {
+            log.info("imap login failed for {}", user);
+            try {
+                Thread.sleep(FAILED_LOGIN_DELAY); // slows guessing; cheap on a virtual thread
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new ImapException.No("AUTHENTICATIONFAILED", "Authentication failed");
+        }
+        s.account = account.get();
+        s.state = ImapSession.State.AUTHENTICATED;
+        s.connection.setIdleTimeout(s.server.settings.idleTimeout);
+        log.info("imap login {}", s.account.address());
+        return "[CAPABILITY " + ImapCommands.capabilities(s) + "] Logged in";
+    }
+
+    static String enable(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        List<String> turnedOn = new ArrayList<>();
+        do {
+            String capability = args.atom().toUpperCase(Locale.ROOT);
+            if (ENABLEABLE.contains(capability) && s.enabled.add(capability)) turnedOn.add(capability);
+        } while (args.tryConsume(' '));
+        args.end();
+        s.untagged("ENABLED" + (turnedOn.isEmpty() ? "" : " " + String.join(" ", turnedOn)));
+        return "ENABLE completed";
+    }
+
+    /** RFC 2342: one personal namespace with "/" as delimiter; no shared or other users' namespaces. */
+    static String namespace(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        args.end();
+        s.untagged("NAMESPACE ((\"\" \"/\")) NIL NIL");
+        return "NAMESPACE completed";
+    }
+}
