@@ -183,8 +183,20 @@ final class FetchCommand {
 
     // --- answering ------------------------------------------------------------------------------
 
+    private static final Set<String> DECODABLE = Set.of("7bit", "8bit", "binary", "base64", "quoted-printable");
+
     private static void writeResponse(ImapSession s, MessageSummary m, List<Item> items, BodyRenderer renderer) throws ImapException, IOException {
         ParsedMessage parsed = null;
+        // Refusals must come before the response line starts: BINARY of an encoding we cannot undo (RFC 3516).
+        for (Item item : items) {
+            if (item instanceof Section section && section.kind().startsWith("BINARY")) {
+                parsed = parsed != null ? parsed : parse(s, m);
+                MimePart part = section.parts().length == 0 ? parsed.root() : part(parsed, section.parts());
+                if (part != null && !part.isMultipart() && !DECODABLE.contains(part.encoding())) {
+                    throw new ImapException.No("UNKNOWN-CTE", "Unknown content-transfer-encoding " + part.encoding());
+                }
+            }
+        }
         var out = s.connection;
         out.write("* " + s.selected.seqOf(m.uid()) + " FETCH (");
         boolean first = true;
@@ -231,6 +243,10 @@ final class FetchCommand {
         if (section.kind().equals("BODY") && (section.text().isEmpty() || section.text().equals("TEXT") || section.text().equals("MIME")
                 || section.text().equals("HEADER"))) {
             long[] range = parsed == null ? new long[]{0, m.size()} : range(parsed, section);
+            if (range == null) {
+                s.connection.write(section.label() + " NIL");
+                return;
+            }
             long start = range[0], end = range[1];
             if (section.offset() >= 0) {
                 start = Math.min(end, start + section.offset());
@@ -245,11 +261,19 @@ final class FetchCommand {
         byte[] bytes;
         if (section.kind().equals("BODY")) { // HEADER.FIELDS[.NOT]
             long[] range = range(parsed, section);
+            if (range == null) {
+                s.connection.write(section.label() + " NIL");
+                return;
+            }
             try (InputStream in = blobs.open(m.blobId(), range[0], range[1] - range[0])) {
                 bytes = filterHeader(in.readAllBytes(), section.fields(), section.text().endsWith(".NOT"));
             }
         } else {
             bytes = decoded(s, m, parsed, section);
+            if (bytes == null) {
+                s.connection.write(section.label() + " NIL");
+                return;
+            }
             if (section.kind().equals("BINARY.SIZE")) {
                 s.connection.write(section.label() + " " + bytes.length);
                 return;
@@ -264,31 +288,35 @@ final class FetchCommand {
         s.connection.write(bytes, 0, bytes.length);
     }
 
-    /** The part a section's numbers name (RFC 3501 section 6.4.5, "BODY[<section>]"); NO when there is none. */
-    static MimePart part(ParsedMessage parsed, int[] numbers) throws ImapException.No {
+    /** The part a section's numbers name (RFC 3501 section 6.4.5, "BODY[<section>]"); null when there is none. */
+    static MimePart part(ParsedMessage parsed, int[] numbers) {
         MimePart part = parsed.root();
         for (int i = 0; i < numbers.length; i++) {
             if (i > 0 && part.isMessage()) part = part.message(); // numbers after a message/rfc822 index into it
             if (part.isMultipart()) {
-                if (numbers[i] > part.parts().size()) throw new ImapException.No("No such message part");
+                if (numbers[i] > part.parts().size()) return null;
                 part = part.parts().get(numbers[i] - 1);
             } else if (numbers[i] != 1) {
-                throw new ImapException.No("No such message part");
+                return null;
             }
         }
         return part;
     }
 
-    /** Start and end offsets in the message file of the section (without partial). */
-    private static long[] range(ParsedMessage parsed, Section section) throws ImapException.No {
+    /**
+     * Start and end offsets in the message file of the section (without partial), or null when the
+     * message has no such section: the item is then answered NIL, as Dovecot and Cyrus do.
+     */
+    private static long[] range(ParsedMessage parsed, Section section) {
         MimePart part = part(parsed, section.parts());
+        if (part == null) return null;
         if (section.text().equals("MIME")) return new long[]{part.headerStart(), part.bodyStart()};
         if (section.text().isEmpty()) {
             return section.parts().length == 0 ? new long[]{0, parsed.size()} : new long[]{part.bodyStart(), part.bodyEnd()};
         }
         // HEADER, HEADER.FIELDS, TEXT: of the message itself, or of an enclosed message/rfc822.
         MimePart message = section.parts().length == 0 ? parsed.root() : part.isMessage() ? part.message() : null;
-        if (message == null) throw new ImapException.No("That part is not a message");
+        if (message == null) return null;
         return section.text().equals("TEXT") ? new long[]{message.bodyStart(), message.bodyEnd()}
                 : new long[]{message.headerStart(), message.bodyStart()};
     }
@@ -311,10 +339,10 @@ final class FetchCommand {
         return out.toByteArray();
     }
 
-    /** BINARY: the part's body with its content-transfer-encoding undone (RFC 3516). */
-    private static byte[] decoded(ImapSession s, MessageSummary m, ParsedMessage parsed, Section section) throws ImapException, IOException {
+    /** BINARY: the part's body with its content-transfer-encoding undone (RFC 3516); null when there is no such part. */
+    private static byte[] decoded(ImapSession s, MessageSummary m, ParsedMessage parsed, Section section) throws IOException {
         MimePart part = section.parts().length == 0 ? parsed.root() : part(parsed, section.parts());
-        if (part.isMultipart()) throw new ImapException.No("BINARY needs a single part");
+        if (part == null || part.isMultipart()) return null;
         byte[] raw;
         try (InputStream in = s.server.storage.blobs().open(m.blobId(), part.bodyStart(), part.bodySize())) {
             raw = in.readAllBytes();
@@ -323,7 +351,7 @@ final class FetchCommand {
             case "7bit", "8bit", "binary" -> new ByteArrayInputStream(raw);
             case "base64" -> new Base64InputStream(new ByteArrayInputStream(raw));
             case "quoted-printable" -> new QuotedPrintableInputStream(new ByteArrayInputStream(raw));
-            default -> throw new ImapException.No("UNKNOWN-CTE", "Unknown content-transfer-encoding " + part.encoding());
+            default -> throw new IllegalStateException("checked before the response started");
         };
         try (decoder) {
             return decoder.readAllBytes();

@@ -34,6 +34,9 @@ final class ImapSession {
 
     enum State { NOT_AUTHENTICATED, AUTHENTICATED, SELECTED, LOGOUT }
 
+    /** Returned by {@link #readCommand} for a command already answered (a refused literal). */
+    private static final byte[] ANSWERED = new byte[0];
+
     final ImapServer server;
     final Connection connection;
     State state = State.NOT_AUTHENTICATED;
@@ -78,7 +81,7 @@ final class ImapSession {
                 throw e;
             }
             if (command == null) return;
-            if (command.length > 0) execute(command);
+            if (command != ANSWERED) execute(command);
             if (!connection.hasBufferedInput() || state == State.LOGOUT) connection.flush();
         }
     }
@@ -86,7 +89,7 @@ final class ImapSession {
     /**
      * Reads one command with its literals inline ("{n}CRLF" and n octets), or null at end of stream.
      * A literal over the limit is refused before it is sent (synchronising) or read and dropped
-     * (LITERAL+), and an empty array is returned: the command has been answered already.
+     * (LITERAL+), and {@link #ANSWERED} is returned: the command has been answered already.
      */
     private byte[] readCommand() throws IOException {
         var command = new ByteArrayOutputStream();
@@ -105,7 +108,7 @@ final class ImapSession {
                 connection.write(tag + (isAppend(command.toByteArray()) ? " NO [TOOBIG] Message too large" : " BAD Literal too large") + "\r\n");
                 connection.flush();
                 if (!synchronising) connection.readLine(MAX_LINE); // the rest of that command line
-                return new byte[0];
+                return ANSWERED;
             }
             if (synchronising) {
                 connection.write("+ Ready for literal data\r\n");
@@ -152,11 +155,9 @@ final class ImapSession {
             return;
         }
         if (!entry.get().states().contains(state)) {
-            tagged(tag, "BAD", null, name + " is not valid " + switch (state) {
-                case NOT_AUTHENTICATED -> "before login";
-                case AUTHENTICATED -> "without a selected mailbox";
-                default -> "now";
-            });
+            var states = entry.get().states();
+            tagged(tag, "BAD", null, name + (state == State.NOT_AUTHENTICATED ? " needs login first"
+                    : states.contains(State.NOT_AUTHENTICATED) ? " is only valid before login" : " needs a selected mailbox"));
             return;
         }
         var command = entry.get().handler();

@@ -97,7 +97,9 @@ final class ListCommand {
             boolean hasChildren = mailboxes.keySet().stream().anyMatch(n -> n.startsWith(name + "/"));
             if (options.subscribedOnly() && !isSubscribed && !(options.recursiveMatch() && childSubscribed)) {
                 // LSUB shows an unsubscribed parent of subscribed mailboxes as \Noselect when "%" stops at it.
-                if (!(lsub && childSubscribed)) continue;
+                boolean childListed = subscribed.stream().anyMatch(n -> n.startsWith(name + "/")
+                        && patterns.stream().anyMatch(p -> MailboxNames.matches(MailboxNames.canonical(reference + p), n)));
+                if (!(lsub && childSubscribed && !childListed)) continue;
             }
             if (options.specialUseOnly() && (mailbox == null || mailbox.specialUse() == null)) continue;
             if (!lsub && !options.subscribedOnly() && mailbox == null && !hasChildren) continue;

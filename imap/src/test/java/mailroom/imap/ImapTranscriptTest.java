@@ -1,0 +1,385 @@
+package mailroom.imap;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** IMAP protocol corners as conversations: client line (C:), the start of the server's line (S:). */
+class ImapTranscriptTest extends ImapTestServer {
+
+    @Test
+    void badSyntaxInEveryStateAnswersBadAndTheSessionGoesOn() throws Exception {
+        try (var t = connect()) {
+            t.play("""
+                    # not authenticated
+                    C: a1 FROB
+                    S: a1 BAD Unknown command FROB
+                    C: a2 SELECT INBOX
+                    S: a2 BAD SELECT needs login first
+                    C: a3 LOGIN alice
+                    S: a3 BAD Missing argument
+                    C: a4 LOGIN "unterminated
+                    S: a4 BAD Unterminated quoted string
+                    C: a5 NOOP extra
+                    S: a5 BAD Unexpected characters
+                    C:
+                    S: * BAD Missing tag
+                    C: a6 LOGIN alice wrong-password
+                    S: a6 NO [AUTHENTICATIONFAILED]
+                    C: a7 LOGIN alice alice-password
+                    S: a7 OK [CAPABILITY
+                    # authenticated
+                    C: b1 FETCH 1 FLAGS
+                    S: b1 BAD FETCH needs a selected mailbox
+                    C: b2 SELECT
+                    S: b2 BAD
+                    C: b3 SELECT Nowhere
+                    S: b3 NO [NONEXISTENT]
+                    C: b4 STATUS INBOX (MESSAGES BOGUS)
+                    S: b4 BAD Unknown STATUS item BOGUS
+                    C: b5 LOGIN alice alice-password
+                    S: b5 BAD LOGIN is only valid before login
+                    C: b6 SELECT INBOX
+                    S: * FLAGS
+                    S: * OK [PERMANENTFLAGS
+                    S: * 2 EXISTS
+                    S: * 2 RECENT
+                    S: * OK [UNSEEN 1]
+                    S: * OK [UIDVALIDITY
+                    S: * OK [UIDNEXT 3]
+                    S: b6 OK [READ-WRITE] SELECT completed
+                    # selected
+                    C: c1 FETCH 3 FLAGS
+                    S: c1 BAD No message with that number
+                    C: c2 FETCH 1:2 (FLAGS BOGUS)
+                    S: c2 BAD Unknown FETCH item BOGUS
+                    C: c3 FETCH 0 FLAGS
+                    S: c3 BAD Invalid sequence set
+                    C: c4 STORE 1 FLAGS.LOUD (\\Seen)
+                    S: c4 BAD Expected FLAGS
+                    C: c5 STORE 1 +FLAGS (\\Bogus)
+                    S: c5 BAD Unknown system flag
+                    C: c6 SEARCH FROB
+                    S: c6 BAD Unknown search key FROB
+                    C: c7 SEARCH CHARSET KOI8-R ALL
+                    S: c7 NO [BADCHARSET (UTF-8 US-ASCII)]
+                    C: c8 COPY 1 Nowhere
+                    S: c8 NO [TRYCREATE]
+                    C: c9 UID FETCH 1 BODY.PEEK[9]
+                    S: * 1 FETCH (UID 1 BODY[9] NIL)
+                    S: c9 OK
+                    C: d1 NOOP
+                    S: d1 OK NOOP completed
+                    C: d2 LOGOUT
+                    S: * BYE
+                    S: d2 OK LOGOUT completed
+                    """);
+            assertThat(t.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void literalsSynchronisingAndNonSynchronising() throws Exception {
+        try (var t = connect()) {
+            t.send("a LOGIN {5}").expect("+ Ready for literal data");
+            t.send("alice {14+}");
+            t.send(PASSWORD).expect("a OK [CAPABILITY");
+            t.send("b APPEND INBOX (\\Flagged) {23+}");
+            t.sendRaw("Subject: literal\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII));
+            t.send("").expect("b OK [APPENDUID ");
+            t.send("c APPEND INBOX {2000000}").expect("c NO [TOOBIG]");
+            t.send("d NOOP").expect("d OK");
+        }
+        assertThat(messages("INBOX")).hasSize(3);
+        assertThat(messages("INBOX").get(2).flags()).containsExactly("\\Flagged");
+    }
+
+    @Test
+    void authenticatePlainWithAndWithoutInitialResponse() throws Exception {
+        String response = Base64.getEncoder().encodeToString(("\0alice\0" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+        try (var t = connect()) {
+            t.send("a AUTHENTICATE PLAIN " + response).expect("a OK [CAPABILITY");
+        }
+        try (var t = connect()) {
+            t.send("a AUTHENTICATE PLAIN").expect("+");
+            t.send("*").expect("a BAD AUTHENTICATE cancelled");
+            t.send("b AUTHENTICATE PLAIN").expect("+");
+            t.send(response).expect("b OK");
+        }
+    }
+
+    @Test
+    void fetchAnswersFromTheStoredStructure() throws Exception {
+        try (var t = login()) {
+            t.send("s EXAMINE INBOX").expect("* FLAGS");
+            t.expect("* OK [PERMANENTFLAGS ()]");
+            while (!t.readLine().startsWith("s OK [READ-ONLY]")) { /* the rest of the EXAMINE data */ }
+            t.send("f1 FETCH 1 (UID RFC822.SIZE ENVELOPE)")
+                    .expect("* 1 FETCH (UID 1 RFC822.SIZE " + messages("INBOX").get(0).size() + " ENVELOPE (\"Mon, 2 Nov 2026 10:00:00 +0000\" \"First message\" ((\"Bob Example\" NIL \"bob\" \"example.test\"))");
+            t.expect("f1 OK");
+            t.send("f2 FETCH 2 BODYSTRUCTURE").expect("* 2 FETCH (BODYSTRUCTURE ((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"quoted-printable\" 26 1 NIL NIL NIL NIL)"
+                    + "(\"application\" \"octet-stream\" (\"name\" \"data.bin\") NIL NIL \"base64\" 8 NIL (\"attachment\" (\"filename\" \"data.bin\")) NIL NIL) \"mixed\" (\"boundary\" \"sep\") NIL NIL NIL))");
+            t.expect("f2 OK");
+            t.send("f3 FETCH 2 (BODY[1] BODY[2.MIME])").expect("* 2 FETCH (BODY[1] {26}");
+            t.expect("Gr=C3=BC=C3=9Fe aus Bremen BODY[2.MIME] {148}");
+            t.expect("Content-Type: application/octet-stream; name=\"data.bin\"");
+            t.expect("Content-Disposition: attachment");
+            t.expect("Content-Transfer-Encoding: base64");
+            t.expect("");
+            t.expect(")");
+            t.expect("f3 OK");
+            t.send("f4 FETCH 2 (BINARY.SIZE[1] BINARY[1])").expect("* 2 FETCH (BINARY.SIZE[1] 18 BINARY[1] {18}");
+            t.expect("Grüße aus Bremen)");
+            t.expect("f4 OK");
+            t.send("f5 FETCH 1 BODY[HEADER.FIELDS (subject)]<0.10>").expect("* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT)]<0> {10}");
+            t.expect("Subject: F)");
+            t.expect("f5 OK");
+            t.send("f6 FETCH 1 FLAGS").expect("* 1 FETCH (FLAGS ())"); // EXAMINE marks nothing \Seen, and claims no \Recent
+        }
+    }
+
+    @Test
+    void bodyFetchSetsSeenAndStoreReportsFlags() throws Exception {
+        try (var t = login()) {
+            t.send("s SELECT INBOX");
+            while (!t.readLine().startsWith("s OK")) { /* SELECT data */ }
+            t.send("f FETCH 1 BODY[TEXT]").expect("* 1 FETCH (BODY[TEXT] {41}");
+            t.expect("Hello Alice, this is the first message.");
+            t.expect(" FLAGS (\\Seen \\Recent))");
+            t.expect("f OK");
+            t.play("""
+                    C: s1 STORE 2 +FLAGS (\\Flagged $Important)
+                    S: * 2 FETCH (UID 2 FLAGS (\\Flagged $Important \\Recent))
+                    S: s1 OK
+                    C: s2 STORE 2 -FLAGS.SILENT ($Important)
+                    S: s2 OK
+                    C: s3 UID STORE 1:* FLAGS (\\Deleted)
+                    S: * 1 FETCH (UID 1 FLAGS (\\Deleted \\Recent))
+                    S: * 2 FETCH (UID 2 FLAGS (\\Deleted \\Recent))
+                    S: s3 OK
+                    C: s4 SEARCH DELETED SINCE 1-Jan-2020
+                    S: * SEARCH 1 2
+                    S: s4 OK
+                    C: s5 UID EXPUNGE 2
+                    S: * 2 EXPUNGE
+                    S: s5 OK
+                    C: s6 EXPUNGE
+                    S: * 1 EXPUNGE
+                    S: s6 OK
+                    """);
+        }
+        assertThat(messages("INBOX")).isEmpty();
+    }
+
+    @Test
+    void searchKeysAndEsearch() throws Exception {
+        try (var t = login()) {
+            t.send("s SELECT INBOX");
+            while (!t.readLine().startsWith("s OK")) { /* SELECT data */ }
+            t.play("""
+                    C: a SEARCH FROM bob
+                    S: * SEARCH 1
+                    S: a OK
+                    C: b SEARCH CHARSET UTF-8 BODY grüße
+                    S: * SEARCH 2
+                    S: b OK
+                    C: c SEARCH OR SUBJECT first HEADER Content-Type multipart
+                    S: * SEARCH 1 2
+                    S: c OK
+                    C: d SEARCH NOT (FROM bob) SENTON 3-Nov-2026
+                    S: * SEARCH 2
+                    S: d OK
+                    C: e UID SEARCH LARGER 400 UNSEEN
+                    S: * SEARCH 2
+                    S: e OK
+                    C: f SEARCH RETURN (MIN MAX COUNT) ALL
+                    S: * ESEARCH (TAG "f") MIN 1 MAX 2 COUNT 2
+                    S: f OK
+                    C: g UID SEARCH RETURN () 2:*
+                    S: * ESEARCH (TAG "g") UID ALL 2
+                    S: g OK
+                    C: h SEARCH TEXT "nothing like this"
+                    S: * SEARCH
+                    S: h OK
+                    """);
+        }
+    }
+
+    @Test
+    void mailboxesAreCreatedRenamedListedAndDeleted() throws Exception {
+        try (var t = login()) {
+            t.play("""
+                    C: a CREATE Projects/2026/
+                    S: a OK
+                    C: b CREATE INBOX
+                    S: b NO [ALREADYEXISTS]
+                    C: c LIST "" Projects*
+                    S: * LIST (\\HasChildren) "/" "Projects"
+                    S: * LIST (\\HasNoChildren) "/" "Projects/2026"
+                    S: c OK
+                    C: d RENAME Projects Archive
+                    S: d NO [ALREADYEXISTS]
+                    C: e RENAME Projects Old/Projects
+                    S: e OK
+                    C: f LIST "" %
+                    S: * LIST (\\HasNoChildren) "/" "INBOX"
+                    S: * LIST (\\HasNoChildren \\Archive) "/" "Archive"
+                    S: * LIST (\\HasNoChildren \\Drafts) "/" "Drafts"
+                    S: * LIST (\\HasNoChildren \\Junk) "/" "Junk"
+                    S: * LIST (\\HasChildren) "/" "Old"
+                    S: * LIST (\\HasNoChildren \\Sent) "/" "Sent"
+                    S: * LIST (\\HasNoChildren \\Trash) "/" "Trash"
+                    S: f OK
+                    C: g SUBSCRIBE Old/Projects
+                    S: g OK
+                    C: h LIST (SUBSCRIBED RECURSIVEMATCH) "" % RETURN (STATUS (MESSAGES))
+                    S: * LIST (\\HasChildren) "/" "Old" ("CHILDINFO" ("SUBSCRIBED"))
+                    S: * STATUS "Old" (MESSAGES 0)
+                    S: h OK
+                    C: i LSUB "" *
+                    S: * LSUB () "/" "Old/Projects"
+                    S: i OK
+                    C: i2 LSUB "" %
+                    S: * LSUB (\\Noselect) "/" "Old"
+                    S: i2 OK
+                    C: j DELETE Old/Projects
+                    S: j OK
+                    C: k DELETE INBOX
+                    S: k NO [CANNOT]
+                    C: l LIST "" ""
+                    S: * LIST (\\Noselect) "/" ""
+                    S: l OK
+                    C: m CREATE "Entw&APw-rfe"
+                    S: m OK
+                    C: n STATUS "Entw&APw-rfe" (MESSAGES UIDNEXT)
+                    S: * STATUS "Entw&APw-rfe" (MESSAGES 0 UIDNEXT 1)
+                    S: n OK
+                    """);
+        }
+        assertThat(storage.mail().mailbox(alice, "Entwürfe")).isPresent();
+        assertThat(storage.mail().mailbox(alice, "Old/Projects/2026")).isPresent();
+    }
+
+    @Test
+    void renamingInboxMovesItsMessages() throws Exception {
+        try (var t = login()) {
+            t.send("a RENAME INBOX Saved").expect("a OK");
+        }
+        assertThat(messages("INBOX")).isEmpty();
+        assertThat(messages("Saved")).hasSize(2);
+    }
+
+    @Test
+    void copyAndMoveAnswerCopyUid() throws Exception {
+        long validity = mailbox("Archive").uidValidity();
+        try (var t = login()) {
+            t.send("s SELECT INBOX");
+            while (!t.readLine().startsWith("s OK")) { /* SELECT data */ }
+            t.play("""
+                    C: a COPY 1:2 Archive
+                    S: a OK [COPYUID %1$d 1:2 1:2] COPY completed
+                    C: b UID MOVE 1 Archive
+                    S: * OK [COPYUID %1$d 1 3] Moved
+                    S: * 1 EXPUNGE
+                    S: b OK UID MOVE completed
+                    C: c FETCH 1 UID
+                    S: * 1 FETCH (UID 2)
+                    S: c OK
+                    """.formatted(validity));
+        }
+        assertThat(messages("Archive")).hasSize(3);
+    }
+
+    @Test
+    void anotherSessionsChangesAreReportedAtNoopAndNeverDuringFetch() throws Exception {
+        try (var a = login(); var b = login()) {
+            a.send("s SELECT INBOX");
+            while (!a.readLine().startsWith("s OK")) { /* SELECT data */ }
+            b.send("s SELECT INBOX");
+            while (!b.readLine().startsWith("s OK")) { /* SELECT data */ }
+            b.play("""
+                    C: x STORE 1 +FLAGS.SILENT (\\Deleted)
+                    S: x OK
+                    C: y EXPUNGE
+                    S: * 1 EXPUNGE
+                    S: y OK
+                    """);
+            deliver("Subject: third\r\n\r\nnew\r\n");
+            a.play("""
+                    C: f FETCH 1:2 UID
+                    S: * 1 FETCH (UID 1)
+                    S: * 2 FETCH (UID 2)
+                    S: * 3 EXISTS
+                    S: * 3 RECENT
+                    S: f OK
+                    C: n NOOP
+                    S: * 1 EXPUNGE
+                    S: n OK
+                    C: g FETCH 1:* UID
+                    S: * 1 FETCH (UID 2)
+                    S: * 2 FETCH (UID 3)
+                    S: g OK
+                    """);
+        }
+    }
+
+    @Test
+    void idleReportsNewMailAndFlagChangesFromElsewhere() throws Exception {
+        try (var watcher = login(); var other = login()) {
+            watcher.send("s SELECT INBOX");
+            while (!watcher.readLine().startsWith("s OK")) { /* SELECT data */ }
+            watcher.send("i IDLE").expect("+ idling");
+            long started = System.nanoTime();
+            deliver("Subject: pushed\r\n\r\nright now\r\n");
+            watcher.expect("* 3 EXISTS");
+            assertThat((System.nanoTime() - started) / 1_000_000).as("ms until IDLE saw the delivery").isLessThan(1000);
+            watcher.expect("* 3 RECENT"); // this session took the two older ones as \Recent at SELECT
+            other.send("s SELECT INBOX");
+            while (!other.readLine().startsWith("s OK")) { /* SELECT data */ }
+            other.send("x STORE 2 +FLAGS (\\Answered)").expect("* 2 FETCH");
+            watcher.expect("* 2 FETCH (UID 2 FLAGS (\\Answered \\Recent))");
+            watcher.send("DONE").expect("i OK IDLE terminated");
+            watcher.send("n NOOP").expect("n OK");
+        }
+    }
+
+    @Test
+    void startTlsThenLogin() throws Exception {
+        try (var t = connect()) {
+            t.send("a STARTTLS").expect("a OK Begin TLS");
+            t.startTls();
+            t.send("b CAPABILITY").expect("* CAPABILITY IMAP4rev1");
+            t.expect("b OK");
+            t.send("c LOGIN alice " + PASSWORD).expect("c OK");
+        }
+        try (var t = mailroom.core.testing.Transcript.tls("127.0.0.1", server.tlsPort())) {
+            t.expect("* OK [CAPABILITY");
+            t.send("a LOGIN alice " + PASSWORD).expect("a OK");
+        }
+    }
+
+    @Test
+    void enableIdNamespaceAndUtf8Names() throws Exception {
+        try (var t = login()) {
+            t.play("""
+                    C: a ENABLE UTF8=ACCEPT CONDSTORE
+                    S: * ENABLED UTF8=ACCEPT
+                    S: a OK
+                    C: b CREATE "Größe"
+                    S: b OK
+                    C: c ID ("name" "test client" "version" "1")
+                    S: * ID ("name" "Mailroom"
+                    S: c OK
+                    C: d NAMESPACE
+                    S: * NAMESPACE (("" "/")) NIL NIL
+                    S: d OK
+                    C: e LIST "" Gr*
+                    S: * LIST (\\HasNoChildren) "/" "Größe"
+                    S: e OK
+                    """);
+        }
+    }
+}
