@@ -114,9 +114,17 @@ public final class ImapParser {
         return c == '"' || c == '{' || c == '~' ? string() : astringAtom();
     }
 
-    /** A quoted string or a literal. */
+    /**
+     * A quoted string or a literal, read as UTF-8. Bytes that are not UTF-8 are read as Latin-1:
+     * some clients (Angus Mail after ENABLE UTF8=ACCEPT, for one) send 8-bit search strings that way.
+     */
     public String string() throws ImapException.Bad {
-        return new String(stringBytes(), StandardCharsets.UTF_8);
+        byte[] bytes = stringBytes();
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return new String(bytes, StandardCharsets.ISO_8859_1);
+        }
     }
 
     public byte[] stringBytes() throws ImapException.Bad {
