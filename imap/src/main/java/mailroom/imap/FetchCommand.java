@@ -56,15 +56,28 @@ final class FetchCommand {
         args.sp();
         List<Item> items = items(args);
         long changedSince = -1;
+        boolean vanished = false;
         if (args.tryConsume(' ')) { // RFC 7162 fetch modifiers
             args.expect('(');
-            if (!args.atom().equalsIgnoreCase("CHANGEDSINCE")) throw new ImapException.Bad("Unknown FETCH modifier");
-            args.sp();
-            changedSince = args.number();
+            do {
+                String modifier = args.atom().toUpperCase(Locale.ROOT);
+                if (modifier.equals("CHANGEDSINCE")) {
+                    args.sp();
+                    changedSince = args.number();
+                } else if (modifier.equals("VANISHED")) {
+                    vanished = true;
+                } else {
+                    throw new ImapException.Bad("Unknown FETCH modifier " + modifier);
+                }
+            } while (args.tryConsume(' '));
             args.expect(')');
             s.enabled.add("CONDSTORE");
         }
         args.end();
+        if (vanished && (!uid || changedSince < 0 || !s.enabled.contains("QRESYNC"))) {
+            throw new ImapException.Bad("VANISHED needs UID FETCH, CHANGEDSINCE and ENABLE QRESYNC");
+        }
+        if (vanished) Qresync.vanishedSince(s, changedSince, set);
         if (uid && !items.contains(Simple.UID)) items.add(0, Simple.UID);
         if ((changedSince >= 0 || s.condstore()) && items.stream().anyMatch(i -> i == Simple.FLAGS) && !items.contains(Simple.MODSEQ)) {
             items.add(Simple.MODSEQ);

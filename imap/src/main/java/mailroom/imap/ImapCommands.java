@@ -63,7 +63,7 @@ final class ImapCommands {
             .add("AUTHENTICATE", EnumSet.of(NOT_AUTHENTICATED), Command.of(SessionCommands::authenticate, true)
                     .advertising(s -> s.state == NOT_AUTHENTICATED && SessionCommands.plaintextAllowed(s) ? List.of("AUTH=PLAIN", "SASL-IR") : List.of()))
             // Authenticated (section 6.3)
-            .add("ENABLE", LOGGED_IN, Command.of(SessionCommands::enable, true).advertising("ENABLE", "UTF8=ACCEPT"))
+            .add("ENABLE", LOGGED_IN, Command.of(SessionCommands::enable, true).advertising("ENABLE", "UTF8=ACCEPT", "CONDSTORE", "QRESYNC"))
             .add("NAMESPACE", LOGGED_IN, Command.of(SessionCommands::namespace, false).advertising("NAMESPACE"))
             .add("SELECT", LOGGED_IN, Command.of(MailboxCommands::select, true))
             .add("EXAMINE", LOGGED_IN, Command.of(MailboxCommands::examine, true))

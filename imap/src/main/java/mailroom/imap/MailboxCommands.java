@@ -51,10 +51,27 @@ final class MailboxCommands {
     /** SELECT and EXAMINE (sections 6.3.1 and 6.3.2): a failed SELECT leaves no mailbox selected. */
     private static String open(ImapSession s, ImapParser args, boolean readOnly) throws ImapException, IOException {
         String name = s.mailboxName(args.astring());
+        Qresync qresync = null;
+        if (args.tryConsume(' ')) { // select parameters (RFC 7162)
+            args.expect('(');
+            do {
+                String param = args.atom().toUpperCase(Locale.ROOT);
+                if (param.equals("CONDSTORE")) {
+                    s.enabled.add("CONDSTORE");
+                } else if (param.equals("QRESYNC")) {
+                    if (!s.enabled.contains("QRESYNC")) throw new ImapException.Bad("ENABLE QRESYNC first");
+                    args.sp();
+                    qresync = Qresync.parse(args);
+                } else {
+                    throw new ImapException.Bad("Unknown SELECT parameter " + param);
+                }
+            } while (args.tryConsume(' '));
+            args.expect(')');
+        }
         args.end();
         if (s.selected != null) {
             s.unselect();
-            if (s.imap4rev2()) s.untagged("OK [CLOSED] Previous mailbox closed");
+            if (s.imap4rev2() || s.condstore()) s.untagged("OK [CLOSED] Previous mailbox closed");
         }
         Mailbox mailbox = existing(s, name);
         var selected = new SelectedMailbox(store(s), mailbox, readOnly);
@@ -79,6 +96,7 @@ final class MailboxCommands {
         if (s.condstore()) s.untagged("OK [HIGHESTMODSEQ " + selected.highestModseq() + "] Highest");
         s.selected = selected;
         s.state = ImapSession.State.SELECTED;
+        if (qresync != null && qresync.uidValidity() == mailbox.uidValidity()) qresync.resync(s);
         return (readOnly ? "[READ-ONLY] EXAMINE" : "[READ-WRITE] SELECT") + " completed";
     }
 

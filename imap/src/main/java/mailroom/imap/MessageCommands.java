@@ -105,6 +105,15 @@ final class MessageCommands {
     static String store(ImapSession s, ImapParser args, boolean uid) throws ImapException, IOException {
         SequenceSet set = args.sequenceSet();
         args.sp();
+        long unchangedSince = -1;
+        if (args.tryConsume('(')) { // RFC 7162 section 3.1.3
+            if (!args.atom().equalsIgnoreCase("UNCHANGEDSINCE")) throw new ImapException.Bad("Unknown STORE modifier");
+            args.sp();
+            unchangedSince = args.number();
+            args.expect(')');
+            args.sp();
+            s.enabled.add("CONDSTORE");
+        }
         String item = args.atom().toUpperCase(Locale.ROOT);
         args.sp();
         MailStore.FlagChange change = item.startsWith("+") ? MailStore.FlagChange.ADD
@@ -124,10 +133,22 @@ final class MessageCommands {
         List<Long> uids = resolve(s.selected, set, uid);
         requireWritable(s);
         if (uids.isEmpty()) return (uid ? "UID STORE" : "STORE") + " completed";
-        store(s).updateFlags(s.account.id(), s.selected.mailbox.id(), uids, change, canonical);
+        List<Long> modified = List.of();
+        if (unchangedSince >= 0) {
+            modified = store(s).updateFlagsUnchangedSince(s.account.id(), s.selected.mailbox.id(), uids, change, canonical, unchangedSince);
+        } else {
+            store(s).updateFlags(s.account.id(), s.selected.mailbox.id(), uids, change, canonical);
+        }
         for (MessageSummary m : store(s).messages(s.account.id(), s.selected.mailbox.id(), uids)) {
             s.selected.updated(m);
-            if (!silent) s.untagged(s.selected.seqOf(m.uid()) + " FETCH (" + s.selected.fetchFlags(m, s) + ")");
+            // With CONDSTORE even .SILENT reports the new MODSEQ (RFC 7162 section 3.1.3).
+            if ((!silent || s.condstore()) && !modified.contains(m.uid())) {
+                s.untagged(s.selected.seqOf(m.uid()) + " FETCH (" + s.selected.fetchFlags(m, s) + ")");
+            }
+        }
+        if (!modified.isEmpty()) {
+            List<Long> numbers = uid ? modified : modified.stream().map(u -> (long) s.selected.seqOf(u)).sorted().toList();
+            return "[MODIFIED " + SequenceSet.compact(numbers) + "] Conditional STORE failed";
         }
         return (uid ? "UID STORE" : "STORE") + " completed";
     }

@@ -154,21 +154,28 @@ final class SearchCommand {
         } else {
             args.reset(mark);
         }
-        Predicate<Candidate> key = keys(s, args);
+        var query = new Query(s);
+        Predicate<Candidate> key = keys(query, args);
         args.end();
         if (returns == null && s.imap4rev2()) returns = List.of("ALL");
 
         List<Long> hits = new ArrayList<>();
+        long highestModseq = 0;
         for (long u : s.selected.uids()) {
             MessageSummary m = s.selected.message(u);
             if (m == null) continue;
             int seq = s.selected.seqOf(u);
-            if (key.test(new Candidate(s, m, seq))) hits.add(uid ? u : seq);
+            if (key.test(new Candidate(s, m, seq))) {
+                hits.add(uid ? u : seq);
+                highestModseq = Math.max(highestModseq, m.modseq());
+            }
         }
+        // RFC 7162 section 3.1.5: a search with MODSEQ reports the highest MODSEQ of what it found.
+        String modseq = query.usesModseq && !hits.isEmpty() ? " (MODSEQ " + highestModseq + ")" : "";
         if (returns == null) {
             StringBuilder line = new StringBuilder("SEARCH");
             for (long hit : hits) line.append(' ').append(hit);
-            s.untagged(line.toString());
+            s.untagged(line + modseq);
         } else {
             StringBuilder line = new StringBuilder("ESEARCH (TAG \"" + tag + "\")");
             if (uid) line.append(" UID");
@@ -178,14 +185,25 @@ final class SearchCommand {
                 if (returns.contains("ALL")) line.append(" ALL ").append(SequenceSet.compact(hits));
             }
             if (returns.contains("COUNT")) line.append(" COUNT ").append(hits.size());
+            if (!modseq.isEmpty()) line.append(" MODSEQ ").append(highestModseq);
             s.untagged(line.toString());
         }
         return (uid ? "UID SEARCH" : "SEARCH") + " completed";
     }
 
+    /** The search being parsed: its session, and whether a MODSEQ key was used (the result then reports one). */
+    private static final class Query {
+        final ImapSession session;
+        boolean usesModseq;
+
+        Query(ImapSession session) {
+            this.session = session;
+        }
+    }
+
     /** One or more keys separated by spaces: all must match. */
-    private static Predicate<Candidate> keys(ImapSession s, ImapParser args) throws ImapException.Bad {
-        Predicate<Candidate> all = key(s, args);
+    private static Predicate<Candidate> keys(Query q, ImapParser args) throws ImapException.Bad {
+        Predicate<Candidate> all = key(q, args);
         while (args.peek() == ' ') {
             int mark = args.mark();
             args.sp();
@@ -193,7 +211,7 @@ final class SearchCommand {
                 args.reset(mark);
                 break;
             }
-            all = all.and(key(s, args));
+            all = all.and(key(q, args));
         }
         return all;
     }
@@ -206,9 +224,10 @@ final class SearchCommand {
         return c -> c.message.flags().stream().anyMatch(f -> f.equalsIgnoreCase(flag)) == set;
     }
 
-    private static Predicate<Candidate> key(ImapSession s, ImapParser args) throws ImapException.Bad {
+    private static Predicate<Candidate> key(Query q, ImapParser args) throws ImapException.Bad {
+        ImapSession s = q.session;
         if (args.tryConsume('(')) {
-            Predicate<Candidate> inner = keys(s, args);
+            Predicate<Candidate> inner = keys(q, args);
             args.expect(')');
             return inner;
         }
@@ -269,10 +288,10 @@ final class SearchCommand {
                 SequenceSet set = argument(args, ImapParser::sequenceSet);
                 yield c -> set.contains(c.message.uid(), s.selected.maxUid());
             }
-            case "NOT" -> argument(args, p -> key(s, p)).negate();
+            case "NOT" -> argument(args, p -> key(q, p)).negate();
             case "OR" -> {
-                Predicate<Candidate> left = argument(args, p -> key(s, p));
-                Predicate<Candidate> right = argument(args, p -> key(s, p));
+                Predicate<Candidate> left = argument(args, p -> key(q, p));
+                Predicate<Candidate> right = argument(args, p -> key(q, p));
                 yield left.or(right);
             }
             case "MODSEQ" -> {
@@ -285,6 +304,7 @@ final class SearchCommand {
                 }
                 long n = args.number();
                 s.enabled.add("CONDSTORE");
+                q.usesModseq = true;
                 yield c -> c.message.modseq() >= n;
             }
             default -> throw new ImapException.Bad("Unknown search key " + name);

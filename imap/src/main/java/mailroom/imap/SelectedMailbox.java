@@ -34,8 +34,8 @@ final class SelectedMailbox {
     SelectedMailbox(MailStore store, Mailbox mailbox, boolean readOnly) {
         this.mailbox = mailbox;
         this.readOnly = readOnly;
-        // Read the log position first: a change racing with the listing is then reported again, never missed.
-        this.knownModseq = store.highestModseq(mailbox.accountId());
+        // The mailbox row was read before the listing: a change racing with it is reported again, never missed.
+        this.knownModseq = mailbox.highestModseq();
         for (MessageSummary m : store.messages(mailbox.accountId(), mailbox.id())) add(m);
         this.firstRecentUid = readOnly ? Long.MAX_VALUE : store.claimRecent(mailbox.accountId(), mailbox.id());
         this.knownUidNext = Math.max(mailbox.uidNext(), uids.isEmpty() ? 1 : uids.get(uids.size() - 1) + 1);
@@ -136,7 +136,8 @@ final class SelectedMailbox {
         flagged.removeAll(expungePending);
         for (MessageSummary m : store.messages(account, mailbox.id(), flagged)) {
             MessageSummary before = messages.put(m.uid(), m);
-            if (before != null && before.flags().equals(m.flags()) && !session.condstore()) continue;
+            boolean news = before == null || !before.flags().equals(m.flags()) || (session.condstore() && before.modseq() != m.modseq());
+            if (!news) continue; // this session already reported it (its own STORE)
             out.add(seqOf(m.uid()) + " FETCH (" + fetchFlags(m, session) + ")");
         }
         if (!added.isEmpty()) {

@@ -19,7 +19,7 @@ final class SessionCommands {
     private static final Logger log = LoggerFactory.getLogger(SessionCommands.class);
     private static final Duration FAILED_LOGIN_DELAY = Duration.ofSeconds(1);
     /** What ENABLE can turn on (RFC 5161); others are ignored, as the RFC asks. */
-    private static final Set<String> ENABLEABLE = Set.of("UTF8=ACCEPT", "IMAP4REV2");
+    private static final Set<String> ENABLEABLE = Set.of("UTF8=ACCEPT", "IMAP4REV2", "CONDSTORE", "QRESYNC");
 
     private SessionCommands() {}
 
@@ -132,6 +132,7 @@ final class SessionCommands {
         do {
             String capability = args.atom().toUpperCase(Locale.ROOT);
             if (ENABLEABLE.contains(capability) && s.enabled.add(capability)) turnedOn.add(capability);
+            if (capability.equals("QRESYNC")) s.enabled.add("CONDSTORE"); // QRESYNC implies CONDSTORE (RFC 7162 section 3.2.3)
         } while (args.tryConsume(' '));
         args.end();
         s.untagged("ENABLED" + (turnedOn.isEmpty() ? "" : " " + String.join(" ", turnedOn)));

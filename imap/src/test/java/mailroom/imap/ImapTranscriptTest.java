@@ -382,4 +382,69 @@ class ImapTranscriptTest extends ImapTestServer {
                     """);
         }
     }
+
+    @Test
+    void condstoreAndQresync() throws Exception {
+        long validity = mailbox("INBOX").uidValidity();
+        long start = mailbox("INBOX").highestModseq();
+        try (var t = login()) {
+            t.send("s SELECT INBOX (CONDSTORE)");
+            String highest = null;
+            for (String line = t.readLine(); !line.startsWith("s OK"); line = t.readLine()) {
+                if (line.startsWith("* OK [HIGHESTMODSEQ ")) highest = line.split("[ \\]]")[3];
+            }
+            assertThat(highest).isEqualTo(String.valueOf(start));
+            t.send("a STORE 1 +FLAGS.SILENT (\\Seen)").expect("* 1 FETCH (UID 1 FLAGS (\\Seen \\Recent) MODSEQ (" + (start + 1) + "))");
+            t.expect("a OK");
+            t.play("""
+                    C: b STORE 1:2 (UNCHANGEDSINCE %1$d) +FLAGS (\\Flagged)
+                    S: * 2 FETCH (UID 2 FLAGS (\\Flagged \\Recent) MODSEQ (%2$d))
+                    S: b OK [MODIFIED 1] Conditional STORE failed
+                    C: c FETCH 1:* (FLAGS) (CHANGEDSINCE %3$d)
+                    S: * 2 FETCH (FLAGS (\\Flagged \\Recent) MODSEQ (%2$d))
+                    S: c OK
+                    C: d SEARCH MODSEQ %2$d
+                    S: * SEARCH 2 (MODSEQ %2$d)
+                    S: d OK
+                    C: e STATUS Archive (HIGHESTMODSEQ MESSAGES)
+                    S: * STATUS "Archive" (HIGHESTMODSEQ 0 MESSAGES 0)
+                    S: e OK
+                    """.formatted(start, start + 2, start + 1));
+        }
+        try (var t = login()) {
+            t.play("""
+                    C: a ENABLE QRESYNC
+                    S: * ENABLED QRESYNC
+                    S: a OK
+                    C: b SELECT INBOX
+                    """);
+            while (!t.readLine().startsWith("b OK")) { /* SELECT data */ }
+            t.play("""
+                    C: c STORE 1 +FLAGS.SILENT (\\Deleted)
+                    S: * 1 FETCH
+                    S: c OK
+                    C: d EXPUNGE
+                    S: * VANISHED 1
+                    S: d OK
+                    C: e UNSELECT
+                    S: e OK
+                    C: f SELECT INBOX (QRESYNC (%1$d %2$d 1:5))
+                    S: * FLAGS
+                    S: * OK [PERMANENTFLAGS
+                    S: * 1 EXISTS
+                    S: * 0 RECENT
+                    S: * OK [UNSEEN 1]
+                    S: * OK [UIDVALIDITY %1$d]
+                    S: * OK [UIDNEXT 3]
+                    S: * OK [HIGHESTMODSEQ %3$d]
+                    S: * VANISHED (EARLIER) 1
+                    S: * 1 FETCH (UID 2 FLAGS (\\Flagged) MODSEQ (%4$d))
+                    S: f OK [READ-WRITE]
+                    C: g UID FETCH 1:* FLAGS (CHANGEDSINCE %2$d VANISHED)
+                    S: * VANISHED (EARLIER) 1
+                    S: * 1 FETCH (UID 2 FLAGS (\\Flagged) MODSEQ (%4$d))
+                    S: g OK
+                    """.formatted(validity, start, start + 4, start + 2));
+        }
+    }
 }

@@ -70,6 +70,12 @@ public interface MailStore {
     /** Changes flags of the given UIDs (missing ones are skipped); returns the MODSEQ of the change, 0 if nothing changed. */
     long updateFlags(long accountId, long mailboxId, Collection<Long> uids, FlagChange change, Set<String> flags);
 
+    /**
+     * Like {@link #updateFlags}, but leaves alone messages whose MODSEQ is above
+     * {@code unchangedSince} (RFC 7162 section 3.1.3, STORE UNCHANGEDSINCE) and returns their UIDs.
+     */
+    List<Long> updateFlagsUnchangedSince(long accountId, long mailboxId, Collection<Long> uids, FlagChange change, Set<String> flags, long unchangedSince);
+
     /** Removes the given UIDs (missing ones are skipped) and logs the expunges; returns the MODSEQ, 0 if nothing was removed. */
     long expunge(long accountId, long mailboxId, Collection<Long> uids);
 

@@ -180,6 +180,19 @@ public abstract class StorageContract {
     }
 
     @Test
+    void conditionalFlagChangesSkipMessagesChangedSince() throws Exception {
+        TestMessages.deliver(storage, TestMessages.message("u1", "x"), alice);
+        TestMessages.deliver(storage, TestMessages.message("u2", "y"), alice);
+        long box = inbox(alice).id();
+        long before = storage.mail().highestModseq(alice);
+        storage.mail().updateFlags(alice, box, List.of(2L), MailStore.FlagChange.ADD, Set.of("$Other"));
+        var modified = storage.mail().updateFlagsUnchangedSince(alice, box, List.of(1L, 2L), MailStore.FlagChange.ADD, Set.of("\\Seen"), before);
+        assertThat(modified).containsExactly(2L);
+        assertThat(storage.mail().messages(alice, box)).extracting(MessageSummary::flags)
+                .containsExactly(Set.of("\\Seen"), Set.of("$Other"));
+    }
+
+    @Test
     void changeLogKeepsAdditionsFlagChangesAndExpunges() throws Exception {
         long start = storage.mail().highestModseq(alice);
         TestMessages.deliver(storage, TestMessages.message("a", "1"), alice);

@@ -420,16 +420,34 @@ final class SqliteMailStore implements MailStore {
 
     @Override
     public long updateFlags(long accountId, long mailboxId, Collection<Long> uids, FlagChange change, Set<String> flags) {
+        return changeFlags(accountId, mailboxId, uids, change, flags, Long.MAX_VALUE, new ArrayList<>());
+    }
+
+    @Override
+    public List<Long> updateFlagsUnchangedSince(long accountId, long mailboxId, Collection<Long> uids, FlagChange change, Set<String> flags, long unchangedSince) {
+        List<Long> modified = new ArrayList<>();
+        changeFlags(accountId, mailboxId, uids, change, flags, unchangedSince, modified);
+        return modified;
+    }
+
+    /** One transaction: read each message's flags and MODSEQ, skip those changed since the limit, write the rest with one new MODSEQ. */
+    private long changeFlags(long accountId, long mailboxId, Collection<Long> uids, FlagChange change, Set<String> flags,
+                             long unchangedSince, List<Long> modified) {
         long modseq = db.write(c -> {
+            modified.clear();
             List<Long> touched = new ArrayList<>();
             List<String> newFlags = new ArrayList<>();
-            try (var st = c.prepareStatement("SELECT flags FROM messages WHERE account_id = ? AND mailbox_id = ? AND uid = ?")) {
+            try (var st = c.prepareStatement("SELECT flags, modseq FROM messages WHERE account_id = ? AND mailbox_id = ? AND uid = ?")) {
                 for (long uid : uids) {
                     st.setLong(1, accountId);
                     st.setLong(2, mailboxId);
                     st.setLong(3, uid);
                     try (var rs = st.executeQuery()) {
                         if (!rs.next()) continue;
+                        if (rs.getLong(2) > unchangedSince) {
+                            modified.add(uid);
+                            continue;
+                        }
                         Set<String> before = flagsOf(rs.getString(1));
                         Set<String> after = new LinkedHashSet<>(change == FlagChange.REPLACE ? Set.of() : before);
                         if (change == FlagChange.REMOVE) after.removeAll(flags);
