@@ -244,6 +244,7 @@ final class MailboxCommands {
         Optional<Mailbox> mailbox = store(s).mailbox(account(s), name);
         if (mailbox.isEmpty()) throw new ImapException.No("TRYCREATE", "No such mailbox");
         if (message.length == 0) throw new ImapException.No("Cannot store an empty message");
+        QuotaCommands.require(s, message.length);
         String blob;
         try (var writer = s.server.storage.blobs().create()) {
             writer.stream().write(message);

@@ -164,6 +164,7 @@ final class MessageCommands {
         Mailbox target = store(s).mailbox(s.account.id(), name).orElseThrow(() -> new ImapException.No("TRYCREATE", "No such mailbox"));
         String verb = (uid ? "UID " : "") + (move ? "MOVE" : "COPY");
         if (uids.isEmpty()) return verb + " completed";
+        if (!move) QuotaCommands.require(s, uids.stream().map(s.selected::message).filter(java.util.Objects::nonNull).mapToLong(MessageSummary::size).sum());
         var copied = store(s).copy(s.account.id(), s.selected.mailbox.id(), uids, target.id(), move);
         if (copied.isEmpty()) throw new ImapException.No("EXPUNGEISSUED", "The messages were expunged meanwhile");
         String copyUid = "COPYUID " + target.uidValidity() + " "

@@ -447,4 +447,35 @@ class ImapTranscriptTest extends ImapTestServer {
                     """.formatted(validity, start, start + 4, start + 2));
         }
     }
+
+    @Test
+    void quotaIsReportedAndEnforced() throws Exception {
+        try (var t = login()) {
+            t.play("""
+                    C: a GETQUOTAROOT INBOX
+                    S: * QUOTAROOT "INBOX"
+                    S: a OK
+                    """);
+            accounts.setQuota("alice", 1500);
+            long usedKib = (storage.mail().accountSize(alice) + 1023) / 1024;
+            t.play("""
+                    C: b GETQUOTAROOT INBOX
+                    S: * QUOTAROOT "INBOX" ""
+                    S: * QUOTA "" (STORAGE %d 1)
+                    S: b OK
+                    C: c GETQUOTA ""
+                    S: * QUOTA "" (STORAGE %d 1)
+                    S: c OK
+                    C: d SETQUOTA "" (STORAGE 100000)
+                    S: d NO [NOPERM]
+                    """.formatted(usedKib, usedKib));
+            t.send("e APPEND INBOX {2000+}");
+            t.sendRaw(("Subject: big\r\n\r\n" + "x".repeat(1983) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            t.send("").expect("e NO [OVERQUOTA]");
+            t.send("f SELECT INBOX");
+            while (!t.readLine().startsWith("f OK")) { /* SELECT data */ }
+            t.send("g COPY 1:2 Archive").expect("g NO [OVERQUOTA]");
+            t.send("h MOVE 1 Archive").expect("* OK [COPYUID"); // moving does not grow the mailbox
+        }
+    }
 }

@@ -123,7 +123,7 @@ public final class Main {
         }
     }
 
-    @Command(name = "user", description = "Manage accounts.", subcommands = {User.Add.class, User.List.class, User.Delete.class, User.Passwd.class})
+    @Command(name = "user", description = "Manage accounts.", subcommands = {User.Add.class, User.List.class, User.Delete.class, User.Passwd.class, User.Quota.class})
     static final class User {
         @Command(name = "add", description = "Create an account with the standard folders.")
         static final class Add extends StorageCommand {
@@ -158,6 +158,28 @@ public final class Main {
             int run(Accounts accounts) throws Exception {
                 if (!accounts.delete(address)) throw new IllegalArgumentException("no account " + address);
                 System.out.println("deleted " + address);
+                return 0;
+            }
+        }
+
+        @Command(name = "quota", description = "Show an account's storage use and limit, or set the limit (0: none).")
+        static final class Quota extends StorageCommand {
+            @Parameters(index = "0", paramLabel = "ADDRESS")
+            String address;
+            @Parameters(index = "1", arity = "0..1", paramLabel = "LIMIT", description = "bytes, or KB/MB/GB, e.g. 2GB")
+            String limit;
+
+            @Override
+            int run(Accounts accounts) {
+                var account = accounts.find(address).orElseThrow(() -> new IllegalArgumentException("no account " + address));
+                if (limit != null) {
+                    Long bytes = mailroom.core.config.ByteSizeDeserializer.parse(limit);
+                    if (bytes == null) throw new IllegalArgumentException("not a size: " + limit);
+                    accounts.setQuota(address, bytes);
+                    account = accounts.find(address).orElseThrow();
+                }
+                System.out.println(account.address() + ": " + accounts.usage(account) + " bytes used, limit "
+                        + (account.quotaBytes() == 0 ? "none" : account.quotaBytes() + " bytes"));
                 return 0;
             }
         }

@@ -59,6 +59,11 @@ class CommandLineTest {
             login(node, "alice", "second-password", "+OK Logged in");
             login(node, "alice", "first-password", "-ERR [AUTH]");
 
+            var quota = ChildProcess.run(dir, null, "user", "quota", "alice", "2MB");
+            assertThat(quota.out()).isEqualTo("alice@example.test: 0 bytes used, limit 2097152 bytes\n");
+            assertThat(node.node.storage().directory().account("alice", "example.test").orElseThrow().quotaBytes()).isEqualTo(2L << 20);
+            assertThat(ChildProcess.run(dir, null, "user", "quota", "alice", "lots").err()).isEqualTo("mailroom: not a size: lots\n");
+
             var delete = ChildProcess.run(dir, null, "user", "delete", "bob@example.test");
             assertThat(delete.out()).isEqualTo("deleted bob@example.test\n");
             login(node, "bob", "bob-password", "-ERR [AUTH]");

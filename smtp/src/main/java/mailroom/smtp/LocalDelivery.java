@@ -37,6 +37,11 @@ public final class LocalDelivery {
         return accounts.recipient(address);
     }
 
+    /** True when the account is over its quota, or would be with {@code declaredSize} more. */
+    public boolean overQuota(Account account, long declaredSize) {
+        return account.quotaBytes() > 0 && account.overQuota(accounts.usage(account), declaredSize);
+    }
+
     /** The account that receives mail for a bare "Postmaster" and for postmaster@ of a local domain. */
     public Optional<Account> postmaster() {
         return accounts.recipient(new EmailAddress("postmaster", accounts.defaultDomain()));

@@ -160,6 +160,10 @@ final class SmtpCommands {
             if (account.isEmpty() && address.localPart().equalsIgnoreCase("postmaster")) account = s.server.delivery.postmaster();
         }
         if (account.isEmpty()) throw new SmtpException(550, "5.1.1", "<" + address + ">: Recipient address rejected: no such user");
+        long declared = s.sender.params().containsKey("SIZE") ? Long.parseLong(s.sender.params().get("SIZE")) : 0;
+        if (s.server.delivery.overQuota(account.get(), declared)) {
+            throw new SmtpException(452, "4.2.2", "<" + address + ">: Mailbox full, try again later");
+        }
         s.recipients.add(account.get());
         s.recipientAddresses.add(address);
         s.state = RCPT;

@@ -322,4 +322,21 @@ class SmtpTranscriptTest extends SmtpTestServer {
             assertThat(t.closedByServer()).isTrue();
         }
     }
+
+    @Test
+    void aFullMailboxIsATemporaryFailureAtRcpt() throws Exception {
+        accounts.setQuota("bob", 100);
+        try (var t = connect()) {
+            t.play("""
+                    C: EHLO client.test
+                    S: 250
+                    C: MAIL FROM:<carol@remote.test> SIZE=500
+                    S: 250
+                    C: RCPT TO:<bob@example.test>
+                    S: 452 4.2.2
+                    C: RCPT TO:<alice@example.test>
+                    S: 250
+                    """);
+        }
+    }
 }

@@ -1,8 +1,16 @@
 package mailroom.storage;
 
-/** A mail account: one user, one login, one set of mailboxes. {@code username} is the local part. */
-public record Account(long id, String username, String domain, String passwordHash) {
+/**
+ * A mail account: one user, one login, one set of mailboxes. {@code username} is the local part;
+ * {@code quotaBytes} limits the size of all its mail, 0 for no limit.
+ */
+public record Account(long id, String username, String domain, String passwordHash, long quotaBytes) {
     public String address() {
         return username + "@" + domain;
+    }
+
+    /** True when {@code moreBytes} on top of {@code usedBytes} would exceed the quota. */
+    public boolean overQuota(long usedBytes, long moreBytes) {
+        return quotaBytes > 0 && usedBytes + moreBytes > quotaBytes;
     }
 }

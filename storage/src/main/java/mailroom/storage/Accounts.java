@@ -91,6 +91,15 @@ public final class Accounts {
         return find(login).map(a -> storage.directory().setPassword(a.id(), Passwords.hash(password))).orElse(false);
     }
 
+    public boolean setQuota(String login, long quotaBytes) {
+        return find(login).map(a -> storage.directory().setQuota(a.id(), quotaBytes)).orElse(false);
+    }
+
+    /** Bytes the account's mail takes now. */
+    public long usage(Account account) {
+        return storage.mail().accountSize(account.id());
+    }
+
     /** The account when the password is right; empty for an unknown login or a wrong password. */
     public Optional<Account> authenticate(String login, String password) {
         Optional<Account> account = find(login);

@@ -24,6 +24,9 @@ public interface Directory {
 
     boolean setPassword(long accountId, String passwordHash);
 
+    /** Sets the account's storage limit in bytes; 0 removes it. */
+    boolean setQuota(long accountId, long quotaBytes);
+
     boolean deleteAccount(long accountId);
 
     final class AlreadyExists extends StorageException {

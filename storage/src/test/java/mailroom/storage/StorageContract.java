@@ -323,6 +323,12 @@ public abstract class StorageContract {
         assertThat(storage.directory().isLocalDomain("elsewhere.test")).isFalse();
         assertThat(storage.directory().setPassword(bob, "new")).isTrue();
         assertThat(storage.directory().account(bob)).map(Account::passwordHash).contains("new");
+        assertThat(storage.directory().account(bob).orElseThrow().quotaBytes()).isZero();
+        assertThat(storage.directory().setQuota(bob, 1_000_000)).isTrue();
+        Account limited = storage.directory().account("bob", "example.test").orElseThrow();
+        assertThat(limited.quotaBytes()).isEqualTo(1_000_000);
+        assertThat(limited.overQuota(999_000, 1000)).isFalse();
+        assertThat(limited.overQuota(999_000, 1001)).isTrue();
         assertThat(storage.directory().deleteAccount(bob)).isTrue();
         assertThat(storage.directory().accounts()).extracting(Account::username).containsExactly("alice");
     }

@@ -15,13 +15,16 @@ public final class ByteSizeDeserializer extends JsonDeserializer<Long> {
     public Long deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
         if (p.currentToken().isNumeric()) return p.getLongValue();
         String text = p.getValueAsString().trim();
-        var m = FORM.matcher(text);
-        if (!m.matches()) {
-            return (Long) ctx.handleWeirdStringValue(Long.class, text, "expected a size like 1048576, \"512KB\" or \"25MB\"");
-        }
+        Long size = parse(text);
+        return size != null ? size : (Long) ctx.handleWeirdStringValue(Long.class, text, "expected a size like 1048576, \"512KB\" or \"25MB\"");
+    }
+
+    /** "25MB" and the like in bytes, or null when the text is not a size. Also used by the command line. */
+    public static Long parse(String text) {
+        var m = FORM.matcher(text.trim());
+        if (!m.matches()) return null;
         long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase();
-        return switch (unit) {
+        return switch (m.group(2) == null ? "B" : m.group(2).toUpperCase(java.util.Locale.ROOT)) {
             case "KB" -> n << 10;
             case "MB" -> n << 20;
             case "GB" -> n << 30;

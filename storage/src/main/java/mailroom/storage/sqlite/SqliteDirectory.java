@@ -13,7 +13,7 @@ import java.util.Optional;
 
 /** {@link Directory} in SQLite; the same database file as the mail, so the CLI and the server share it. */
 final class SqliteDirectory implements Directory {
-    private static final String ACCOUNT_COLUMNS = "SELECT id, username, domain, password_hash FROM accounts ";
+    private static final String ACCOUNT_COLUMNS = "SELECT id, username, domain, password_hash, quota_bytes FROM accounts ";
 
     private final SqliteDatabase db;
 
@@ -65,7 +65,7 @@ final class SqliteDirectory implements Directory {
                 st.setLong(4, System.currentTimeMillis());
                 try (var rs = st.executeQuery()) {
                     rs.next();
-                    return new Account(rs.getLong(1), username, domain.toLowerCase(Locale.ROOT), passwordHash);
+                    return new Account(rs.getLong(1), username, domain.toLowerCase(Locale.ROOT), passwordHash, 0);
                 }
             } catch (SQLException e) {
                 if (e.getMessage() != null && e.getMessage().contains("FOREIGN KEY")) {
@@ -115,7 +115,7 @@ final class SqliteDirectory implements Directory {
     }
 
     private static Account accountOf(ResultSet rs) throws SQLException {
-        return new Account(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4));
+        return new Account(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5));
     }
 
     @Override
@@ -123,6 +123,17 @@ final class SqliteDirectory implements Directory {
         return db.write(c -> {
             try (var st = c.prepareStatement("UPDATE accounts SET password_hash = ? WHERE id = ?")) {
                 st.setString(1, passwordHash);
+                st.setLong(2, accountId);
+                return st.executeUpdate() > 0;
+            }
+        });
+    }
+
+    @Override
+    public boolean setQuota(long accountId, long quotaBytes) {
+        return db.write(c -> {
+            try (var st = c.prepareStatement("UPDATE accounts SET quota_bytes = ? WHERE id = ?")) {
+                st.setLong(1, quotaBytes);
                 st.setLong(2, accountId);
                 return st.executeUpdate() > 0;
             }
