@@ -64,6 +64,8 @@ final class ImapCommands {
                     .advertising(s -> s.state == NOT_AUTHENTICATED && SessionCommands.plaintextAllowed(s) ? List.of("AUTH=PLAIN", "SASL-IR") : List.of()))
             // Authenticated (section 6.3)
             .add("ENABLE", LOGGED_IN, Command.of(SessionCommands::enable, true).advertising("ENABLE", "UTF8=ACCEPT", "CONDSTORE", "QRESYNC"))
+            .add("COMPRESS", LOGGED_IN, Command.of(SessionCommands::compress, true)
+                    .advertising(s -> s.compressed ? List.of() : List.of("COMPRESS=DEFLATE")))
             .add("NAMESPACE", LOGGED_IN, Command.of(SessionCommands::namespace, false).advertising("NAMESPACE"))
             .add("SELECT", LOGGED_IN, Command.of(MailboxCommands::select, true))
             .add("EXAMINE", LOGGED_IN, Command.of(MailboxCommands::examine, true))

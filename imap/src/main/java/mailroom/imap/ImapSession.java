@@ -42,6 +42,7 @@ final class ImapSession {
     State state = State.NOT_AUTHENTICATED;
     Account account;
     SelectedMailbox selected;
+    boolean compressed;
     /** Extensions the client turned on with ENABLE (RFC 5161). */
     final Set<String> enabled = new HashSet<>();
 

@@ -139,6 +139,18 @@ final class SessionCommands {
         return "ENABLE completed";
     }
 
+    /** COMPRESS DEFLATE (RFC 4978): the OK goes out uncompressed, everything after it compressed. */
+    static String compress(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
+        String mechanism = args.atom();
+        args.end();
+        if (!mechanism.equalsIgnoreCase("DEFLATE")) throw new ImapException.Bad("Unknown compression mechanism " + mechanism);
+        if (s.compressed) throw new ImapException.No("COMPRESSIONACTIVE", "Already compressing");
+        s.connection.write(tag + " OK DEFLATE active\r\n");
+        s.connection.compress();
+        s.compressed = true;
+        return null;
+    }
+
     /** RFC 2342: one personal namespace with "/" as delimiter; no shared or other users' namespaces. */
     static String namespace(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
         args.end();

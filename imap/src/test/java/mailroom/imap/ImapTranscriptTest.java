@@ -479,4 +479,49 @@ class ImapTranscriptTest extends ImapTestServer {
             t.send("h MOVE 1 Archive").expect("* OK [COPYUID"); // moving does not grow the mailbox
         }
     }
+
+    /** COMPRESS=DEFLATE (RFC 4978) driven with a raw socket and java.util.zip on the client side. */
+    @Test
+    void compressDeflate() throws Exception {
+        try (var socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            var raw = socket.getInputStream();
+            var out = socket.getOutputStream();
+            assertThat(rawLine(raw)).contains("COMPRESS=DEFLATE");
+            out.write(("a LOGIN alice " + PASSWORD + "\r\nb COMPRESS DEFLATE\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            assertThat(rawLine(raw)).startsWith("a OK");
+            assertThat(rawLine(raw)).isEqualTo("b OK DEFLATE active"); // read byte by byte: what follows is compressed
+            var zout = new java.util.zip.DeflaterOutputStream(out, new java.util.zip.Deflater(java.util.zip.Deflater.DEFAULT_COMPRESSION, true), true);
+            zout.write("c SELECT INBOX\r\nd FETCH 1 BODY.PEEK[HEADER.FIELDS (SUBJECT)]\r\ne COMPRESS DEFLATE\r\n".getBytes(StandardCharsets.US_ASCII));
+            zout.flush();
+            String replies = inflateUntil(raw, "e NO");
+            assertThat(replies).contains("c OK [READ-WRITE]")
+                    .contains("* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT)] {26}\r\nSubject: First message\r\n\r\n)\r\nd OK")
+                    .contains("e NO [COMPRESSIONACTIVE]");
+        }
+    }
+
+    /** Inflates what the server sends until {@code marker} shows up. */
+    private static String inflateUntil(java.io.InputStream raw, String marker) throws Exception {
+        var inflater = new java.util.zip.Inflater(true);
+        var text = new StringBuilder();
+        byte[] in = new byte[8192], out = new byte[65536];
+        while (!text.toString().contains(marker)) {
+            int n = raw.read(in);
+            if (n < 0) throw new java.io.EOFException(text.toString());
+            inflater.setInput(in, 0, n);
+            for (int k; (k = inflater.inflate(out)) > 0; ) text.append(new String(out, 0, k, StandardCharsets.US_ASCII));
+        }
+        return text.toString();
+    }
+
+    private static String rawLine(java.io.InputStream in) throws java.io.IOException {
+        var line = new StringBuilder();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) throw new java.io.EOFException();
+            if (c != '\r') line.append((char) c);
+        }
+        return line.toString();
+    }
 }

@@ -176,6 +176,26 @@ public final class Connection implements Closeable {
         attachStreams();
     }
 
+    /**
+     * Compresses both directions with raw DEFLATE from here on (IMAP COMPRESS, RFC 4978). Every
+     * flush is a sync flush, so the client sees each response as soon as it is sent.
+     */
+    public void compress() throws IOException {
+        out.flush();
+        byte[] pending = java.util.Arrays.copyOfRange(buf, pos, limit); // compressed bytes already read
+        var socketIn = socket.getInputStream();
+        in = new java.util.zip.InflaterInputStream(
+                new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(pending), socketIn), new java.util.zip.Inflater(true), 16 * 1024) {
+            @Override
+            public int available() throws IOException {
+                return 0; // never block the pipelining check on the inflater
+            }
+        };
+        out = new BufferedOutputStream(new java.util.zip.DeflaterOutputStream(socket.getOutputStream(),
+                new java.util.zip.Deflater(java.util.zip.Deflater.DEFAULT_COMPRESSION, true), 16 * 1024, true), 16 * 1024);
+        pos = limit = 0;
+    }
+
     @Override
     public void close() {
         try {
