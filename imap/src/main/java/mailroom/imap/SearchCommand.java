@@ -67,9 +67,16 @@ final class SearchCommand {
             return bytes;
         }
 
-        /** A header field's value, encoded words decoded; null when absent. */
+        /** A header field's value, encoded words decoded; null when absent. Only the header is read. */
         String header(String name) {
-            if (header == null) header = MessageParser.headerFields(bytes(), 0, (int) parsed().root().bodyStart());
+            if (header == null) {
+                int end = (int) parsed().root().bodyStart();
+                try (var in = session.server.storage.blobs().open(message.blobId(), 0, end)) {
+                    header = MessageParser.headerFields(in.readAllBytes(), 0, end);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
             String value = header.get(name.toLowerCase(Locale.ROOT));
             return value == null ? null : DecoderUtil.decodeEncodedWords(value, DecodeMonitor.SILENT);
         }
@@ -115,11 +122,24 @@ final class SearchCommand {
             }
         }
 
+        private java.time.Instant sent;
+        private boolean sentParsed;
+
+        /** The Date header's time, or null when it is missing or unreadable. Parsed once. */
+        java.time.Instant sent() {
+            if (!sentParsed) {
+                sentParsed = true;
+                String date = header("date");
+                if (date != null) {
+                    var field = (DateTimeField) LenientFieldParser.getParser().parse(new RawField("Date", date), DecodeMonitor.SILENT);
+                    if (field.getDate() != null) sent = field.getDate().toInstant();
+                }
+            }
+            return sent;
+        }
+
         LocalDate sentDate() {
-            String date = header("date");
-            if (date == null) return null;
-            var field = (DateTimeField) LenientFieldParser.getParser().parse(new RawField("Date", date), DecodeMonitor.SILENT);
-            return field.getDate() == null ? null : field.getDate().toInstant().atZone(ZoneOffset.UTC).toLocalDate();
+            return sent() == null ? null : sent().atZone(ZoneOffset.UTC).toLocalDate();
         }
 
         LocalDate internalDate() {
@@ -189,6 +209,11 @@ final class SearchCommand {
             s.untagged(line.toString());
         }
         return (uid ? "UID SEARCH" : "SEARCH") + " completed";
+    }
+
+    /** Search criteria for SORT and THREAD (RFC 5256), which share SEARCH's keys. */
+    static Predicate<Candidate> criteria(ImapSession s, ImapParser args) throws ImapException.Bad {
+        return keys(new Query(s), args);
     }
 
     /** The search being parsed: its session, and whether a MODSEQ key was used (the result then reports one). */

@@ -524,4 +524,50 @@ class ImapTranscriptTest extends ImapTestServer {
         }
         return line.toString();
     }
+
+    @Test
+    void sortAndThread() throws Exception {
+        deliver("From: dave@example.test\r\nSubject: Re: First message\r\nDate: Wed, 4 Nov 2026 09:00:00 +0000\r\n"
+                + "Message-ID: <reply@example.test>\r\nIn-Reply-To: <first@example.test>\r\n\r\nreply\r\n");
+        deliver("From: Aaron <aaron@example.test>\r\nSubject: [list] Fwd: Second, with parts (fwd)\r\nDate: Sun, 1 Nov 2026 08:00:00 +0000\r\n"
+                + "Message-ID: <fwd@example.test>\r\n\r\nforwarded\r\n");
+        deliver("From: eve@example.test\r\nSubject: Re: Re: First message\r\nDate: Thu, 5 Nov 2026 09:00:00 +0000\r\n"
+                + "Message-ID: <reply2@example.test>\r\nReferences: <first@example.test> <reply@example.test>\r\n\r\nreply to reply\r\n");
+        try (var t = login()) {
+            t.send("s SELECT INBOX");
+            while (!t.readLine().startsWith("s OK")) { /* SELECT data */ }
+            t.play("""
+                    C: a SORT (DATE) UTF-8 ALL
+                    S: * SORT 4 1 2 3 5
+                    S: a OK
+                    C: b SORT (REVERSE SIZE) UTF-8 ALL
+                    S: * SORT 2 1
+                    S: b OK
+                    C: c SORT (FROM SUBJECT) UTF-8 NOT FROM eve
+                    S: * SORT 4 1 2 3
+                    S: c OK
+                    C: d UID SORT (SUBJECT REVERSE DATE) US-ASCII ALL
+                    S: * SORT 5 3 1 2 4
+                    S: d OK
+                    C: e THREAD REFERENCES UTF-8 ALL
+                    S: * THREAD (4)(1 3 5)(2)
+                    S: e OK
+                    C: f THREAD ORDEREDSUBJECT UTF-8 ALL
+                    S: * THREAD (4 2)(1 (3)(5))
+                    S: f OK
+                    C: g SORT (DATE) KOI8-R ALL
+                    S: g NO [BADCHARSET
+                    C: h THREAD WHATEVER UTF-8 ALL
+                    S: h BAD
+                    """);
+        }
+    }
+
+    @Test
+    void baseSubjects() {
+        assertThat(SortCommand.baseSubject("Re: Fwd: [list] Hello  world (fwd)")).isEqualTo("hello world");
+        assertThat(SortCommand.baseSubject("[fwd: Re: hi]")).isEqualTo("hi");
+        assertThat(SortCommand.baseSubject("RE:[x] re[2]: topic")).isEqualTo("topic");
+        assertThat(SortCommand.baseSubject("[just a bracket]")).isEqualTo("[just a bracket]");
+    }
 }
