@@ -83,28 +83,27 @@ final class FetchCommand {
             items.add(Simple.MODSEQ);
         }
         List<Long> uids = MessageCommands.resolve(s.selected, set, uid);
-        markSeen(s, items, uids);
+        List<MessageSummary> messages = markSeen(s, items, s.selected.summaries(s.server.storage.mail(), uids));
         var renderer = new BodyRenderer(s.utf8());
-        for (long u : uids) {
-            MessageSummary m = s.selected.message(u);
-            if (m == null || (changedSince >= 0 && m.modseq() <= changedSince)) continue;
+        for (MessageSummary m : messages) {
+            if (changedSince >= 0 && m.modseq() <= changedSince) continue;
             writeResponse(s, m, items, renderer);
         }
         return (uid ? "UID FETCH" : "FETCH") + " completed";
     }
 
-    /** Non-PEEK body fetches set \Seen on a read-write mailbox; the response then carries FLAGS. */
-    private static void markSeen(ImapSession s, List<Item> items, List<Long> uids) {
-        if (s.selected.readOnly || items.stream().noneMatch(i -> i instanceof Section sec && sec.setsSeen())) return;
-        List<Long> unseen = uids.stream().filter(u -> {
-            MessageSummary m = s.selected.message(u);
-            return m != null && !m.flags().contains("\\Seen");
-        }).toList();
-        if (unseen.isEmpty()) return;
+    /**
+     * Non-PEEK body fetches set \Seen on a read-write mailbox; the response then carries FLAGS.
+     * Returns the messages with their flags as they are afterwards.
+     */
+    private static List<MessageSummary> markSeen(ImapSession s, List<Item> items, List<MessageSummary> messages) {
+        if (s.selected.readOnly || items.stream().noneMatch(i -> i instanceof Section sec && sec.setsSeen())) return messages;
+        List<Long> unseen = messages.stream().filter(m -> !m.flags().contains("\\Seen")).map(MessageSummary::uid).toList();
+        if (unseen.isEmpty()) return messages;
         MailStore store = s.server.storage.mail();
-        store.updateFlags(s.account.id(), s.selected.mailbox.id(), unseen, MailStore.FlagChange.ADD, Set.of("\\Seen"));
-        for (MessageSummary m : store.messages(s.account.id(), s.selected.mailbox.id(), unseen)) s.selected.updated(m);
+        s.selected.reported(store.updateFlags(s.account.id(), s.selected.mailbox.id(), unseen, MailStore.FlagChange.ADD, Set.of("\\Seen")));
         if (!items.contains(Simple.FLAGS)) items.add(Simple.FLAGS);
+        return s.selected.summaries(store, messages.stream().map(MessageSummary::uid).toList());
     }
 
     // --- parsing -------------------------------------------------------------------------------

@@ -74,13 +74,14 @@ final class MailboxCommands {
             if (s.imap4rev2() || s.condstore()) s.untagged("OK [CLOSED] Previous mailbox closed");
         }
         Mailbox mailbox = existing(s, name);
-        var selected = new SelectedMailbox(store(s), mailbox, readOnly);
+        List<MessageSummary> listing = store(s).messages(account(s), mailbox.id());
+        var selected = new SelectedMailbox(store(s), mailbox, readOnly, listing);
         Set<String> flags = new LinkedHashSet<>(SYSTEM_FLAGS);
         int firstUnseen = 0;
-        for (long uid : selected.uids()) {
-            MessageSummary m = selected.message(uid);
+        for (int i = 0; i < listing.size(); i++) {
+            MessageSummary m = listing.get(i);
             flags.addAll(m.flags());
-            if (firstUnseen == 0 && !m.flags().contains("\\Seen")) firstUnseen = selected.seqOf(uid);
+            if (firstUnseen == 0 && !m.flags().contains("\\Seen")) firstUnseen = i + 1;
         }
         s.untagged("FLAGS " + ImapWriter.list(flags));
         List<String> permanent = new ArrayList<>(flags);

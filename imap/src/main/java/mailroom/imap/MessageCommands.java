@@ -34,7 +34,7 @@ final class MessageCommands {
         List<Long> out = new ArrayList<>();
         if (uid) {
             long max = selected.maxUid();
-            for (long u : selected.uids()) if (set.contains(u, max)) out.add(u);
+            for (long u : selected.liveUids()) if (set.contains(u, max)) out.add(u);
             return out;
         }
         int exists = selected.exists();
@@ -90,13 +90,12 @@ final class MessageCommands {
         return "UID EXPUNGE completed";
     }
 
-    /** UIDs of messages flagged \Deleted, within {@code set} when given (the client's view of flags). */
+    /** UIDs of the messages the client sees that are flagged \Deleted, within {@code set} when given. */
     private static List<Long> deleted(ImapSession s, SequenceSet set) {
         List<Long> out = new ArrayList<>();
         long max = s.selected.maxUid();
-        for (long uid : s.selected.uids()) {
-            MessageSummary m = s.selected.message(uid);
-            if (m != null && m.flags().contains("\\Deleted") && (set == null || set.contains(uid, max))) out.add(uid);
+        for (MessageSummary m : s.selected.summaries(store(s), s.selected.liveUids())) {
+            if (m.flags().contains("\\Deleted") && (set == null || set.contains(m.uid(), max))) out.add(m.uid());
         }
         return out;
     }
@@ -133,18 +132,18 @@ final class MessageCommands {
         List<Long> uids = resolve(s.selected, set, uid);
         requireWritable(s);
         if (uids.isEmpty()) return (uid ? "UID STORE" : "STORE") + " completed";
+        long before = store(s).highestModseq(s.account.id());
         List<Long> modified = List.of();
         if (unchangedSince >= 0) {
             modified = store(s).updateFlagsUnchangedSince(s.account.id(), s.selected.mailbox.id(), uids, change, canonical, unchangedSince);
         } else {
             store(s).updateFlags(s.account.id(), s.selected.mailbox.id(), uids, change, canonical);
         }
-        for (MessageSummary m : store(s).messages(s.account.id(), s.selected.mailbox.id(), uids)) {
-            s.selected.updated(m);
+        for (MessageSummary m : s.selected.summaries(store(s), uids)) {
+            if (modified.contains(m.uid())) continue;
+            if (m.modseq() > before) s.selected.reported(m.modseq()); // our change: not to be reported again
             // With CONDSTORE even .SILENT reports the new MODSEQ (RFC 7162 section 3.1.3).
-            if ((!silent || s.condstore()) && !modified.contains(m.uid())) {
-                s.untagged(s.selected.seqOf(m.uid()) + " FETCH (" + s.selected.fetchFlags(m, s) + ")");
-            }
+            if (!silent || s.condstore()) s.untagged(s.selected.seqOf(m.uid()) + " FETCH (" + s.selected.fetchFlags(m, s) + ")");
         }
         if (!modified.isEmpty()) {
             List<Long> numbers = uid ? modified : modified.stream().map(u -> (long) s.selected.seqOf(u)).sorted().toList();
@@ -164,7 +163,7 @@ final class MessageCommands {
         Mailbox target = store(s).mailbox(s.account.id(), name).orElseThrow(() -> new ImapException.No("TRYCREATE", "No such mailbox"));
         String verb = (uid ? "UID " : "") + (move ? "MOVE" : "COPY");
         if (uids.isEmpty()) return verb + " completed";
-        if (!move) QuotaCommands.require(s, uids.stream().map(s.selected::message).filter(java.util.Objects::nonNull).mapToLong(MessageSummary::size).sum());
+        if (!move) QuotaCommands.require(s, s.selected.summaries(store(s), uids).stream().mapToLong(MessageSummary::size).sum());
         var copied = store(s).copy(s.account.id(), s.selected.mailbox.id(), uids, target.id(), move);
         if (copied.isEmpty()) throw new ImapException.No("EXPUNGEISSUED", "The messages were expunged meanwhile");
         String copyUid = "COPYUID " + target.uidValidity() + " "

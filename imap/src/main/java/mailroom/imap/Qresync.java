@@ -43,10 +43,9 @@ record Qresync(long uidValidity, long modseq, SequenceSet knownUids) {
     void resync(ImapSession s) throws IOException {
         vanishedSince(s, modseq, knownUids);
         var selected = s.selected;
-        for (long uid : selected.uids()) {
-            MessageSummary m = selected.message(uid);
-            if (m == null || m.modseq() <= modseq || (knownUids != null && !knownUids.contains(uid, selected.maxUid()))) continue;
-            s.untagged(selected.seqOf(uid) + " FETCH (" + selected.fetchFlags(m, s) + ")");
+        for (MessageSummary m : selected.summaries(s.server.storage.mail(), selected.liveUids())) {
+            if (m.modseq() <= modseq || (knownUids != null && !knownUids.contains(m.uid(), selected.maxUid()))) continue;
+            s.untagged(selected.seqOf(m.uid()) + " FETCH (" + selected.fetchFlags(m, s) + ")");
         }
     }
 

@@ -181,9 +181,8 @@ final class SearchCommand {
 
         List<Long> hits = new ArrayList<>();
         long highestModseq = 0;
-        for (long u : s.selected.uids()) {
-            MessageSummary m = s.selected.message(u);
-            if (m == null) continue;
+        for (MessageSummary m : s.selected.summaries(s.server.storage.mail(), s.selected.liveUids())) {
+            long u = m.uid();
             int seq = s.selected.seqOf(u);
             if (key.test(new Candidate(s, m, seq))) {
                 hits.add(uid ? u : seq);

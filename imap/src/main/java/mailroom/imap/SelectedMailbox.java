@@ -1,49 +1,47 @@
 package mailroom.imap;
 
 import mailroom.imap.codec.ImapWriter;
+import mailroom.imap.codec.SequenceSet;
 import mailroom.storage.Change;
 import mailroom.storage.MailStore;
 import mailroom.storage.Mailbox;
 import mailroom.storage.MessageSummary;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The selected mailbox as this session has told the client about it: the message sequence
- * (number n is {@code uids.get(n - 1)}), each message's flags and MODSEQ, and the position in the
- * account's change log up to which the client is current. {@link #refresh} reads the log from
- * there and yields the untagged responses that bring the client up to date.
+ * The selected mailbox as this session has told the client about it: the message sequence (number
+ * n is the n-th UID), and the position in the mailbox's change log up to which the client is
+ * current. Flags are not kept here but read from the store when a command needs them, so an idle
+ * session holding a large mailbox costs little. {@link #refresh} reads the log and yields the
+ * untagged responses that bring the client up to date.
  */
 final class SelectedMailbox {
     final Mailbox mailbox;
     final boolean readOnly;
-    private final List<Long> uids = new ArrayList<>();
-    private final Map<Long, MessageSummary> messages = new HashMap<>();
+    private final UidList uids = new UidList();
     /** Expunged in storage but not yet announced: they keep their sequence numbers until then. */
     private final Set<Long> expungePending = new TreeSet<>();
+    /** MODSEQs of flag changes this session has already reported itself (its own STORE and FETCH). */
+    private final Set<Long> reported = new HashSet<>();
     private final long firstRecentUid;
     private long knownModseq;
     private long knownUidNext;
 
-    SelectedMailbox(MailStore store, Mailbox mailbox, boolean readOnly) {
+    /** {@code listing}: the mailbox's messages, read after {@code mailbox} (so nothing racing is missed). */
+    SelectedMailbox(MailStore store, Mailbox mailbox, boolean readOnly, List<MessageSummary> listing) {
         this.mailbox = mailbox;
         this.readOnly = readOnly;
-        // The mailbox row was read before the listing: a change racing with it is reported again, never missed.
         this.knownModseq = mailbox.highestModseq();
-        for (MessageSummary m : store.messages(mailbox.accountId(), mailbox.id())) add(m);
+        for (MessageSummary m : listing) uids.append(m.uid());
         this.firstRecentUid = readOnly ? Long.MAX_VALUE : store.claimRecent(mailbox.accountId(), mailbox.id());
-        this.knownUidNext = Math.max(mailbox.uidNext(), uids.isEmpty() ? 1 : uids.get(uids.size() - 1) + 1);
-    }
-
-    private void add(MessageSummary m) {
-        uids.add(m.uid());
-        messages.put(m.uid(), m);
+        this.knownUidNext = Math.max(mailbox.uidNext(), uids.max() + 1);
     }
 
     int exists() {
@@ -51,9 +49,7 @@ final class SelectedMailbox {
     }
 
     int recent() {
-        int n = 0;
-        for (int i = uids.size() - 1; i >= 0 && uids.get(i) >= firstRecentUid; i--) n++;
-        return n;
+        return (int) uids.countAtLeast(firstRecentUid);
     }
 
     boolean isRecent(long uid) {
@@ -65,31 +61,39 @@ final class SelectedMailbox {
     }
 
     long uidAt(int seq) {
-        return uids.get(seq - 1);
+        return uids.uidAt(seq);
     }
 
     /** The sequence number of a UID, or 0 when it is not (or no longer) in the mailbox. */
     int seqOf(long uid) {
-        int i = Collections.binarySearch(uids, uid);
-        return i < 0 ? 0 : i + 1;
+        return uids.seqOf(uid);
     }
 
     long maxUid() {
-        return uids.isEmpty() ? 0 : uids.get(uids.size() - 1);
+        return uids.max();
     }
 
-    /** The client's view of a message; null once it has been expunged (announced or not). */
-    MessageSummary message(long uid) {
-        return expungePending.contains(uid) ? null : messages.get(uid);
+    /** UIDs the client knows, in order, without those expunged meanwhile. */
+    List<Long> liveUids() {
+        List<Long> out = new ArrayList<>(uids.size());
+        uids.forEach(u -> {
+            if (!expungePending.contains(u)) out.add(u);
+        });
+        return out;
     }
 
-    List<Long> uids() {
-        return Collections.unmodifiableList(uids);
+    /** The store's current data for those of {@code wanted} that the client still sees, in UID order. */
+    List<MessageSummary> summaries(MailStore store, Collection<Long> wanted) {
+        List<MessageSummary> out = new ArrayList<>();
+        for (MessageSummary m : store.messages(mailbox.accountId(), mailbox.id(), wanted)) {
+            if (uids.contains(m.uid()) && !expungePending.contains(m.uid())) out.add(m);
+        }
+        return out;
     }
 
-    /** Records flags this session set itself with STORE .SILENT, so they are not reported back. */
-    void updated(MessageSummary m) {
-        if (messages.containsKey(m.uid())) messages.put(m.uid(), m);
+    /** Notes a flag change this session reported itself, so {@link #refresh} does not report it again. */
+    void reported(long modseq) {
+        if (modseq > 0) reported.add(modseq);
     }
 
     long highestModseq() {
@@ -98,50 +102,46 @@ final class SelectedMailbox {
 
     /**
      * Reads the changes since the client was last told, and returns the untagged responses: flag
-     * changes as FETCH, expunges as EXPUNGE (only when {@code mayExpunge}), new messages as EXISTS
-     * and RECENT.
+     * changes as FETCH, expunges as EXPUNGE or VANISHED (only when {@code mayExpunge}), new
+     * messages as EXISTS and RECENT.
      */
     List<String> refresh(MailStore store, boolean mayExpunge, ImapSession session) {
         List<String> out = new ArrayList<>();
-        long account = mailbox.accountId();
-        List<Change> changes = store.changesSince(account, mailbox.id(), knownModseq);
+        List<Change> changes = store.changesSince(mailbox.accountId(), mailbox.id(), knownModseq);
         TreeSet<Long> flagged = new TreeSet<>(), added = new TreeSet<>();
         for (Change c : changes) {
             knownModseq = Math.max(knownModseq, c.modseq());
             switch (c.kind()) {
                 case ADDED -> { if (c.uid() >= knownUidNext) added.add(c.uid()); }
-                case FLAGS -> { if (messages.containsKey(c.uid())) flagged.add(c.uid()); }
+                case FLAGS -> { if (uids.contains(c.uid()) && !reported.contains(c.modseq())) flagged.add(c.uid()); }
                 case EXPUNGED -> {
-                    if (messages.containsKey(c.uid())) expungePending.add(c.uid());
+                    if (uids.contains(c.uid())) expungePending.add(c.uid());
                     added.remove(c.uid());
                     flagged.remove(c.uid());
                 }
             }
         }
+        reported.clear();
         if (mayExpunge && !expungePending.isEmpty()) {
-            // Highest first, so each number is still valid when the client reads it.
-            List<Long> gone = new ArrayList<>(expungePending);
-            Collections.reverse(gone);
             if (session.enabled.contains("QRESYNC")) {
-                out.add("VANISHED " + mailroom.imap.codec.SequenceSet.compact(new ArrayList<>(expungePending)));
-                for (long uid : gone) remove(uid);
+                out.add("VANISHED " + SequenceSet.compact(new ArrayList<>(expungePending)));
+                expungePending.forEach(uids::remove);
             } else {
+                // Highest first, so each number is still valid when the client reads it.
+                List<Long> gone = new ArrayList<>(expungePending);
+                Collections.reverse(gone);
                 for (long uid : gone) {
                     out.add(seqOf(uid) + " EXPUNGE");
-                    remove(uid);
+                    uids.remove(uid);
                 }
             }
             expungePending.clear();
         }
-        flagged.removeAll(expungePending);
-        for (MessageSummary m : store.messages(account, mailbox.id(), flagged)) {
-            MessageSummary before = messages.put(m.uid(), m);
-            boolean news = before == null || !before.flags().equals(m.flags()) || (session.condstore() && before.modseq() != m.modseq());
-            if (!news) continue; // this session already reported it (its own STORE)
-            out.add(seqOf(m.uid()) + " FETCH (" + fetchFlags(m, session) + ")");
+        if (!flagged.isEmpty()) {
+            for (MessageSummary m : summaries(store, flagged)) out.add(seqOf(m.uid()) + " FETCH (" + fetchFlags(m, session) + ")");
         }
         if (!added.isEmpty()) {
-            for (MessageSummary m : store.messages(account, mailbox.id(), added)) add(m);
+            added.forEach(uids::append);
             knownUidNext = Math.max(knownUidNext, added.last() + 1);
             out.add(uids.size() + " EXISTS");
             if (!session.imap4rev2()) out.add(recent() + " RECENT");
@@ -149,20 +149,14 @@ final class SelectedMailbox {
         return out;
     }
 
-    private void remove(long uid) {
-        int seq = seqOf(uid);
-        if (seq > 0) uids.remove(seq - 1);
-        messages.remove(uid);
-    }
-
-    /** "FLAGS (...)" with UID, and MODSEQ when CONDSTORE is on: how flag updates are reported. */
+    /** "UID n FLAGS (...)" and MODSEQ when CONDSTORE is on: how flag updates are reported. */
     String fetchFlags(MessageSummary m, ImapSession session) {
         StringBuilder sb = new StringBuilder("UID ").append(m.uid()).append(" FLAGS ").append(flagList(m, session));
         if (session.condstore()) sb.append(" MODSEQ (").append(m.modseq()).append(')');
         return sb.toString();
     }
 
-    /** The flags as the client sees them: \\Recent is added for IMAP4rev1 sessions (RFC 9051 dropped it). */
+    /** The flags as the client sees them: \Recent is added for IMAP4rev1 sessions (RFC 9051 dropped it). */
     String flagList(MessageSummary m, ImapSession session) {
         List<String> flags = new ArrayList<>(m.flags());
         if (isRecent(m.uid()) && !session.imap4rev2()) flags.add("\\Recent");

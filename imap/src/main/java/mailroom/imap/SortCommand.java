@@ -40,9 +40,8 @@ final class SortCommand {
         Predicate<SearchCommand.Candidate> criteria = SearchCommand.criteria(s, args);
         args.end();
         List<Item> items = new ArrayList<>();
-        for (long u : s.selected.uids()) {
-            MessageSummary m = s.selected.message(u);
-            if (m == null) continue;
+        for (MessageSummary m : s.selected.summaries(s.server.storage.mail(), s.selected.liveUids())) {
+            long u = m.uid();
             int seq = s.selected.seqOf(u);
             var candidate = new SearchCommand.Candidate(s, m, seq);
             if (criteria.test(candidate)) items.add(new Item(uid ? u : seq, candidate));

@@ -309,8 +309,8 @@ class ImapTranscriptTest extends ImapTestServer {
                     """);
             deliver("Subject: third\r\n\r\nnew\r\n");
             a.play("""
+                    # message 1 is gone from the store: its number stays until NOOP, but there is nothing to fetch (RFC 2180 4.1.2)
                     C: f FETCH 1:2 UID
-                    S: * 1 FETCH (UID 1)
                     S: * 2 FETCH (UID 2)
                     S: * 3 EXISTS
                     S: * 3 RECENT

@@ -378,8 +378,23 @@ final class SqliteMailStore implements MailStore {
         return db.read(c -> summaries(c, accountId, mailboxId, uids));
     }
 
+    /** Few UIDs: one look-up each; many: one scan of their UID range, keeping those asked for. */
     private static List<MessageSummary> summaries(Connection c, long accountId, long mailboxId, Collection<Long> uids) throws SQLException {
         List<MessageSummary> out = new ArrayList<>();
+        if (uids.isEmpty()) return out;
+        if (uids.size() > 32) {
+            var wanted = uids instanceof Set<?> ? uids : new java.util.HashSet<>(uids);
+            try (var st = c.prepareStatement(SUMMARY + "AND uid BETWEEN ? AND ? ORDER BY uid")) {
+                st.setLong(1, accountId);
+                st.setLong(2, mailboxId);
+                st.setLong(3, java.util.Collections.min(uids));
+                st.setLong(4, java.util.Collections.max(uids));
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) if (wanted.contains(rs.getLong(1))) out.add(summaryOf(rs));
+                }
+            }
+            return out;
+        }
         try (var st = c.prepareStatement(SUMMARY + "AND uid = ?")) {
             for (long uid : new java.util.TreeSet<>(uids)) {
                 st.setLong(1, accountId);

@@ -1,0 +1,171 @@
+package mailroom.bench;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * IMAP at scale against a running node: fills one mailbox by pipelined APPENDs, then times SELECT
+ * and FETCH 1:* (UID FLAGS) on it (medians of several runs), then holds many connections in IDLE
+ * for the caller to measure the server's heap. Bounded in count; prints each figure.
+ *
+ * <p>Usage: ImapBench host port user password messages idleConnections
+ */
+public final class ImapBench {
+    public static void main(String[] args) throws Exception {
+        String host = args[0];
+        int port = Integer.parseInt(args[1]);
+        String user = args[2], password = args[3];
+        int messages = Integer.parseInt(args[4]), idle = Integer.parseInt(args[5]);
+
+        long t0 = System.nanoTime();
+        fill(host, port, user, password, messages);
+        System.out.printf("APPEND: %d messages in %.1f s%n", messages, (System.nanoTime() - t0) / 1e9);
+
+        try (var c = new Client(host, port)) {
+            c.command("LOGIN " + user + " " + password);
+            double[] select = new double[5], fetch = new double[5];
+            long bytes = 0;
+            for (int i = 0; i < 5; i++) {
+                long s = System.nanoTime();
+                c.command("SELECT INBOX");
+                select[i] = (System.nanoTime() - s) / 1e6;
+                s = System.nanoTime();
+                bytes = c.command("FETCH 1:* (UID FLAGS)");
+                fetch[i] = (System.nanoTime() - s) / 1e6;
+            }
+            System.out.printf("SELECT of %d messages: median %.0f ms; FETCH 1:* (UID FLAGS): median %.0f ms (%d KB of responses)%n",
+                    messages, median(select), median(fetch), bytes / 1024);
+        }
+
+        if (idle > 0) {
+            List<Client> clients = new ArrayList<>();
+            long s = System.nanoTime();
+            try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<Client>> opened = new ArrayList<>();
+                for (int i = 0; i < idle; i++) {
+                    opened.add(pool.submit(() -> {
+                        var c = new Client(host, port);
+                        c.command("LOGIN " + user + " " + password);
+                        c.command("SELECT INBOX");
+                        c.startIdle();
+                        return c;
+                    }));
+                }
+                for (var f : opened) clients.add(f.get());
+            }
+            System.out.printf("IDLE: %d connections logged in, selected and idling after %.1f s%n", clients.size(), (System.nanoTime() - s) / 1e9);
+            System.out.println("READY"); // the harness measures the server's heap now
+            System.out.flush();
+            new BufferedInputStream(System.in).read(); // until the harness says to go on
+            for (Client c : clients) c.close();
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    /** Eight sessions appending with LITERAL+ (no round trip per message). */
+    private static void fill(String host, int port, String user, String password, int messages) throws Exception {
+        int sessions = 8;
+        byte[] body = ("From: bench@example.test\r\nSubject: message for the scale test\r\n\r\n" + "x".repeat(800) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int s = 0; s < sessions; s++) {
+                int count = messages / sessions + (s < messages % sessions ? 1 : 0);
+                done.add(pool.submit(() -> {
+                    try (var c = new Client(host, port)) {
+                        c.command("LOGIN " + user + " " + password);
+                        int batch = 100;
+                        for (int i = 0; i < count; i += batch) {
+                            int n = Math.min(batch, count - i);
+                            for (int k = 0; k < n; k++) c.append(body);
+                            for (int k = 0; k < n; k++) c.awaitTagged();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (var f : done) f.get();
+        }
+    }
+
+    /** A minimal IMAP client: tagged commands, counting the bytes of responses. */
+    static final class Client implements AutoCloseable {
+        private final Socket socket;
+        private final InputStream in;
+        private final OutputStream out;
+        private int tag;
+        private int sent;
+
+        Client(String host, int port) throws IOException {
+            socket = new Socket(host, port);
+            in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
+            out = new BufferedOutputStream(socket.getOutputStream());
+            readLine(); // greeting
+        }
+
+        long command(String command) throws IOException {
+            String t = "t" + (++tag);
+            out.write((t + " " + command + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            long bytes = 0;
+            for (String line = readLine(); ; line = readLine()) {
+                bytes += line.length() + 2;
+                if (line.startsWith(t + " ")) {
+                    if (!line.startsWith(t + " OK")) throw new IOException(command + ": " + line);
+                    return bytes;
+                }
+            }
+        }
+
+        void append(byte[] message) throws IOException {
+            out.write(("a" + (++sent) + " APPEND INBOX {" + message.length + "+}\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(message);
+            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        }
+
+        void awaitTagged() throws IOException {
+            for (String line = readLine(); ; line = readLine()) {
+                if (line.startsWith("a")) {
+                    if (!line.contains(" OK ")) throw new IOException("APPEND: " + line);
+                    return;
+                }
+            }
+        }
+
+        void startIdle() throws IOException {
+            out.write("i IDLE\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            readLine(); // "+ idling"
+        }
+
+        private String readLine() throws IOException {
+            StringBuilder sb = new StringBuilder();
+            int b;
+            while ((b = in.read()) != '\n') {
+                if (b < 0) throw new IOException("connection closed");
+                if (b != '\r') sb.append((char) b);
+            }
+            return sb.toString();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}
