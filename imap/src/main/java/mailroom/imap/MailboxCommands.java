@@ -74,15 +74,13 @@ final class MailboxCommands {
             if (s.imap4rev2() || s.condstore()) s.untagged("OK [CLOSED] Previous mailbox closed");
         }
         Mailbox mailbox = existing(s, name);
-        List<MessageSummary> listing = store(s).messages(account(s), mailbox.id());
-        var selected = new SelectedMailbox(store(s), mailbox, readOnly, listing);
         Set<String> flags = new LinkedHashSet<>(SYSTEM_FLAGS);
-        int firstUnseen = 0;
-        for (int i = 0; i < listing.size(); i++) {
-            MessageSummary m = listing.get(i);
-            flags.addAll(m.flags());
-            if (firstUnseen == 0 && !m.flags().contains("\\Seen")) firstUnseen = i + 1;
-        }
+        long[] firstUnseenUid = new long[1];
+        var selected = new SelectedMailbox(store(s), mailbox, readOnly, listing -> {
+            flags.addAll(listing.flagsInUse());
+            firstUnseenUid[0] = listing.firstUnseenUid();
+        });
+        int firstUnseen = firstUnseenUid[0] == 0 ? 0 : selected.seqOf(firstUnseenUid[0]);
         s.untagged("FLAGS " + ImapWriter.list(flags));
         List<String> permanent = new ArrayList<>(flags);
         permanent.add("\\*");

@@ -34,13 +34,19 @@ final class SelectedMailbox {
     private long knownModseq;
     private long knownUidNext;
 
-    /** {@code listing}: the mailbox's messages, read after {@code mailbox} (so nothing racing is missed). */
-    SelectedMailbox(MailStore store, Mailbox mailbox, boolean readOnly, List<MessageSummary> listing) {
+    /**
+     * Selects {@code mailbox} (as read before this call, so nothing racing with the listing is
+     * missed) and reports, through {@code listing}, what SELECT tells the client about it.
+     */
+    SelectedMailbox(MailStore store, Mailbox mailbox, boolean readOnly, java.util.function.Consumer<MailStore.Listing> listing) {
         this.mailbox = mailbox;
         this.readOnly = readOnly;
         this.knownModseq = mailbox.highestModseq();
-        for (MessageSummary m : listing) uids.append(m.uid());
+        // \Recent is claimed before listing: the listing is the large part, and should not wait on a write.
         this.firstRecentUid = readOnly ? Long.MAX_VALUE : store.claimRecent(mailbox.accountId(), mailbox.id());
+        MailStore.Listing all = store.listing(mailbox.accountId(), mailbox.id());
+        for (long uid : all.uids()) uids.append(uid);
+        listing.accept(all);
         this.knownUidNext = Math.max(mailbox.uidNext(), uids.max() + 1);
     }
 

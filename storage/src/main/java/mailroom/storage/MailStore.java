@@ -60,6 +60,14 @@ public interface MailStore {
     /** The messages of a mailbox in UID order. */
     List<MessageSummary> messages(long accountId, long mailboxId);
 
+    /**
+     * What selecting a mailbox needs, without a summary per message: the UIDs in order, every flag
+     * in use, and the first unseen UID (0 if none). Cheap enough for thousands of sessions at once.
+     */
+    record Listing(long[] uids, Set<String> flagsInUse, long firstUnseenUid) {}
+
+    Listing listing(long accountId, long mailboxId);
+
     /** The given messages of a mailbox (missing UIDs skipped), in UID order. */
     List<MessageSummary> messages(long accountId, long mailboxId, Collection<Long> uids);
 

@@ -22,7 +22,7 @@ public final class Connection implements Closeable {
     private Socket socket;
     private InputStream in;
     private OutputStream out;
-    private final byte[] buf = new byte[16 * 1024];
+    private final byte[] buf = new byte[8 * 1024];
     private int pos, limit;
     private final InetSocketAddress remote;
     private final String id;
@@ -36,7 +36,7 @@ public final class Connection implements Closeable {
 
     private void attachStreams() throws IOException {
         in = socket.getInputStream();
-        out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+        out = new BufferedOutputStream(socket.getOutputStream(), 8 * 1024);
         pos = limit = 0;
     }
 

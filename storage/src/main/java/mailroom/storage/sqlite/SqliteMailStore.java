@@ -374,6 +374,31 @@ final class SqliteMailStore implements MailStore {
     }
 
     @Override
+    public Listing listing(long accountId, long mailboxId) {
+        return db.read(c -> {
+            long[] uids = new long[64];
+            int n = 0;
+            Set<String> flags = new java.util.TreeSet<>();
+            java.util.Set<String> seenFlagTexts = new java.util.HashSet<>();
+            long firstUnseen = 0;
+            try (var st = c.prepareStatement("SELECT uid, flags FROM messages WHERE account_id = ? AND mailbox_id = ? ORDER BY uid")) {
+                st.setLong(1, accountId);
+                st.setLong(2, mailboxId);
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        if (n == uids.length) uids = java.util.Arrays.copyOf(uids, n * 2);
+                        uids[n++] = rs.getLong(1);
+                        String text = rs.getString(2);
+                        if (seenFlagTexts.add(text)) flags.addAll(flagsOf(text)); // few distinct flag strings per mailbox
+                        if (firstUnseen == 0 && !flagsOf(text).contains("\\Seen")) firstUnseen = uids[n - 1];
+                    }
+                }
+            }
+            return new Listing(java.util.Arrays.copyOf(uids, n), flags, firstUnseen);
+        });
+    }
+
+    @Override
     public List<MessageSummary> messages(long accountId, long mailboxId, Collection<Long> uids) {
         return db.read(c -> summaries(c, accountId, mailboxId, uids));
     }
