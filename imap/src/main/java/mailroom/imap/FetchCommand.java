@@ -71,7 +71,7 @@ final class FetchCommand {
                 }
             } while (args.tryConsume(' '));
             args.expect(')');
-            s.enabled.add("CONDSTORE");
+            s.enableCondstore();
         }
         args.end();
         if (vanished && (!uid || changedSince < 0 || !s.enabled.contains("QRESYNC"))) {
@@ -79,12 +79,14 @@ final class FetchCommand {
         }
         if (vanished) Qresync.vanishedSince(s, changedSince, set);
         if (uid && !items.contains(Simple.UID)) items.add(0, Simple.UID);
+        if (items.contains(Simple.MODSEQ)) s.enableCondstore();
         if ((changedSince >= 0 || s.condstore()) && items.stream().anyMatch(i -> i == Simple.FLAGS) && !items.contains(Simple.MODSEQ)) {
             items.add(Simple.MODSEQ);
         }
         List<Long> uids = MessageCommands.resolve(s.selected, set, uid);
         List<MessageSummary> messages = markSeen(s, items, s.selected.summaries(s.server.storage.mail(), uids));
         var renderer = new BodyRenderer(s.utf8());
+        if (items.contains(Simple.FLAGS)) for (String line : s.selected.announceFlags(messages)) s.untagged(line);
         for (MessageSummary m : messages) {
             if (changedSince >= 0 && m.modseq() <= changedSince) continue;
             writeResponse(s, m, items, renderer);

@@ -64,6 +64,20 @@ final class ImapSession {
         return enabled.contains("CONDSTORE") || enabled.contains("QRESYNC");
     }
 
+    /**
+     * Turns CONDSTORE on for a command that uses it; with a mailbox selected the client learns its
+     * HIGHESTMODSEQ right away (RFC 7162 section 3.1).
+     */
+    void enableCondstore() throws java.io.UncheckedIOException {
+        if (condstore()) return;
+        enabled.add("CONDSTORE");
+        try {
+            if (selected != null) untagged("OK [HIGHESTMODSEQ " + selected.highestModseq() + "] Highest");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     void run() throws IOException {
         connection.setIdleTimeout(server.settings.loginTimeout);
         untagged("OK [CAPABILITY " + ImapCommands.capabilities(this) + "] " + server.hostname + " Mailroom IMAP ready");
@@ -203,17 +217,16 @@ final class ImapSession {
     }
 
     /** A mailbox name as the client sent it, in the stored form (decoded from modified UTF-7 unless UTF8=ACCEPT). */
-    String mailboxName(String wire) throws ImapException.Bad {
+    String mailboxName(String wire) throws ImapException.No {
         String name = utf8() ? wire : MailboxNames.decodeUtf7(wire);
-        if (name == null) throw new ImapException.Bad("Mailbox name is not valid modified UTF-7");
+        if (name == null) throw new ImapException.No("CANNOT", "Mailbox name is not valid modified UTF-7");
         return MailboxNames.canonical(name);
     }
 
     /** A name or pattern as sent, decoded but not canonicalised (LIST's reference and patterns). */
-    String mailboxNameRaw(String wire) throws ImapException.Bad {
+    String mailboxNameRaw(String wire) {
         String name = utf8() ? wire : MailboxNames.decodeUtf7(wire);
-        if (name == null) throw new ImapException.Bad("Mailbox name is not valid modified UTF-7");
-        return name;
+        return name == null ? wire : name; // a pattern that is not modified UTF-7 simply matches nothing
     }
 
     /** A stored mailbox name for the wire. */

@@ -95,10 +95,10 @@ final class ListCommand {
             boolean isSubscribed = subscribed.contains(name);
             boolean childSubscribed = subscribed.stream().anyMatch(n -> n.startsWith(name + "/"));
             boolean hasChildren = mailboxes.keySet().stream().anyMatch(n -> n.startsWith(name + "/"));
-            if (options.subscribedOnly() && !isSubscribed && !(options.recursiveMatch() && childSubscribed)) {
+            boolean childListed = subscribed.stream().anyMatch(n -> n.startsWith(name + "/")
+                    && patterns.stream().anyMatch(p -> MailboxNames.matches(MailboxNames.canonical(reference + p), n)));
+            if (options.subscribedOnly() && !isSubscribed && !(options.recursiveMatch() && childSubscribed && !childListed)) {
                 // LSUB shows an unsubscribed parent of subscribed mailboxes as \Noselect when "%" stops at it.
-                boolean childListed = subscribed.stream().anyMatch(n -> n.startsWith(name + "/")
-                        && patterns.stream().anyMatch(p -> MailboxNames.matches(MailboxNames.canonical(reference + p), n)));
                 if (!(lsub && childSubscribed && !childListed)) continue;
             }
             if (options.specialUseOnly() && (mailbox == null || mailbox.specialUse() == null)) continue;

@@ -111,7 +111,7 @@ final class MessageCommands {
             unchangedSince = args.number();
             args.expect(')');
             args.sp();
-            s.enabled.add("CONDSTORE");
+            s.enableCondstore();
         }
         String item = args.atom().toUpperCase(Locale.ROOT);
         args.sp();
@@ -139,7 +139,9 @@ final class MessageCommands {
         } else {
             store(s).updateFlags(s.account.id(), s.selected.mailbox.id(), uids, change, canonical);
         }
-        for (MessageSummary m : s.selected.summaries(store(s), uids)) {
+        List<MessageSummary> after = s.selected.summaries(store(s), uids);
+        for (String line : s.selected.announceFlags(after)) s.untagged(line);
+        for (MessageSummary m : after) {
             if (modified.contains(m.uid())) continue;
             if (m.modseq() > before) s.selected.reported(m.modseq()); // our change: not to be reported again
             // With CONDSTORE even .SILENT reports the new MODSEQ (RFC 7162 section 3.1.3).

@@ -81,6 +81,38 @@ final class SearchCommand {
             return value == null ? null : DecoderUtil.decodeEncodedWords(value, DecodeMonitor.SILENT);
         }
 
+        /** Every value of a header field (Received, X-Extra... may repeat), encoded words decoded. */
+        List<String> headerValues(String name) {
+            List<String> values = new ArrayList<>();
+            String lower = name.toLowerCase(Locale.ROOT) + ":";
+            String current = null;
+            for (String line : wholeHeaderRaw().split("\r?\n")) {
+                if (!line.isEmpty() && (line.charAt(0) == ' ' || line.charAt(0) == '\t')) {
+                    if (current != null) current += line;
+                    continue;
+                }
+                if (current != null) values.add(DecoderUtil.decodeEncodedWords(current.strip(), DecodeMonitor.SILENT));
+                current = line.toLowerCase(Locale.ROOT).startsWith(lower) ? line.substring(lower.length()) : null;
+            }
+            if (current != null) values.add(DecoderUtil.decodeEncodedWords(current.strip(), DecodeMonitor.SILENT));
+            return values;
+        }
+
+        /** An address field normalised: "name <local@domain>" for each address, comments and routes dropped. */
+        String addresses(String field) {
+            String value = header(field);
+            if (value == null) return null;
+            StringBuilder sb = new StringBuilder();
+            for (var mailbox : org.apache.james.mime4j.field.address.LenientAddressParser.DEFAULT.parseAddressList(value).flatten()) {
+                sb.append(mailbox.getName() == null ? "" : mailbox.getName()).append(" <").append(mailbox.getAddress()).append("> ");
+            }
+            return sb.toString();
+        }
+
+        private String wholeHeaderRaw() {
+            return new String(bytes(), 0, (int) parsed().root().bodyStart(), StandardCharsets.UTF_8);
+        }
+
         String wholeHeader() {
             return DecoderUtil.decodeEncodedWords(new String(bytes(), 0, (int) parsed().root().bodyStart(), StandardCharsets.UTF_8), DecodeMonitor.SILENT);
         }
@@ -138,8 +170,23 @@ final class SearchCommand {
             return sent;
         }
 
+        private static final java.util.regex.Pattern DATE_PART = java.util.regex.Pattern.compile(
+                "(\\d{1,2})\\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\\s+(\\d{2,4})", java.util.regex.Pattern.CASE_INSENSITIVE);
+
+        /** The day the Date header names, in its own time zone ("disregarding time and timezone", RFC 3501 6.4.4). */
         LocalDate sentDate() {
-            return sent() == null ? null : sent().atZone(ZoneOffset.UTC).toLocalDate();
+            String date = header("date");
+            if (date == null) return null;
+            var m = DATE_PART.matcher(date);
+            if (!m.find()) return null;
+            int year = Integer.parseInt(m.group(3));
+            if (year < 100) year += year < 50 ? 2000 : 1900; // RFC 5322 section 4.3 two-digit years
+            int month = "janfebmaraprmayjunjulaugsepoctnovdec".indexOf(m.group(2).toLowerCase(Locale.ROOT)) / 3 + 1;
+            try {
+                return LocalDate.of(year, month, Integer.parseInt(m.group(1)));
+            } catch (java.time.DateTimeException e) {
+                return null;
+            }
         }
 
         LocalDate internalDate() {
@@ -150,7 +197,7 @@ final class SearchCommand {
     static String search(ImapSession s, String tag, ImapParser args, boolean uid) throws ImapException, IOException {
         List<String> returns = null;
         int mark = args.mark();
-        if (args.itemName().equals("RETURN")) {
+        if (Character.isLetter(args.peek()) && args.itemName().equals("RETURN")) {
             args.sp();
             args.expect('(');
             returns = new ArrayList<>();
@@ -179,17 +226,24 @@ final class SearchCommand {
         args.end();
         if (returns == null && s.imap4rev2()) returns = List.of("ALL");
 
-        List<Long> hits = new ArrayList<>();
+        List<Long> hits = new ArrayList<>(), modseqs = new ArrayList<>();
         long highestModseq = 0;
         for (MessageSummary m : s.selected.summaries(s.server.storage.mail(), s.selected.liveUids())) {
             long u = m.uid();
             int seq = s.selected.seqOf(u);
             if (key.test(new Candidate(s, m, seq))) {
                 hits.add(uid ? u : seq);
+                modseqs.add(m.modseq());
                 highestModseq = Math.max(highestModseq, m.modseq());
             }
         }
-        // RFC 7162 section 3.1.5: a search with MODSEQ reports the highest MODSEQ of what it found.
+        // RFC 7162 section 3.1.5: a search with MODSEQ reports the highest MODSEQ of what it returns;
+        // with ESEARCH RETURN (MIN) or (MAX) alone, that is the MODSEQ of that one message (RFC 4731).
+        if (returns != null && !returns.contains("ALL") && !returns.contains("COUNT") && !hits.isEmpty()) {
+            highestModseq = 0;
+            if (returns.contains("MIN")) highestModseq = Math.max(highestModseq, modseqs.get(0));
+            if (returns.contains("MAX")) highestModseq = Math.max(highestModseq, modseqs.get(modseqs.size() - 1));
+        }
         String modseq = query.usesModseq && !hits.isEmpty() ? " (MODSEQ " + highestModseq + ")" : "";
         if (returns == null) {
             StringBuilder line = new StringBuilder("SEARCH");
@@ -277,14 +331,18 @@ final class SearchCommand {
             case "NEW" -> c -> s.selected.isRecent(c.message.uid()) && !c.message.flags().contains("\\Seen");
             case "KEYWORD" -> flag(argument(args, ImapParser::atom), true);
             case "UNKEYWORD" -> flag(argument(args, ImapParser::atom), false);
-            case "BCC", "CC", "FROM", "SUBJECT", "TO" -> {
+            case "SUBJECT" -> {
                 String text = argument(args, ImapParser::astring);
-                yield c -> contains(c.header(name), text);
+                yield c -> contains(c.header("subject"), text);
+            }
+            case "BCC", "CC", "FROM", "TO" -> {
+                String text = argument(args, ImapParser::astring);
+                yield c -> contains(c.addresses(name), text) || contains(c.header(name), text);
             }
             case "HEADER" -> {
                 String field = argument(args, ImapParser::astring);
                 String text = argument(args, ImapParser::astring);
-                yield c -> text.isEmpty() ? c.header(field) != null : contains(c.header(field), text);
+                yield c -> c.headerValues(field).stream().anyMatch(v -> text.isEmpty() || contains(v, text));
             }
             case "BODY" -> {
                 String text = argument(args, ImapParser::astring);
@@ -327,7 +385,7 @@ final class SearchCommand {
                     args.sp();
                 }
                 long n = args.number();
-                s.enabled.add("CONDSTORE");
+                s.enableCondstore();
                 q.usesModseq = true;
                 yield c -> c.message.modseq() >= n;
             }

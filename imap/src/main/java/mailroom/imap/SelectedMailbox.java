@@ -31,6 +31,8 @@ final class SelectedMailbox {
     /** MODSEQs of flag changes this session has already reported itself (its own STORE and FETCH). */
     private final Set<Long> reported = new HashSet<>();
     private final long firstRecentUid;
+    /** The flags announced in the last FLAGS response; a new keyword needs a new one (RFC 3501 section 7.2.6). */
+    private final Set<String> knownFlags = new java.util.LinkedHashSet<>();
     private long knownModseq;
     private long knownUidNext;
 
@@ -43,9 +45,12 @@ final class SelectedMailbox {
         this.readOnly = readOnly;
         this.knownModseq = mailbox.highestModseq();
         // \Recent is claimed before listing: the listing is the large part, and should not wait on a write.
-        this.firstRecentUid = readOnly ? Long.MAX_VALUE : store.claimRecent(mailbox.accountId(), mailbox.id());
+        // EXAMINE shows what is recent without taking it (RFC 3501 section 6.3.2).
+        this.firstRecentUid = readOnly ? store.recentUid(mailbox.accountId(), mailbox.id()) : store.claimRecent(mailbox.accountId(), mailbox.id());
         MailStore.Listing all = store.listing(mailbox.accountId(), mailbox.id());
         for (long uid : all.uids()) uids.append(uid);
+        knownFlags.addAll(MailboxCommands.SYSTEM_FLAGS);
+        knownFlags.addAll(all.flagsInUse());
         listing.accept(all);
         this.knownUidNext = Math.max(mailbox.uidNext(), uids.max() + 1);
     }
@@ -144,15 +149,29 @@ final class SelectedMailbox {
             expungePending.clear();
         }
         if (!flagged.isEmpty()) {
-            for (MessageSummary m : summaries(store, flagged)) out.add(seqOf(m.uid()) + " FETCH (" + fetchFlags(m, session) + ")");
+            List<MessageSummary> changed = summaries(store, flagged);
+            out.addAll(announceFlags(changed));
+            for (MessageSummary m : changed) out.add(seqOf(m.uid()) + " FETCH (" + fetchFlags(m, session) + ")");
         }
         if (!added.isEmpty()) {
             added.forEach(uids::append);
+            // New mail is \Recent for the session that has the mailbox selected, so nobody else sees it as such.
+            if (!readOnly) store.claimRecent(mailbox.accountId(), mailbox.id());
             knownUidNext = Math.max(knownUidNext, added.last() + 1);
             out.add(uids.size() + " EXISTS");
             if (!session.imap4rev2()) out.add(recent() + " RECENT");
         }
         return out;
+    }
+
+    /** FLAGS and PERMANENTFLAGS responses when {@code messages} carry keywords the client has not been told of. */
+    List<String> announceFlags(Collection<MessageSummary> messages) {
+        boolean grew = false;
+        for (MessageSummary m : messages) grew |= knownFlags.addAll(m.flags());
+        if (!grew) return List.of();
+        List<String> permanent = new ArrayList<>(knownFlags);
+        permanent.add("\\*");
+        return List.of("FLAGS " + ImapWriter.list(knownFlags), "OK [PERMANENTFLAGS " + (readOnly ? "()" : ImapWriter.list(permanent)) + "] Flags permitted");
     }
 
     /** "UID n FLAGS (...)" and MODSEQ when CONDSTORE is on: how flag updates are reported. */

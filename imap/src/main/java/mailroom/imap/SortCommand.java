@@ -83,12 +83,15 @@ final class SortCommand {
         return (uid ? "UID SORT" : "SORT") + " completed";
     }
 
-    /** The mailbox (local part) of the first address, lower-cased, "" when there is none (RFC 5256 section 3). */
+    /** The mailbox (local part) of the first address, upper-cased for i;ascii-casemap, "" when there is none (RFC 5256 section 3). */
     private static String firstMailbox(String header) {
         if (header == null) return "";
         var list = org.apache.james.mime4j.field.address.LenientAddressParser.DEFAULT.parseAddressList(header);
-        var mailboxes = list.flatten();
-        return mailboxes.isEmpty() ? "" : mailboxes.get(0).getLocalPart().toLowerCase(Locale.ROOT);
+        if (list.isEmpty()) return "";
+        // The first address of the list; a group counts by its name, as its ENVELOPE entry does.
+        String first = list.get(0) instanceof org.apache.james.mime4j.dom.address.Mailbox m ? m.getLocalPart()
+                : ((org.apache.james.mime4j.dom.address.Group) list.get(0)).getName();
+        return first == null ? "" : first.toUpperCase(Locale.ROOT);
     }
 
     private static final Pattern TRAILER = Pattern.compile("(?i)(\\s|\\(fwd\\))+$");
@@ -106,12 +109,12 @@ final class SortCommand {
             while ((leader = LEADER.matcher(s)).find() && leader.end() < s.length()) s = s.substring(leader.end());
             Matcher wrap = FWD_WRAP.matcher(s);
             if (wrap.matches()) s = wrap.group(1).strip();
-            if (s.equals(before)) return s.toLowerCase(Locale.ROOT);
+            if (s.equals(before)) return s.toUpperCase(Locale.ROOT); // i;ascii-casemap compares upper-cased
         }
     }
 
     private static boolean isReplyOrForward(String subject) {
-        return subject != null && !baseSubject(subject).equals(subject.replaceAll("\\s+", " ").strip().toLowerCase(Locale.ROOT));
+        return subject != null && !baseSubject(subject).equals(subject.replaceAll("\\s+", " ").strip().toUpperCase(Locale.ROOT));
     }
 
     /** A node of a thread: a message, or a dummy for a referenced message we do not have. */
@@ -193,8 +196,12 @@ final class SortCommand {
                 if (previous != null && r.parent == null && !r.isAncestorOf(previous) && r != previous) previous.adopt(r);
                 previous = r;
             }
+            // RFC 5256 step 1C: drop any parent the message had, then hang it under its last reference unless that loops.
+            if (node.parent != null) {
+                node.parent.children.remove(node);
+                node.parent = null;
+            }
             if (previous != null && previous != node && !node.isAncestorOf(previous)) previous.adopt(node);
-            else if (previous == null && node.parent != null) node.parent.children.remove(node);
         }
         List<Node> roots = new ArrayList<>();
         for (Node n : byId.values()) if (n.parent == null) roots.add(n);

@@ -565,9 +565,9 @@ class ImapTranscriptTest extends ImapTestServer {
 
     @Test
     void baseSubjects() {
-        assertThat(SortCommand.baseSubject("Re: Fwd: [list] Hello  world (fwd)")).isEqualTo("hello world");
-        assertThat(SortCommand.baseSubject("[fwd: Re: hi]")).isEqualTo("hi");
-        assertThat(SortCommand.baseSubject("RE:[x] re[2]: topic")).isEqualTo("topic");
-        assertThat(SortCommand.baseSubject("[just a bracket]")).isEqualTo("[just a bracket]");
+        assertThat(SortCommand.baseSubject("Re: Fwd: [list] Hello  world (fwd)")).isEqualTo("HELLO WORLD");
+        assertThat(SortCommand.baseSubject("[fwd: Re: hi]")).isEqualTo("HI");
+        assertThat(SortCommand.baseSubject("RE:[x] re[2]: topic")).isEqualTo("TOPIC");
+        assertThat(SortCommand.baseSubject("[just a bracket]")).isEqualTo("[JUST A BRACKET]");
     }
 }

@@ -41,6 +41,9 @@ public interface MailStore {
      */
     long claimRecent(long accountId, long mailboxId);
 
+    /** The first UID that is still \\Recent, without claiming anything (EXAMINE, RFC 3501 section 6.3.2). */
+    long recentUid(long accountId, long mailboxId);
+
     /** Where one message went by COPY or MOVE: its UID in the source and in the target. */
     record Copied(long sourceUid, long targetUid) {}
 

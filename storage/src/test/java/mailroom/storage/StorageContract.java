@@ -134,6 +134,7 @@ public abstract class StorageContract {
         assertThat(listing.uids()).containsExactly(1, 2, 3);
         assertThat(listing.flagsInUse()).containsExactly("\\Seen");
         assertThat(listing.firstUnseenUid()).isEqualTo(2);
+        assertThat(storage.mail().recentUid(alice, box)).as("looking does not claim").isEqualTo(1);
         assertThat(storage.mail().claimRecent(alice, box)).as("all three are recent for the first session").isEqualTo(1);
         assertThat(storage.mail().status(alice, box).recent()).isZero();
         assertThat(storage.mail().claimRecent(alice, box)).as("none for the next").isEqualTo(4);

@@ -198,15 +198,29 @@ public final class MessageParser {
 
     static Envelope envelopeOf(Map<String, String> f) {
         List<Envelope.EnvelopeAddress> from = addresses(f.get("from"));
-        List<Envelope.EnvelopeAddress> sender = f.containsKey("sender") ? addresses(f.get("sender")) : from;
-        List<Envelope.EnvelopeAddress> replyTo = f.containsKey("reply-to") ? addresses(f.get("reply-to")) : from;
+        // Absent or empty Sender and Reply-To take From's value (RFC 3501 section 7.4.2).
+        List<Envelope.EnvelopeAddress> sender = addresses(f.get("sender"));
+        List<Envelope.EnvelopeAddress> replyTo = addresses(f.get("reply-to"));
+        if (sender.isEmpty()) sender = from;
+        if (replyTo.isEmpty()) replyTo = from;
         return new Envelope(f.get("date"), f.get("subject"), from, sender, replyTo,
                 addresses(f.get("to")), addresses(f.get("cc")), addresses(f.get("bcc")),
                 f.get("in-reply-to"), f.get("message-id"));
     }
 
+    /** "user@domain (Real Name)": the old form of a display name, in a comment (RFC 5322 section 4.4). */
+    private static final java.util.regex.Pattern COMMENT_NAME = java.util.regex.Pattern.compile("^\\s*[^\\s<>(),]+@[^\\s<>(),]+\\s*\\((.+)\\)\\s*$");
+
     private static List<Envelope.EnvelopeAddress> addresses(String value) {
         if (value == null || value.isBlank()) return List.of();
+        var commentName = COMMENT_NAME.matcher(value);
+        if (commentName.matches()) {
+            var parsed = LenientAddressParser.DEFAULT.parseAddressList(value).flatten();
+            if (parsed.size() == 1 && parsed.get(0).getName() == null) {
+                var m = parsed.get(0);
+                return List.of(new Envelope.EnvelopeAddress(commentName.group(1).strip(), null, m.getLocalPart(), m.getDomain()));
+            }
+        }
         List<Envelope.EnvelopeAddress> out = new ArrayList<>();
         for (Address address : LenientAddressParser.DEFAULT.parseAddressList(value)) {
             if (address instanceof Mailbox mailbox) {

@@ -20,8 +20,10 @@ import java.util.Locale;
 public final class ImapParser {
     /** RFC 3501 atom-specials: not allowed in atoms (besides CTL and SP). */
     private static final String ATOM_SPECIALS = "(){ %*\"\\]";
-    private static final DateTimeFormatter DATE_TIME = DateTimeFormatter.ofPattern("d-MMM-yyyy HH:mm:ss Z", Locale.ROOT);
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("d-MMM-yyyy", Locale.ROOT);
+    private static final DateTimeFormatter DATE_TIME = new java.time.format.DateTimeFormatterBuilder()
+            .parseCaseInsensitive().appendPattern("d-MMM-yyyy HH:mm:ss Z").toFormatter(Locale.ROOT);
+    private static final DateTimeFormatter DATE = new java.time.format.DateTimeFormatterBuilder()
+            .parseCaseInsensitive().appendPattern("d-MMM-yyyy").toFormatter(Locale.ROOT);
 
     private final byte[] in;
     private int pos;
@@ -111,7 +113,8 @@ public final class ImapParser {
 
     public String astring() throws ImapException.Bad {
         int c = peek();
-        return c == '"' || c == '{' || c == '~' ? string() : astringAtom();
+        boolean literal8 = c == '~' && pos + 1 < in.length && in[pos + 1] == '{';
+        return c == '"' || c == '{' || literal8 ? string() : astringAtom();
     }
 
     /**

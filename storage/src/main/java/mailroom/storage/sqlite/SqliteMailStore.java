@@ -200,6 +200,19 @@ final class SqliteMailStore implements MailStore {
     }
 
     @Override
+    public long recentUid(long accountId, long mailboxId) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement("SELECT recent_uid FROM mailboxes WHERE account_id = ? AND id = ?")) {
+                st.setLong(1, accountId);
+                st.setLong(2, mailboxId);
+                try (var rs = st.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : Long.MAX_VALUE;
+                }
+            }
+        });
+    }
+
+    @Override
     public long claimRecent(long accountId, long mailboxId) {
         return db.write(c -> {
             long first;
