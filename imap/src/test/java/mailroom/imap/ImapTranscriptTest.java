@@ -137,7 +137,7 @@ class ImapTranscriptTest extends ImapTestServer {
             t.send("f5 FETCH 1 BODY[HEADER.FIELDS (subject)]<0.10>").expect("* 1 FETCH (BODY[HEADER.FIELDS (SUBJECT)]<0> {10}");
             t.expect("Subject: F)");
             t.expect("f5 OK");
-            t.send("f6 FETCH 1 FLAGS").expect("* 1 FETCH (FLAGS ())"); // EXAMINE marks nothing \Seen, and claims no \Recent
+            t.send("f6 FETCH 1 FLAGS").expect("* 1 FETCH (FLAGS (\\Recent))"); // EXAMINE marks nothing \Seen; it shows \Recent without claiming it
         }
     }
 
@@ -152,6 +152,8 @@ class ImapTranscriptTest extends ImapTestServer {
             t.expect("f OK");
             t.play("""
                     C: s1 STORE 2 +FLAGS (\\Flagged $Important)
+                    S: * FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Important)
+                    S: * OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Important \\*)]
                     S: * 2 FETCH (UID 2 FLAGS (\\Flagged $Important \\Recent))
                     S: s1 OK
                     C: s2 STORE 2 -FLAGS.SILENT ($Important)
