@@ -89,7 +89,7 @@ final class ImapCommands {
             .add("UNSELECT", SELECTED_ONLY, Command.of(MessageCommands::unselect, false).advertising("UNSELECT"))
             .add("EXPUNGE", SELECTED_ONLY, Command.of(MessageCommands::expunge, false))
             .add("UID EXPUNGE", SELECTED_ONLY, Command.of(MessageCommands::uidExpunge, true).advertising("UIDPLUS"))
-            .add("SEARCH", SELECTED_ONLY, Command.of((s, t, a) -> SearchCommand.search(s, t, a, false), true).withoutExpunge().advertising("ESEARCH"))
+            .add("SEARCH", SELECTED_ONLY, Command.of((s, t, a) -> SearchCommand.search(s, t, a, false), true).withoutExpunge().advertising("ESEARCH", "SEARCHRES"))
             .add("UID SEARCH", SELECTED_ONLY, Command.of((s, t, a) -> SearchCommand.search(s, t, a, true), true))
             .add("SORT", SELECTED_ONLY, Command.of((s, t, a) -> SortCommand.sort(s, a, false), true).withoutExpunge().advertising("SORT"))
             .add("UID SORT", SELECTED_ONLY, Command.of((s, t, a) -> SortCommand.sort(s, a, true), true))

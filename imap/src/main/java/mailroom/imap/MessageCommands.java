@@ -32,6 +32,10 @@ final class MessageCommands {
      */
     static List<Long> resolve(SelectedMailbox selected, SequenceSet set, boolean uid) throws ImapException.Bad {
         List<Long> out = new ArrayList<>();
+        if (set.saved()) { // "$" (RFC 5182): the saved UIDs that are still here, whatever the command's kind
+            for (long u : selected.savedSearch()) if (selected.seqOf(u) > 0) out.add(u);
+            return out;
+        }
         if (uid) {
             long max = selected.maxUid();
             for (long u : selected.liveUids()) if (set.contains(u, max)) out.add(u);

@@ -196,6 +196,7 @@ final class SearchCommand {
 
     static String search(ImapSession s, String tag, ImapParser args, boolean uid) throws ImapException, IOException {
         List<String> returns = null;
+        boolean save = false;
         int mark = args.mark();
         if (Character.isLetter(args.peek()) && args.itemName().equals("RETURN")) {
             args.sp();
@@ -204,10 +205,11 @@ final class SearchCommand {
             while (!args.tryConsume(')')) {
                 args.tryConsume(' ');
                 String option = args.atom().toUpperCase(Locale.ROOT);
-                if (!List.of("MIN", "MAX", "COUNT", "ALL").contains(option)) throw new ImapException.Bad("Unknown RETURN option " + option);
+                if (!List.of("MIN", "MAX", "COUNT", "ALL", "SAVE").contains(option)) throw new ImapException.Bad("Unknown RETURN option " + option);
                 returns.add(option);
             }
             if (returns.isEmpty()) returns.add("ALL");
+            save = returns.remove("SAVE");
             args.sp();
         } else {
             args.reset(mark);
@@ -236,6 +238,19 @@ final class SearchCommand {
                 modseqs.add(m.modseq());
                 highestModseq = Math.max(highestModseq, m.modseq());
             }
+        }
+        if (save) { // RFC 5182: remember the result (as UIDs) for "$"; with only SAVE, no ESEARCH response
+            List<Long> saved = new ArrayList<>();
+            for (long hit : hits) saved.add(uid ? hit : s.selected.uidAt((int) hit));
+            boolean onlyExtremes = !returns.contains("ALL") && !returns.contains("COUNT") && (returns.contains("MIN") || returns.contains("MAX"));
+            if (onlyExtremes && !saved.isEmpty()) {
+                List<Long> extremes = new ArrayList<>();
+                if (returns.contains("MIN")) extremes.add(saved.get(0));
+                if (returns.contains("MAX") && (saved.size() > 1 || extremes.isEmpty())) extremes.add(saved.get(saved.size() - 1));
+                saved = extremes;
+            }
+            s.selected.saveSearch(saved);
+            if (returns.isEmpty()) return (uid ? "UID SEARCH" : "SEARCH") + " completed";
         }
         // RFC 7162 section 3.1.5: a search with MODSEQ reports the highest MODSEQ of what it returns;
         // with ESEARCH RETURN (MIN) or (MAX) alone, that is the MODSEQ of that one message (RFC 4731).
@@ -311,6 +326,7 @@ final class SearchCommand {
         }
         if (args.atSequenceSet()) {
             SequenceSet set = args.sequenceSet();
+            if (set.saved()) return c -> s.selected.savedSearch().contains(c.message.uid());
             return c -> set.contains(c.seq, s.selected.exists());
         }
         String name = args.atom().toUpperCase(Locale.ROOT);
@@ -368,6 +384,7 @@ final class SearchCommand {
             }
             case "UID" -> {
                 SequenceSet set = argument(args, ImapParser::sequenceSet);
+                if (set.saved()) yield c -> s.selected.savedSearch().contains(c.message.uid());
                 yield c -> set.contains(c.message.uid(), s.selected.maxUid());
             }
             case "NOT" -> argument(args, p -> key(q, p)).negate();

@@ -55,6 +55,17 @@ final class SelectedMailbox {
         this.knownUidNext = Math.max(mailbox.uidNext(), uids.max() + 1);
     }
 
+    /** UIDs saved by SEARCH RETURN (SAVE), for "$" (RFC 5182); empty until a search saves. */
+    private List<Long> savedSearch = List.of();
+
+    List<Long> savedSearch() {
+        return savedSearch;
+    }
+
+    void saveSearch(List<Long> uids) {
+        savedSearch = List.copyOf(uids);
+    }
+
     int exists() {
         return uids.size();
     }

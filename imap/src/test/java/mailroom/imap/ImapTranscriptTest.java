@@ -572,4 +572,30 @@ class ImapTranscriptTest extends ImapTestServer {
         assertThat(SortCommand.baseSubject("RE:[x] re[2]: topic")).isEqualTo("TOPIC");
         assertThat(SortCommand.baseSubject("[just a bracket]")).isEqualTo("[JUST A BRACKET]");
     }
+
+    @Test
+    void searchResultsCanBeSavedAndReused() throws Exception {
+        try (var t = login()) {
+            t.send("s SELECT INBOX");
+            while (!t.readLine().startsWith("s OK")) { /* SELECT data */ }
+            t.play("""
+                    C: a SEARCH RETURN (SAVE) FROM carol
+                    S: a OK
+                    C: b FETCH $ (UID)
+                    S: * 2 FETCH (UID 2)
+                    S: b OK
+                    C: c UID SEARCH RETURN (SAVE MIN) ALL
+                    S: * ESEARCH (TAG "c") UID MIN 1
+                    S: c OK
+                    C: d SEARCH $
+                    S: * SEARCH 1
+                    S: d OK
+                    C: e UID STORE $ +FLAGS.SILENT (\\Flagged)
+                    S: e OK
+                    C: f SEARCH FLAGGED
+                    S: * SEARCH 1
+                    S: f OK
+                    """);
+        }
+    }
 }

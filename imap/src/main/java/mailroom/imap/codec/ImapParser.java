@@ -199,6 +199,7 @@ public final class ImapParser {
     }
 
     public SequenceSet sequenceSet() throws ImapException.Bad {
+        if (tryConsume('$')) return SequenceSet.SAVED;
         int start = pos;
         while (!atEnd() && (Character.isDigit(peek()) || peek() == ':' || peek() == ',' || peek() == '*')) pos++;
         var set = SequenceSet.parse(new String(in, start, pos - start, StandardCharsets.US_ASCII));
@@ -208,7 +209,7 @@ public final class ImapParser {
 
     /** True when a sequence set starts here (a digit or "*"). */
     public boolean atSequenceSet() {
-        return Character.isDigit(peek()) || peek() == '*';
+        return Character.isDigit(peek()) || peek() == '*' || peek() == '$';
     }
 
     /** A flag: "\Seen" (system flags keep their backslash) or a keyword atom. */

@@ -8,9 +8,16 @@ import java.util.List;
  * "*" stands for the largest number in use. Ranges are stored as given ("5:2" is "2:5") and resolved
  * against the mailbox when used.
  */
-public record SequenceSet(List<Range> ranges) {
+public record SequenceSet(List<Range> ranges, boolean saved) {
     /** "*" before resolution. */
     public static final long STAR = -1;
+
+    /** "$": the result saved by SEARCH RETURN (SAVE) (RFC 5182), resolved by the session. */
+    public static final SequenceSet SAVED = new SequenceSet(List.of(), true);
+
+    public SequenceSet(List<Range> ranges) {
+        this(ranges, false);
+    }
 
     public record Range(long from, long to) {
         long low(long max) {
