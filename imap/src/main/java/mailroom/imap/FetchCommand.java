@@ -35,7 +35,12 @@ final class FetchCommand {
     /** One requested data item. */
     sealed interface Item permits Simple, Section {}
 
-    enum Simple implements Item { FLAGS, UID, INTERNALDATE, RFC822_SIZE, ENVELOPE, BODYSTRUCTURE, BODY, MODSEQ }
+    enum Simple implements Item { FLAGS, UID, INTERNALDATE, RFC822_SIZE, ENVELOPE, BODYSTRUCTURE, BODY, MODSEQ, EMAILID, THREADID }
+
+    /** OBJECTID (RFC 8474): a message's id is its content's, so a copy or a move keeps it. */
+    static String emailId(MessageSummary m) {
+        return "M" + m.blobId().substring(0, 24);
+    }
 
     /**
      * BODY[...], BINARY[...], BINARY.SIZE[...], and the RFC822 forms.
@@ -141,6 +146,8 @@ final class FetchCommand {
             case "ENVELOPE" -> Simple.ENVELOPE;
             case "BODYSTRUCTURE" -> Simple.BODYSTRUCTURE;
             case "MODSEQ" -> Simple.MODSEQ;
+            case "EMAILID" -> Simple.EMAILID;
+            case "THREADID" -> Simple.THREADID;
             case "RFC822" -> new Section("BODY", false, new int[0], "", List.of(), -1, -1, "RFC822");
             case "RFC822.HEADER" -> new Section("BODY", true, new int[0], "HEADER", List.of(), -1, -1, "RFC822.HEADER");
             case "RFC822.TEXT" -> new Section("BODY", false, new int[0], "TEXT", List.of(), -1, -1, "RFC822.TEXT");
@@ -224,6 +231,8 @@ final class FetchCommand {
                     case INTERNALDATE -> out.write("INTERNALDATE \"" + INTERNALDATE.format(m.internalDate()) + "\"");
                     case RFC822_SIZE -> out.write("RFC822.SIZE " + m.size());
                     case MODSEQ -> out.write("MODSEQ (" + m.modseq() + ")");
+                    case EMAILID -> out.write("EMAILID (" + emailId(m) + ")");
+                    case THREADID -> out.write("THREADID NIL"); // threads are not tracked as objects (RFC 8474 allows NIL)
                     case ENVELOPE -> {
                         parsed = parsed != null ? parsed : parse(s, m);
                         out.write("ENVELOPE " + renderer.envelope(parsed.envelope()));

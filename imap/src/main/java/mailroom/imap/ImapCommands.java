@@ -97,7 +97,7 @@ final class ImapCommands {
                     .advertising("THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES"))
             .add("UID THREAD", SELECTED_ONLY, Command.of((s, t, a) -> SortCommand.thread(s, a, true), true))
             .add("FETCH", SELECTED_ONLY, Command.of((s, t, a) -> FetchCommand.fetch(s, a, false), true).withoutExpunge())
-            .add("UID FETCH", SELECTED_ONLY, Command.of((s, t, a) -> FetchCommand.fetch(s, a, true), true))
+            .add("UID FETCH", SELECTED_ONLY, Command.of((s, t, a) -> FetchCommand.fetch(s, a, true), true).advertising("OBJECTID"))
             .add("STORE", SELECTED_ONLY, Command.of((s, t, a) -> MessageCommands.store(s, a, false), true).withoutExpunge())
             .add("UID STORE", SELECTED_ONLY, Command.of((s, t, a) -> MessageCommands.store(s, a, true), true))
             .add("COPY", SELECTED_ONLY, Command.of((s, t, a) -> MessageCommands.copy(s, a, false, false), true))

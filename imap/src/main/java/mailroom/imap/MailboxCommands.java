@@ -92,6 +92,7 @@ final class MailboxCommands {
         }
         s.untagged("OK [UIDVALIDITY " + mailbox.uidValidity() + "] UIDs valid");
         s.untagged("OK [UIDNEXT " + selected.uidNext() + "] Predicted next UID");
+        s.untagged("OK [MAILBOXID (" + mailboxId(mailbox) + ")] Ok");
         if (s.condstore()) s.untagged("OK [HIGHESTMODSEQ " + selected.highestModseq() + "] Highest");
         s.selected = selected;
         s.state = ImapSession.State.SELECTED;
@@ -109,7 +110,7 @@ final class MailboxCommands {
             throw new ImapException.No("ALREADYEXISTS", "Mailbox already exists");
         }
         createWithParents(s, name);
-        return "CREATE completed";
+        return store(s).mailbox(account(s), name).map(m -> "[MAILBOXID (" + mailboxId(m) + ")] ").orElse("") + "CREATE completed";
     }
 
     private static void createWithParents(ImapSession s, String name) {
@@ -203,12 +204,24 @@ final class MailboxCommands {
         return "STATUS completed";
     }
 
+    /**
+     * OBJECTID (RFC 8474): a mailbox's id survives renames and differs once a name is reused, which
+     * UIDVALIDITY plus our internal id guarantee.
+     */
+    static String mailboxId(Mailbox mailbox) {
+        return "F" + mailbox.uidValidity() + "-" + mailbox.id();
+    }
+
     /** "(MESSAGES 3 UNSEEN 1 ...)" for STATUS and LIST-STATUS. */
     static String statusItems(ImapSession s, Mailbox mailbox, List<String> items) throws ImapException.Bad {
         MailStore.Status status = store(s).status(account(s), mailbox.id());
         Map<String, Long> values = new TreeMap<>();
         List<String> out = new ArrayList<>();
         for (String item : items) {
+            if (item.equals("MAILBOXID")) {
+                out.add("MAILBOXID (" + mailboxId(mailbox) + ")");
+                continue;
+            }
             long value = switch (item) {
                 case "MESSAGES" -> status.messages();
                 case "UNSEEN" -> status.unseen();

@@ -387,6 +387,14 @@ final class SearchCommand {
                 if (set.saved()) yield c -> s.selected.savedSearch().contains(c.message.uid());
                 yield c -> set.contains(c.message.uid(), s.selected.maxUid());
             }
+            case "EMAILID" -> {
+                String id = argument(args, ImapParser::astring);
+                yield c -> FetchCommand.emailId(c.message).equals(id);
+            }
+            case "THREADID" -> {
+                argument(args, ImapParser::astring);
+                yield c -> false; // no message has a THREADID here
+            }
             case "NOT" -> argument(args, p -> key(q, p)).negate();
             case "OR" -> {
                 Predicate<Candidate> left = argument(args, p -> key(q, p));

@@ -1,5 +1,6 @@
 package mailroom.imap;
 
+import mailroom.storage.Mailbox;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -50,6 +51,7 @@ class ImapTranscriptTest extends ImapTestServer {
                     S: * OK [UNSEEN 1]
                     S: * OK [UIDVALIDITY
                     S: * OK [UIDNEXT 3]
+                    S: * OK [MAILBOXID (F
                     S: b6 OK [READ-WRITE] SELECT completed
                     # selected
                     C: c1 FETCH 3 FLAGS
@@ -438,6 +440,7 @@ class ImapTranscriptTest extends ImapTestServer {
                     S: * OK [UNSEEN 1]
                     S: * OK [UIDVALIDITY %1$d]
                     S: * OK [UIDNEXT 3]
+                    S: * OK [MAILBOXID (F
                     S: * OK [HIGHESTMODSEQ %3$d]
                     S: * VANISHED (EARLIER) 1
                     S: * 1 FETCH (UID 2 FLAGS (\\Flagged) MODSEQ (%4$d))
@@ -596,6 +599,35 @@ class ImapTranscriptTest extends ImapTestServer {
                     S: * SEARCH 1
                     S: f OK
                     """);
+        }
+    }
+
+    @Test
+    void objectIds() throws Exception {
+        Mailbox inbox = mailbox("INBOX");
+        String mailboxId = "F" + inbox.uidValidity() + "-" + inbox.id();
+        String emailId = "M" + messages("INBOX").get(0).blobId().substring(0, 24);
+        try (var t = login()) {
+            t.send("s SELECT INBOX");
+            String line;
+            boolean sawId = false;
+            while (!(line = t.readLine()).startsWith("s OK")) sawId |= line.equals("* OK [MAILBOXID (" + mailboxId + ")] Ok");
+            assertThat(sawId).isTrue();
+            t.play("""
+                    C: a FETCH 1 (EMAILID THREADID)
+                    S: * 1 FETCH (EMAILID (%1$s) THREADID NIL)
+                    S: a OK
+                    C: b UID COPY 1 Archive
+                    S: b OK
+                    C: c STATUS INBOX (MAILBOXID MESSAGES)
+                    S: * STATUS "INBOX" (MAILBOXID (%2$s) MESSAGES 2)
+                    S: c OK
+                    C: d SEARCH EMAILID %1$s
+                    S: * SEARCH 1
+                    S: d OK
+                    C: e CREATE Fresh
+                    S: e OK [MAILBOXID (F
+                    """.formatted(emailId, mailboxId));
         }
     }
 }
