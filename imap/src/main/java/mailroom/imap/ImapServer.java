@@ -1,14 +1,13 @@
 package mailroom.imap;
 
 import mailroom.core.config.Config;
-import mailroom.core.net.Listener;
+import mailroom.core.net.ListenerPair;
 import mailroom.storage.Accounts;
 import mailroom.storage.Storage;
 
 import javax.net.ssl.SSLContext;
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 
 /** The IMAP listeners of the store role: STARTTLS on 2143 and implicit TLS on 2993 by default. */
 public final class ImapServer implements Closeable {
@@ -17,8 +16,7 @@ public final class ImapServer implements Closeable {
     final SSLContext tls;
     final Storage storage;
     final Accounts accounts;
-    private final Listener plain;
-    private final Listener secure;
+    private final ListenerPair listeners;
 
     public ImapServer(Config config, SSLContext tls, Storage storage, Accounts accounts) throws IOException {
         this.settings = config.imap;
@@ -27,23 +25,20 @@ public final class ImapServer implements Closeable {
         this.storage = storage;
         this.accounts = accounts;
         String busy = "* BYE [UNAVAILABLE] Too many connections, try again later";
-        this.plain = new Listener("imap", new InetSocketAddress(config.node.bind, settings.port), null,
-                settings.maxConnections, busy, c -> new ImapSession(this, c).run());
-        this.secure = tls == null ? null : new Listener("imaps", new InetSocketAddress(config.node.bind, settings.tlsPort), tls,
+        this.listeners = ListenerPair.open("imap", config.node.bind, settings.port, settings.tlsPort, tls,
                 settings.maxConnections, busy, c -> new ImapSession(this, c).run());
     }
 
     public int port() {
-        return plain.port();
+        return listeners.plain().port();
     }
 
     public int tlsPort() {
-        return secure.port();
+        return listeners.secure().port();
     }
 
     @Override
     public void close() throws IOException {
-        plain.close();
-        if (secure != null) secure.close();
+        listeners.close();
     }
 }

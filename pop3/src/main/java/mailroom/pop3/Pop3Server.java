@@ -1,14 +1,13 @@
 package mailroom.pop3;
 
 import mailroom.core.config.Config;
-import mailroom.core.net.Listener;
+import mailroom.core.net.ListenerPair;
 import mailroom.storage.Accounts;
 import mailroom.storage.Storage;
 
 import javax.net.ssl.SSLContext;
 import java.io.Closeable;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 
 /** The POP3 listeners of the store role: plain with STLS (2110) and implicit TLS (2995). */
 public final class Pop3Server implements Closeable {
@@ -17,8 +16,7 @@ public final class Pop3Server implements Closeable {
     final SSLContext tls;
     final Storage storage;
     final Accounts accounts;
-    private final Listener plain;
-    private final Listener secure;
+    private final ListenerPair listeners;
 
     public Pop3Server(Config config, SSLContext tls, Storage storage, Accounts accounts) throws IOException {
         this.settings = config.pop3;
@@ -27,23 +25,20 @@ public final class Pop3Server implements Closeable {
         this.storage = storage;
         this.accounts = accounts;
         String busy = "-ERR [SYS/TEMP] Too many connections, try again later";
-        this.plain = new Listener("pop3", new InetSocketAddress(config.node.bind, settings.port), null,
-                settings.maxConnections, busy, c -> new Pop3Session(this, c).run());
-        this.secure = tls == null ? null : new Listener("pop3s", new InetSocketAddress(config.node.bind, settings.tlsPort), tls,
+        this.listeners = ListenerPair.open("pop3", config.node.bind, settings.port, settings.tlsPort, tls,
                 settings.maxConnections, busy, c -> new Pop3Session(this, c).run());
     }
 
     public int port() {
-        return plain.port();
+        return listeners.plain().port();
     }
 
     public int tlsPort() {
-        return secure.port();
+        return listeners.secure().port();
     }
 
     @Override
     public void close() throws IOException {
-        plain.close();
-        if (secure != null) secure.close();
+        listeners.close();
     }
 }

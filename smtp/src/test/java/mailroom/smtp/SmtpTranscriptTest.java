@@ -1,6 +1,5 @@
 package mailroom.smtp;
 
-import mailroom.core.testing.Transcript;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
