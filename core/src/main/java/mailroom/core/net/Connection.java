@@ -26,6 +26,9 @@ public final class Connection implements Closeable {
     private int pos, limit;
     private final InetSocketAddress remote;
     private final String id;
+    /** Something was written since the last flush. A flush with nothing to send is skipped: under
+     *  COMPRESS it would still emit an empty deflate block, which some clients (isync) misread. */
+    private boolean unflushed;
 
     public Connection(Socket socket, String id) throws IOException {
         this.socket = socket;
@@ -145,18 +148,24 @@ public final class Connection implements Closeable {
     }
 
     public void write(String text) throws IOException {
+        unflushed = true;
         out.write(text.getBytes(StandardCharsets.UTF_8));
     }
 
     public void write(byte[] bytes, int offset, int length) throws IOException {
+        unflushed = true;
         out.write(bytes, offset, length);
     }
 
+    /** The output stream, for streaming large bodies; what goes through it counts as written. */
     public OutputStream output() {
+        unflushed = true;
         return out;
     }
 
     public void flush() throws IOException {
+        if (!unflushed) return;
+        unflushed = false;
         out.flush();
     }
 
@@ -167,6 +176,7 @@ public final class Connection implements Closeable {
      */
     public void startTls(SSLContext context) throws IOException {
         out.flush();
+        unflushed = false;
         pos = limit = 0;
         SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(socket, remote.getHostString(), remote.getPort(), true);
         tls.setUseClientMode(false);
@@ -182,6 +192,7 @@ public final class Connection implements Closeable {
      */
     public void compress() throws IOException {
         out.flush();
+        unflushed = false;
         byte[] pending = java.util.Arrays.copyOfRange(buf, pos, limit); // compressed bytes already read
         var socketIn = socket.getInputStream();
         in = new java.util.zip.InflaterInputStream(
