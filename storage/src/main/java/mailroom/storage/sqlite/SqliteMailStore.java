@@ -562,26 +562,23 @@ final class SqliteMailStore implements MailStore {
 
     @Override
     public List<Change> changesSince(long accountId, long modseq) {
-        return db.read(c -> {
-            try (var st = c.prepareStatement("SELECT modseq, mailbox_id, uid, kind FROM changes WHERE account_id = ? AND modseq > ? ORDER BY modseq, mailbox_id, uid")) {
-                st.setLong(1, accountId);
-                st.setLong(2, modseq);
-                List<Change> out = new ArrayList<>();
-                try (var rs = st.executeQuery()) {
-                    while (rs.next()) out.add(new Change(rs.getLong(1), rs.getLong(2), rs.getLong(3), Change.Kind.valueOf(rs.getString(4))));
-                }
-                return out;
-            }
-        });
+        return changes(accountId, null, modseq);
     }
 
     @Override
     public List<Change> changesSince(long accountId, long mailboxId, long modseq) {
+        return changes(accountId, mailboxId, modseq);
+    }
+
+    /** The account's log after {@code modseq} (a range of its primary key), for one mailbox or all. */
+    private List<Change> changes(long accountId, Long mailboxId, long modseq) {
         return db.read(c -> {
-            try (var st = c.prepareStatement("SELECT modseq, mailbox_id, uid, kind FROM changes WHERE account_id = ? AND modseq > ? AND mailbox_id = ? ORDER BY modseq, uid")) {
+            String sql = "SELECT modseq, mailbox_id, uid, kind FROM changes WHERE account_id = ? AND modseq > ?"
+                    + (mailboxId == null ? "" : " AND mailbox_id = ?") + " ORDER BY modseq, mailbox_id, uid";
+            try (var st = c.prepareStatement(sql)) {
                 st.setLong(1, accountId);
                 st.setLong(2, modseq);
-                st.setLong(3, mailboxId);
+                if (mailboxId != null) st.setLong(3, mailboxId);
                 List<Change> out = new ArrayList<>();
                 try (var rs = st.executeQuery()) {
                     while (rs.next()) out.add(new Change(rs.getLong(1), rs.getLong(2), rs.getLong(3), Change.Kind.valueOf(rs.getString(4))));
