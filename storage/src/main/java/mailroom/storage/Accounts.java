@@ -19,8 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Accounts {
     /** Folders every new account gets, with their RFC 6154 SPECIAL-USE attribute. */
-    public static final Map<String, String> STANDARD_FOLDERS = new java.util.LinkedHashMap<>(Map.of(
-            "Drafts", "\\Drafts", "Sent", "\\Sent", "Trash", "\\Trash", "Junk", "\\Junk", "Archive", "\\Archive"));
+    public static final List<Map.Entry<String, String>> STANDARD_FOLDERS = List.of(
+            Map.entry("Drafts", "\\Drafts"), Map.entry("Sent", "\\Sent"), Map.entry("Trash", "\\Trash"),
+            Map.entry("Junk", "\\Junk"), Map.entry("Archive", "\\Archive"));
 
     private static final int VERIFIED_CACHE_LIMIT = 10_000;
 
@@ -66,7 +67,7 @@ public final class Accounts {
         }
         Account account = storage.directory().addAccount(address.localPart(), address.domain(), Passwords.hash(password));
         storage.mail().createMailbox(account.id(), Mailbox.INBOX, null);
-        STANDARD_FOLDERS.forEach((name, use) -> storage.mail().createMailbox(account.id(), name, use));
+        for (var folder : STANDARD_FOLDERS) storage.mail().createMailbox(account.id(), folder.getKey(), folder.getValue());
         return account;
     }
 
