@@ -97,7 +97,9 @@ public final class MessageParser {
 
     /** One header field parsed by mime4j's lenient parser, which never throws on bad syntax. */
     private static ParsedField field(String name, String value) {
-        return LenientFieldParser.getParser().parse(new RawField(name, value), DecodeMonitor.SILENT);
+        // A stray CR inside a field (bare CR is not a line break) would make mime4j refuse the field.
+        String clean = value.replace('\r', ' ').replace('\n', ' ');
+        return LenientFieldParser.getParser().parse(new RawField(name, clean), DecodeMonitor.SILENT);
     }
 
     /** Offset just past the blank line ending the header at {@code start}; {@code end} if there is none. */
@@ -127,7 +129,7 @@ public final class MessageParser {
                 if (name != null) value.append(line);
                 continue;
             }
-            if (name != null) fields.putIfAbsent(name, value.toString().trim());
+            if (name != null) fields.putIfAbsent(name, value.toString().replace('\r', ' ').trim());
             int colon = line.indexOf(':');
             if (colon > 0) {
                 name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
@@ -137,7 +139,7 @@ public final class MessageParser {
                 name = null;
             }
         }
-        if (name != null) fields.putIfAbsent(name, value.toString().trim());
+        if (name != null) fields.putIfAbsent(name, value.toString().replace('\r', ' ').trim());
         return fields;
     }
 
