@@ -33,8 +33,17 @@ public final class MessageParser {
     private MessageParser() {}
 
     public static ParsedMessage parse(byte[] message) {
-        var parsed = parsePart(message, 0, message.length, "text", "plain", 0);
-        return new ParsedMessage(message.length, envelopeOf(headerFields(message, 0, (int) parsed.bodyStart())), parsed);
+        try {
+            var parsed = parsePart(message, 0, message.length, "text", "plain", 0);
+            return new ParsedMessage(message.length, envelopeOf(headerFields(message, 0, (int) parsed.bodyStart())), parsed);
+        } catch (RuntimeException e) {
+            // Never lose accepted mail to a parser corner: file it as one plain part, as-is.
+            int bodyStart = headerEnd(message, 0, message.length);
+            var part = new MimePart(0, bodyStart, message.length, "text", "plain", Map.of("charset", "us-ascii"), null, null, "7bit",
+                    countLines(message, bodyStart, message.length), null, null, Map.of(), List.of(), null, List.of(), null, null);
+            var empty = new Envelope(null, null, List.of(), List.of(), List.of(), List.of(), List.of(), List.of(), null, null);
+            return new ParsedMessage(message.length, empty, part);
+        }
     }
 
     private static MimePart parsePart(byte[] m, int start, int end, String defaultType, String defaultSubtype, int depth) {
