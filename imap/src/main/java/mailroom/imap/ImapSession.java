@@ -188,6 +188,10 @@ final class ImapSession {
             log.error("storage failure during {}", name, e);
             tagged(tag, "NO", "UNAVAILABLE", "Temporary failure, try again later");
             return;
+        } catch (RuntimeException e) { // a bug must cost this command, not the session
+            log.error("{} failed", name, e);
+            tagged(tag, "NO", "SERVERBUG", "Internal error");
+            return;
         }
         if (done == null) return; // the handler answered itself (STARTTLS)
         if (state == State.LOGOUT) {

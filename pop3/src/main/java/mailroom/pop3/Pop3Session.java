@@ -81,6 +81,9 @@ final class Pop3Session {
         } catch (StorageException e) {
             log.error("storage failure during {}", command.keyword(), e);
             error("[SYS/TEMP] Temporary failure, try again later");
+        } catch (RuntimeException e) { // a bug must cost this command, not the session
+            log.error("{} failed", command.keyword(), e);
+            error("[SYS/TEMP] Internal error");
         }
     }
 

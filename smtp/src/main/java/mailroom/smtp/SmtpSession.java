@@ -94,6 +94,9 @@ final class SmtpSession {
         } catch (StorageException e) {
             log.error("storage failure during {}", command.verb(), e);
             return Reply.STORAGE_FAILURE;
+        } catch (RuntimeException e) { // a bug must cost this command, not the session
+            log.error("{} failed", command.verb(), e);
+            return Reply.of(451, "4.3.0", "Internal error, try again later");
         }
     }
 
