@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -241,9 +240,5 @@ final class ImapSession {
     void unselect() {
         selected = null;
         if (state == State.SELECTED) state = State.AUTHENTICATED;
-    }
-
-    List<String> capabilities() {
-        return List.of(ImapCommands.capabilities(this).split(" "));
     }
 }
