@@ -70,7 +70,8 @@ public final class Listener implements Closeable {
     }
 
     private void serve(Socket socket, SSLContext implicitTls, Handler handler) {
-        String id = Long.toString(SESSIONS.incrementAndGet(), 36) + Long.toString(System.nanoTime() & 0xfff, 36);
+        // Short and unique within this process; with the node name in the log it identifies a session.
+        String id = Long.toString(SESSIONS.incrementAndGet(), 36);
         MDC.put("session", id);
         long started = System.nanoTime();
         var remote = (InetSocketAddress) socket.getRemoteSocketAddress();
