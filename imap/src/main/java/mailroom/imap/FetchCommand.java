@@ -203,6 +203,7 @@ final class FetchCommand {
 
     // --- answering ------------------------------------------------------------------------------
 
+    private static final Set<String> DECODED_AS_IS = Set.of("7bit", "8bit", "binary");
     private static final Set<String> DECODABLE = Set.of("7bit", "8bit", "binary", "base64", "quoted-printable");
 
     private static void writeResponse(ImapSession s, MessageSummary m, List<Item> items, BodyRenderer renderer) throws ImapException, IOException {
@@ -363,6 +364,9 @@ final class FetchCommand {
 
     /** BINARY: the part's body with its content-transfer-encoding undone (RFC 3516); null when there is no such part. */
     private static byte[] decoded(ImapSession s, MessageSummary m, ParsedMessage parsed, Section section) throws IOException {
+        if (section.parts().length == 0 && (parsed.root().isMultipart() || DECODED_AS_IS.contains(parsed.root().encoding()))) {
+            return s.server.storage.blobs().read(m.blobId()); // BINARY[]: the whole message, nothing to undo
+        }
         MimePart part = section.parts().length == 0 ? parsed.root() : part(parsed, section.parts());
         if (part == null || part.isMultipart()) return null;
         byte[] raw;

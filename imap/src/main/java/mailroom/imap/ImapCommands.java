@@ -96,7 +96,7 @@ final class ImapCommands {
             .add("THREAD", SELECTED_ONLY, Command.of((s, t, a) -> SortCommand.thread(s, a, false), true).withoutExpunge()
                     .advertising("THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES"))
             .add("UID THREAD", SELECTED_ONLY, Command.of((s, t, a) -> SortCommand.thread(s, a, true), true))
-            .add("FETCH", SELECTED_ONLY, Command.of((s, t, a) -> FetchCommand.fetch(s, a, false), true).withoutExpunge())
+            .add("FETCH", SELECTED_ONLY, Command.of((s, t, a) -> FetchCommand.fetch(s, a, false), true).withoutExpunge().advertising("BINARY"))
             .add("UID FETCH", SELECTED_ONLY, Command.of((s, t, a) -> FetchCommand.fetch(s, a, true), true).advertising("OBJECTID"))
             .add("STORE", SELECTED_ONLY, Command.of((s, t, a) -> MessageCommands.store(s, a, false), true).withoutExpunge())
             .add("UID STORE", SELECTED_ONLY, Command.of((s, t, a) -> MessageCommands.store(s, a, true), true))

@@ -256,6 +256,12 @@ final class MailboxCommands {
         Optional<Mailbox> mailbox = store(s).mailbox(account(s), name);
         if (mailbox.isEmpty()) throw new ImapException.No("TRYCREATE", "No such mailbox");
         if (message.length == 0) throw new ImapException.No("Cannot store an empty message");
+        var parsed = MessageParser.parse(message);
+        byte[] encoded = BinaryParts.encode(message, parsed.root());
+        if (encoded != message) {
+            message = encoded;
+            parsed = MessageParser.parse(message);
+        }
         QuotaCommands.require(s, message.length);
         String blob;
         try (var writer = s.server.storage.blobs().create()) {
@@ -267,7 +273,7 @@ final class MailboxCommands {
             if (flag.startsWith("\\") && !MessageCommands.isSystemFlag(flag)) throw new ImapException.Bad("Unknown system flag " + flag);
             if (!flag.equalsIgnoreCase("\\Recent")) keep.add(MessageCommands.canonicalFlag(flag));
         }
-        var filed = store(s).deliver(new Delivery(blob, internalDate, MessageParser.parse(message)),
+        var filed = store(s).deliver(new Delivery(blob, internalDate, parsed),
                 List.of(new Delivery.Target(account(s), name, keep))).get(0);
         return "[APPENDUID " + mailbox.get().uidValidity() + " " + filed.uid() + "] APPEND completed";
     }

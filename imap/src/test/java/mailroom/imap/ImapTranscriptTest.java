@@ -630,4 +630,36 @@ class ImapTranscriptTest extends ImapTestServer {
                     """.formatted(emailId, mailboxId));
         }
     }
+
+    /** RFC 3516 APPEND: a binary part is stored base64-encoded and BINARY[] gives the bytes back. */
+    @Test
+    void binaryAppendIsStoredMailSafe() throws Exception {
+        byte[] payload = {0, 1, 2, (byte) 0xff, '\r', '\n', 'x'};
+        byte[] head = "Subject: binary\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
+        byte[] message = new byte[head.length + payload.length];
+        System.arraycopy(head, 0, message, 0, head.length);
+        System.arraycopy(payload, 0, message, head.length, payload.length);
+        try (var t = login()) {
+            t.send("a APPEND INBOX ~{" + message.length + "+}");
+            t.sendRaw(message);
+            t.send("").expect("a OK [APPENDUID");
+        }
+        String stored = new String(storage.blobs().read(messages("INBOX").get(2).blobId()), StandardCharsets.US_ASCII);
+        assertThat(stored).contains("Content-Transfer-Encoding: base64\r\n\r\nAAEC/w0KeA==");
+        try (var socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout(10_000);
+            var in = socket.getInputStream();
+            socket.getOutputStream().write(("a LOGIN alice " + PASSWORD + "\r\nb SELECT INBOX\r\nc FETCH 3 BINARY.PEEK[1]\r\n").getBytes(StandardCharsets.US_ASCII));
+            var all = new java.io.ByteArrayOutputStream();
+            byte[] buf = new byte[4096];
+            while (!all.toString(StandardCharsets.ISO_8859_1).contains("c OK")) {
+                int n = in.read(buf);
+                if (n < 0) break;
+                all.write(buf, 0, n);
+            }
+            String text = all.toString(StandardCharsets.ISO_8859_1);
+            assertThat(text).contains("BINARY[1] ~{7}\r\n" + new String(payload, StandardCharsets.ISO_8859_1) + ")");
+        }
+    }
 }
