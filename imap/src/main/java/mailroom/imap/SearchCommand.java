@@ -71,10 +71,14 @@ final class SearchCommand {
         String header(String name) {
             if (header == null) {
                 int end = (int) parsed().root().bodyStart();
-                try (var in = session.server.storage.blobs().open(message.blobId(), 0, end)) {
-                    header = MessageParser.headerFields(in.readAllBytes(), 0, end);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                if (bytes != null) {
+                    header = MessageParser.headerFields(bytes, 0, end); // the body was read already
+                } else {
+                    try (var in = session.server.storage.blobs().open(message.blobId(), 0, end)) {
+                        header = MessageParser.headerFields(in.readAllBytes(), 0, end);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
                 }
             }
             String value = header.get(name.toLowerCase(Locale.ROOT));
@@ -114,7 +118,7 @@ final class SearchCommand {
         }
 
         String wholeHeader() {
-            return DecoderUtil.decodeEncodedWords(new String(bytes(), 0, (int) parsed().root().bodyStart(), StandardCharsets.UTF_8), DecodeMonitor.SILENT);
+            return DecoderUtil.decodeEncodedWords(wholeHeaderRaw(), DecodeMonitor.SILENT);
         }
 
         /** The text of every text/* part, transfer-encoding and charset undone. */

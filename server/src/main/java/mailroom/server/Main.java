@@ -210,7 +210,7 @@ public final class Main {
 
             @Override
             int run(Accounts accounts) {
-                if (!domain.matches("(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")) {
+                if (!mailroom.core.mail.EmailAddress.isHostname(domain)) {
                     throw new IllegalArgumentException("not a domain name: " + domain);
                 }
                 accounts.addDomain(domain);

@@ -106,10 +106,12 @@ final class SmtpCommands {
     static Reply mail(SmtpSession s, String argument) throws SmtpException {
         var path = SmtpCodec.parsePath(argument, "FROM", true, false)
                 .orElseThrow(() -> new SmtpException(501, "5.1.7", "Syntax: MAIL FROM:<address> [parameters]"));
+        long declaredSize = 0;
         for (var param : path.params().entrySet()) {
             switch (param.getKey()) {
                 case "SIZE" -> {
                     long declared = parseSize(param.getValue());
+                    declaredSize = declared;
                     if (declared > s.server.settings.maxMessageSize) {
                         throw new SmtpException(552, "5.3.4", "Message size exceeds fixed limit of " + s.server.settings.maxMessageSize);
                     }
@@ -125,6 +127,7 @@ final class SmtpCommands {
             }
         }
         s.sender = path;
+        s.declaredSize = declaredSize;
         s.state = MAIL;
         return Reply.of(250, "2.1.0", "Sender ok");
     }
@@ -160,8 +163,7 @@ final class SmtpCommands {
             if (account.isEmpty() && address.localPart().equalsIgnoreCase("postmaster")) account = s.server.delivery.postmaster();
         }
         if (account.isEmpty()) throw new SmtpException(550, "5.1.1", "<" + address + ">: Recipient address rejected: no such user");
-        long declared = s.sender.params().containsKey("SIZE") ? Long.parseLong(s.sender.params().get("SIZE")) : 0;
-        if (s.server.delivery.overQuota(account.get(), declared)) {
+        if (s.server.delivery.overQuota(account.get(), s.declaredSize)) {
             throw new SmtpException(452, "4.2.2", "<" + address + ">: Mailbox full, try again later");
         }
         s.recipients.add(account.get());

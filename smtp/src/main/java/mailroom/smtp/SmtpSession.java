@@ -42,6 +42,8 @@ final class SmtpSession {
     boolean extended;
     // The mail transaction (RFC 5321 section 3.3), cleared by RSET, HELO/EHLO and after DATA.
     SmtpCodec.PathArgument sender;
+    /** The SIZE the client declared at MAIL (RFC 1870), 0 when it did not. */
+    long declaredSize;
     final List<Account> recipients = new ArrayList<>();
     final List<EmailAddress> recipientAddresses = new ArrayList<>();
     private int errors;
@@ -106,6 +108,7 @@ final class SmtpSession {
 
     void resetTransaction() {
         sender = null;
+        declaredSize = 0;
         recipients.clear();
         recipientAddresses.clear();
         if (state == State.MAIL || state == State.RCPT) state = State.GREETED;

@@ -86,7 +86,7 @@ public final class ConfigLoader {
     }
 
     private static void requireHostname(String key, String value) {
-        if (value == null || !value.matches("(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")) {
+        if (!mailroom.core.mail.EmailAddress.isHostname(value)) {
             throw new ConfigException(key, "not a domain name: " + quote(value));
         }
     }

@@ -56,6 +56,11 @@ public record EmailAddress(String localPart, String domain) {
         return true;
     }
 
+    /** A host name with at least two labels of ASCII letters, digits and inner hyphens: a mail domain to configure. */
+    public static boolean isHostname(String s) {
+        return s != null && s.matches("(?i)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+");
+    }
+
     /** A domain name of letters, digits and hyphens, or an address literal such as [127.0.0.1]. */
     static boolean isDomain(String s) {
         if (s.startsWith("[") && s.endsWith("]")) return s.length() > 2 && s.substring(1, s.length() - 1).matches("[0-9A-Za-z:.\\-]+");

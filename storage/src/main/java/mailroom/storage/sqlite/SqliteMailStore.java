@@ -201,29 +201,24 @@ final class SqliteMailStore implements MailStore {
 
     @Override
     public long recentUid(long accountId, long mailboxId) {
-        return db.read(c -> {
-            try (var st = c.prepareStatement("SELECT recent_uid FROM mailboxes WHERE account_id = ? AND id = ?")) {
-                st.setLong(1, accountId);
-                st.setLong(2, mailboxId);
-                try (var rs = st.executeQuery()) {
-                    return rs.next() ? rs.getLong(1) : Long.MAX_VALUE;
-                }
+        return db.read(c -> recentUid(c, accountId, mailboxId));
+    }
+
+    /** The mailbox's first still-\\Recent UID; MAX_VALUE for a mailbox that is gone. */
+    private static long recentUid(Connection c, long accountId, long mailboxId) throws SQLException {
+        try (var st = c.prepareStatement("SELECT recent_uid FROM mailboxes WHERE account_id = ? AND id = ?")) {
+            st.setLong(1, accountId);
+            st.setLong(2, mailboxId);
+            try (var rs = st.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : Long.MAX_VALUE;
             }
-        });
+        }
     }
 
     @Override
     public long claimRecent(long accountId, long mailboxId) {
         return db.write(c -> {
-            long first;
-            try (var st = c.prepareStatement("SELECT recent_uid FROM mailboxes WHERE account_id = ? AND id = ?")) {
-                st.setLong(1, accountId);
-                st.setLong(2, mailboxId);
-                try (var rs = st.executeQuery()) {
-                    if (!rs.next()) return Long.MAX_VALUE;
-                    first = rs.getLong(1);
-                }
-            }
+            long first = recentUid(c, accountId, mailboxId);
             try (var st = c.prepareStatement("UPDATE mailboxes SET recent_uid = uid_next WHERE account_id = ? AND id = ?")) {
                 st.setLong(1, accountId);
                 st.setLong(2, mailboxId);
@@ -490,26 +485,17 @@ final class SqliteMailStore implements MailStore {
             modified.clear();
             List<Long> touched = new ArrayList<>();
             List<String> newFlags = new ArrayList<>();
-            try (var st = c.prepareStatement("SELECT flags, modseq FROM messages WHERE account_id = ? AND mailbox_id = ? AND uid = ?")) {
-                for (long uid : uids) {
-                    st.setLong(1, accountId);
-                    st.setLong(2, mailboxId);
-                    st.setLong(3, uid);
-                    try (var rs = st.executeQuery()) {
-                        if (!rs.next()) continue;
-                        if (rs.getLong(2) > unchangedSince) {
-                            modified.add(uid);
-                            continue;
-                        }
-                        Set<String> before = flagsOf(rs.getString(1));
-                        Set<String> after = new LinkedHashSet<>(change == FlagChange.REPLACE ? Set.of() : before);
-                        if (change == FlagChange.REMOVE) after.removeAll(flags);
-                        else after.addAll(flags);
-                        if (!after.equals(before)) {
-                            touched.add(uid);
-                            newFlags.add(String.join(" ", after));
-                        }
-                    }
+            for (MessageSummary m : summaries(c, accountId, mailboxId, uids)) {
+                if (m.modseq() > unchangedSince) {
+                    modified.add(m.uid());
+                    continue;
+                }
+                Set<String> after = new LinkedHashSet<>(change == FlagChange.REPLACE ? Set.of() : m.flags());
+                if (change == FlagChange.REMOVE) after.removeAll(flags);
+                else after.addAll(flags);
+                if (!after.equals(m.flags())) {
+                    touched.add(m.uid());
+                    newFlags.add(String.join(" ", after));
                 }
             }
             if (touched.isEmpty()) return 0L;
