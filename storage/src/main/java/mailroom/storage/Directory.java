@@ -3,8 +3,23 @@ package mailroom.storage;
 import java.util.List;
 import java.util.Optional;
 
-/** Domains and accounts (later also aliases, routes and nodes). Look-ups of local parts ignore case. */
+/**
+ * Domains, accounts, address aliases and DKIM keys (later also routes and nodes). Look-ups of
+ * local parts and domains ignore case.
+ */
 public interface Directory {
+
+    /** Mail for {@code localPart@domain} goes to {@code targets}; local part "*" is the domain's catch-all. */
+    record Alias(String localPart, String domain, List<String> targets) {
+        public static final String CATCH_ALL = "*";
+
+        public String address() {
+            return localPart + "@" + domain;
+        }
+    }
+
+    /** A domain's DKIM signing key (PKCS#8, base64) and the selector its public key is published under. */
+    record DkimKey(String domain, String selector, String privateKey) {}
 
     /** Adds a local domain; adding an existing one is a no-op. */
     void addDomain(String domain);
@@ -28,6 +43,22 @@ public interface Directory {
     boolean setQuota(long accountId, long quotaBytes);
 
     boolean deleteAccount(long accountId);
+
+    boolean setScram(long accountId, String scram);
+
+    /** Creates or replaces an alias. */
+    void setAlias(Alias alias);
+
+    Optional<Alias> alias(String localPart, String domain);
+
+    List<Alias> aliases();
+
+    boolean deleteAlias(String localPart, String domain);
+
+    /** Sets (or replaces) the domain's DKIM key. */
+    void setDkimKey(DkimKey key);
+
+    Optional<DkimKey> dkimKey(String domain);
 
     final class AlreadyExists extends StorageException {
         public AlreadyExists(String what) {

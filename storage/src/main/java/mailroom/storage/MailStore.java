@@ -2,6 +2,7 @@ package mailroom.storage;
 
 import mailroom.core.mime.ParsedMessage;
 
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -56,9 +57,13 @@ public interface MailStore {
 
     /**
      * Files one message into every target in one transaction: all copies or none. A missing target
-     * mailbox is created. Returns where each copy landed, in target order.
+     * mailbox is created. Returns where each copy landed, in target order; a target whose once-key
+     * the account has already seen is skipped and has no entry.
      */
     List<Delivery.Filed> deliver(Delivery delivery, List<Delivery.Target> targets);
+
+    /** Forgets the once-keys of deliveries older than this (they only need to outlive a queue entry's retries). */
+    int forgetDeliveryKeys(Instant olderThan);
 
     /** The messages of a mailbox in UID order. */
     List<MessageSummary> messages(long accountId, long mailboxId);

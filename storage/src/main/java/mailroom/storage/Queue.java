@@ -7,18 +7,54 @@ import java.util.Optional;
 
 /**
  * Mail accepted but not yet delivered, with per-recipient state, attempts, next-attempt times and
- * leases, so that a sorter that dies mid-delivery leaves its work to another. (The sorter issue
- * builds delivery on it; this is the storage contract.)
+ * leases, so that a sorter that dies mid-delivery leaves its work to another. Each entry has a
+ * unique token; delivering with it as a once-key makes a retried local delivery file nothing twice.
  */
 public interface Queue {
 
     enum State { PENDING, DELIVERED, FAILED }
 
-    record Recipient(String address, State state, int attempts, Instant nextAttempt, String lastError) {}
+    /**
+     * A recipient as the client gave it: the address to deliver to, the RFC 3461 NOTIFY list as given
+     * ({@code null} for the default, failures only) and ORCPT (the address before alias expansion).
+     */
+    record Rcpt(String address, String notifyOn, String orcpt) {
+        public static Rcpt of(String address) {
+            return new Rcpt(address, null, null);
+        }
+    }
 
-    record Entry(long id, String sender, String blobId, Instant createdAt, List<Recipient> recipients) {}
+    /** The envelope of a queued message; {@code sender} is "" for the null reverse-path of a bounce. */
+    record Envelope(String sender, List<Rcpt> recipients, String envid, String ret) {
+        public static Envelope of(String sender, List<String> recipients) {
+            return new Envelope(sender, recipients.stream().map(Rcpt::of).toList(), null, null);
+        }
+    }
 
-    long enqueue(String sender, List<String> recipients, String blobId, Instant now);
+    record Recipient(Rcpt rcpt, State state, int attempts, Instant nextAttempt, String lastError) {
+        public String address() {
+            return rcpt.address();
+        }
+    }
+
+    record Entry(long id, String token, Envelope envelope, String blobId, Instant createdAt, List<Recipient> recipients) {
+        public String sender() {
+            return envelope.sender();
+        }
+    }
+
+    /** What one delivery attempt came to for one recipient. */
+    sealed interface Outcome {
+        String recipient();
+    }
+
+    record Delivered(String recipient) implements Outcome {}
+
+    record Deferred(String recipient, String error, Instant nextAttempt) implements Outcome {}
+
+    record Failed(String recipient, String error) implements Outcome {}
+
+    long enqueue(Envelope envelope, String blobId, Instant now);
 
     /**
      * Leases up to {@code limit} entries that have a pending recipient due at {@code now} and no live
@@ -26,14 +62,17 @@ public interface Queue {
      */
     List<Entry> claim(String owner, Instant now, Duration lease, int limit);
 
-    void delivered(long id, String recipient);
+    /**
+     * Records the outcomes of an attempt (each counts one attempt), ends {@code owner}'s lease, and
+     * removes the entry when no recipient is left pending. One transaction.
+     */
+    void finish(long id, String owner, List<Outcome> outcomes);
 
-    void deferred(long id, String recipient, String error, Instant nextAttempt);
+    /** Ends every lease {@code owner} holds: a node that restarts gives up what its last run had claimed. */
+    int releaseAll(String owner);
 
-    void failed(long id, String recipient, String error);
-
-    /** Ends the lease; an entry with no pending recipient left is removed. */
-    void release(long id, String owner);
+    /** Makes every pending recipient of the entry due now; false when there is no such entry. */
+    boolean retryNow(long id, Instant now);
 
     Optional<Entry> entry(long id);
 

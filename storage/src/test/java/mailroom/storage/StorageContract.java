@@ -341,22 +341,71 @@ public abstract class StorageContract {
     @Test
     void queueLeasesEntriesUntilTheyExpire() {
         Instant now = Instant.parse("2026-01-01T00:00:00Z");
-        long id = storage.queue().enqueue("a@example.test", List.of("x@remote.test", "y@remote.test"), "0".repeat(64), now);
-        assertThat(storage.queue().claim("sorter1", now, Duration.ofMinutes(1), 10)).extracting(Queue.Entry::id).containsExactly(id);
+        var envelope = new Queue.Envelope("a@example.test", List.of(new Queue.Rcpt("x@remote.test", "SUCCESS,FAILURE", "rfc822;list@example.test"),
+                Queue.Rcpt.of("y@remote.test")), "env-1", "HDRS");
+        long id = storage.queue().enqueue(envelope, "0".repeat(64), now);
+        var claimed = storage.queue().claim("sorter1", now, Duration.ofMinutes(1), 10);
+        assertThat(claimed).extracting(Queue.Entry::id).containsExactly(id);
+        assertThat(claimed.get(0).envelope()).isEqualTo(envelope);
+        assertThat(claimed.get(0).token()).isNotBlank();
         assertThat(storage.queue().claim("sorter2", now.plusSeconds(30), Duration.ofMinutes(1), 10)).as("leased").isEmpty();
         assertThat(storage.queue().claim("sorter2", now.plusSeconds(61), Duration.ofMinutes(1), 10)).as("lease expired").hasSize(1);
 
-        storage.queue().delivered(id, "x@remote.test");
-        storage.queue().deferred(id, "y@remote.test", "451 try later", now.plusSeconds(600));
-        storage.queue().release(id, "sorter2");
+        storage.queue().finish(id, "sorter2", List.of(new Queue.Delivered("x@remote.test"),
+                new Queue.Deferred("y@remote.test", "451 try later", now.plusSeconds(600))));
         var entry = storage.queue().entry(id).orElseThrow();
         assertThat(entry.recipients()).extracting(Queue.Recipient::state).containsExactly(Queue.State.DELIVERED, Queue.State.PENDING);
         assertThat(entry.recipients().get(1).lastError()).isEqualTo("451 try later");
+        assertThat(entry.recipients().get(1).attempts()).isEqualTo(1);
         assertThat(storage.queue().claim("sorter1", now.plusSeconds(100), Duration.ofMinutes(1), 10)).as("not due yet").isEmpty();
+        assertThat(storage.queue().retryNow(id, now.plusSeconds(100))).isTrue();
+        assertThat(storage.queue().claim("sorter1", now.plusSeconds(100), Duration.ofMinutes(1), 10)).as("retry now").hasSize(1);
+        assertThat(storage.queue().releaseAll("sorter1")).isEqualTo(1);
+        assertThat(storage.queue().claim("sorter2", now.plusSeconds(101), Duration.ofMinutes(1), 10)).as("released").hasSize(1);
 
-        storage.queue().failed(id, "y@remote.test", "550 no such user");
-        storage.queue().release(id, "sorter2");
+        storage.queue().finish(id, "sorter2", List.of(new Queue.Failed("y@remote.test", "550 no such user")));
         assertThat(storage.queue().list()).as("nothing pending: removed").isEmpty();
+        assertThat(storage.queue().delete(id)).isFalse();
+    }
+
+    @Test
+    void onceKeysFileACopyOnlyOnce() throws Exception {
+        byte[] bytes = TestMessages.message("once", "body");
+        String blob;
+        try (var writer = storage.blobs().create()) {
+            writer.stream().write(bytes);
+            blob = writer.commit();
+        }
+        var delivery = new Delivery(blob, Instant.now(), mailroom.core.mime.MessageParser.parse(bytes));
+        var target = new Delivery.Target(alice, Mailbox.INBOX, Set.of(), "token-1:alice@example.test");
+        assertThat(storage.mail().deliver(delivery, List.of(target))).hasSize(1);
+        assertThat(storage.mail().deliver(delivery, List.of(target))).as("same key again").isEmpty();
+        assertThat(storage.mail().deliver(delivery, List.of(new Delivery.Target(alice, Mailbox.INBOX, Set.of(), "token-2:alice@example.test")))).hasSize(1);
+        assertThat(storage.mail().forgetDeliveryKeys(Instant.now().plusSeconds(1))).isEqualTo(2);
+        assertThat(storage.mail().deliver(delivery, List.of(target))).as("forgotten").hasSize(1);
+    }
+
+    @Test
+    void aliasesAndDkimKeys() {
+        var sales = new Directory.Alias("sales", "example.test", List.of("alice@example.test", "bob@remote.test"));
+        storage.directory().setAlias(sales);
+        storage.directory().setAlias(new Directory.Alias("*", "example.test", List.of("alice@example.test")));
+        assertThat(storage.directory().alias("SALES", "Example.Test")).contains(sales);
+        assertThat(storage.directory().aliases()).extracting(Directory.Alias::localPart).containsExactly("*", "sales");
+        storage.directory().setAlias(new Directory.Alias("sales", "example.test", List.of("bob@example.test")));
+        assertThat(storage.directory().alias("sales", "example.test").orElseThrow().targets()).containsExactly("bob@example.test");
+        assertThat(storage.directory().deleteAlias("sales", "example.test")).isTrue();
+        assertThat(storage.directory().alias("sales", "example.test")).isEmpty();
+        assertThatThrownBy(() -> storage.directory().setAlias(new Directory.Alias("x", "elsewhere.test", List.of("a@b.test"))))
+                .isInstanceOf(StorageException.class);
+
+        assertThat(storage.directory().dkimKey("example.test")).isEmpty();
+        storage.directory().setDkimKey(new Directory.DkimKey("example.test", "s1", "KEY1"));
+        storage.directory().setDkimKey(new Directory.DkimKey("example.test", "s2", "KEY2"));
+        assertThat(storage.directory().dkimKey("EXAMPLE.test")).contains(new Directory.DkimKey("example.test", "s2", "KEY2"));
+
+        assertThat(storage.directory().setScram(alice, "scram-creds")).isTrue();
+        assertThat(storage.directory().account(alice).orElseThrow().scram()).isEqualTo("scram-creds");
     }
 
     @Test

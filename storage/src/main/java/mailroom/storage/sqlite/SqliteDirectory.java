@@ -2,6 +2,7 @@ package mailroom.storage.sqlite;
 
 import mailroom.storage.Account;
 import mailroom.storage.Directory;
+import mailroom.storage.StorageException;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -13,7 +14,7 @@ import java.util.Optional;
 
 /** {@link Directory} in SQLite; the same database file as the mail, so the CLI and the server share it. */
 final class SqliteDirectory implements Directory {
-    private static final String ACCOUNT_COLUMNS = "SELECT id, username, domain, password_hash, quota_bytes FROM accounts ";
+    private static final String ACCOUNT_COLUMNS = "SELECT id, username, domain, password_hash, quota_bytes, scram FROM accounts ";
 
     private final SqliteDatabase db;
 
@@ -65,11 +66,11 @@ final class SqliteDirectory implements Directory {
                 st.setLong(4, System.currentTimeMillis());
                 try (var rs = st.executeQuery()) {
                     rs.next();
-                    return new Account(rs.getLong(1), username, domain.toLowerCase(Locale.ROOT), passwordHash, 0);
+                    return new Account(rs.getLong(1), username, domain.toLowerCase(Locale.ROOT), passwordHash, 0, "");
                 }
             } catch (SQLException e) {
                 if (e.getMessage() != null && e.getMessage().contains("FOREIGN KEY")) {
-                    throw new mailroom.storage.StorageException("domain " + domain + " is not a local domain");
+                    throw new StorageException("domain " + domain + " is not a local domain");
                 }
                 throw e;
             }
@@ -115,7 +116,7 @@ final class SqliteDirectory implements Directory {
     }
 
     private static Account accountOf(ResultSet rs) throws SQLException {
-        return new Account(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5));
+        return new Account(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5), rs.getString(6));
     }
 
     @Override
@@ -125,6 +126,100 @@ final class SqliteDirectory implements Directory {
                 st.setString(1, passwordHash);
                 st.setLong(2, accountId);
                 return st.executeUpdate() > 0;
+            }
+        });
+    }
+
+    @Override
+    public boolean setScram(long accountId, String scram) {
+        return db.write(c -> {
+            try (var st = c.prepareStatement("UPDATE accounts SET scram = ? WHERE id = ?")) {
+                st.setString(1, scram);
+                st.setLong(2, accountId);
+                return st.executeUpdate() > 0;
+            }
+        });
+    }
+
+    @Override
+    public void setAlias(Alias alias) {
+        db.write(c -> {
+            try (var st = c.prepareStatement("INSERT INTO aliases (domain, local_part, targets) VALUES (?, ?, ?) "
+                    + "ON CONFLICT (domain, local_part) DO UPDATE SET targets = excluded.targets")) {
+                st.setString(1, alias.domain().toLowerCase(Locale.ROOT));
+                st.setString(2, alias.localPart());
+                st.setString(3, String.join(",", alias.targets()));
+                return st.executeUpdate();
+            } catch (SQLException e) {
+                if (e.getMessage() != null && e.getMessage().contains("FOREIGN KEY")) {
+                    throw new StorageException("domain " + alias.domain() + " is not a local domain");
+                }
+                throw e;
+            }
+        });
+    }
+
+    @Override
+    public Optional<Alias> alias(String localPart, String domain) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement("SELECT local_part, domain, targets FROM aliases WHERE local_part = ? AND domain = ?")) {
+                st.setString(1, localPart);
+                st.setString(2, domain);
+                try (var rs = st.executeQuery()) {
+                    return rs.next() ? Optional.of(aliasOf(rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<Alias> aliases() {
+        return db.read(c -> {
+            List<Alias> out = new ArrayList<>();
+            try (var st = c.prepareStatement("SELECT local_part, domain, targets FROM aliases ORDER BY domain, local_part"); var rs = st.executeQuery()) {
+                while (rs.next()) out.add(aliasOf(rs));
+            }
+            return out;
+        });
+    }
+
+    private static Alias aliasOf(ResultSet rs) throws SQLException {
+        return new Alias(rs.getString(1), rs.getString(2), List.of(rs.getString(3).split(",")));
+    }
+
+    @Override
+    public boolean deleteAlias(String localPart, String domain) {
+        return db.write(c -> {
+            try (var st = c.prepareStatement("DELETE FROM aliases WHERE local_part = ? AND domain = ?")) {
+                st.setString(1, localPart);
+                st.setString(2, domain);
+                return st.executeUpdate() > 0;
+            }
+        });
+    }
+
+    @Override
+    public void setDkimKey(DkimKey key) {
+        db.write(c -> {
+            try (var st = c.prepareStatement("INSERT INTO dkim_keys (domain, selector, private_key, created_at) VALUES (?, ?, ?, ?) "
+                    + "ON CONFLICT (domain) DO UPDATE SET selector = excluded.selector, private_key = excluded.private_key, created_at = excluded.created_at")) {
+                st.setString(1, key.domain().toLowerCase(Locale.ROOT));
+                st.setString(2, key.selector());
+                st.setString(3, key.privateKey());
+                st.setLong(4, System.currentTimeMillis());
+                return st.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public Optional<DkimKey> dkimKey(String domain) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement("SELECT domain, selector, private_key FROM dkim_keys WHERE domain = ?")) {
+                st.setString(1, domain);
+                try (var rs = st.executeQuery()) {
+                    return rs.next() ? Optional.of(new DkimKey(rs.getString(1), rs.getString(2), rs.getString(3))) : Optional.empty();
+                }
             }
         });
     }

@@ -291,6 +291,7 @@ final class SqliteMailStore implements MailStore {
             if (!blobs.exists(delivery.blobId())) throw new StorageException("blob " + delivery.blobId() + " is gone; deliver again");
             List<Delivery.Filed> out = new ArrayList<>(targets.size());
             for (var target : targets) {
+                if (target.onceKey() != null && !firstTime(c, target.accountId(), target.onceKey())) continue;
                 Mailbox box = mailbox(c, target.accountId(), target.mailbox()).orElse(null);
                 if (box == null) box = insertMailbox(c, target.accountId(), target.mailbox(), null);
                 long uid = nextUid(c, target.accountId(), box.id());
@@ -316,6 +317,26 @@ final class SqliteMailStore implements MailStore {
         });
         filed.forEach(f -> events.publish(new MailboxEvent(f.accountId(), f.mailboxId(), f.modseq())));
         return filed;
+    }
+
+    /** Records a delivery key; false when the account already had it (the copy was filed before). */
+    private static boolean firstTime(Connection c, long accountId, String key) throws SQLException {
+        try (var st = c.prepareStatement("INSERT INTO delivery_keys (account_id, key, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")) {
+            st.setLong(1, accountId);
+            st.setString(2, key);
+            st.setLong(3, System.currentTimeMillis());
+            return st.executeUpdate() > 0;
+        }
+    }
+
+    @Override
+    public int forgetDeliveryKeys(Instant olderThan) {
+        return db.write(c -> {
+            try (var st = c.prepareStatement("DELETE FROM delivery_keys WHERE created_at < ?")) {
+                st.setLong(1, olderThan.toEpochMilli());
+                return st.executeUpdate();
+            }
+        });
     }
 
     private static long nextUid(Connection c, long accountId, long mailboxId) throws SQLException {

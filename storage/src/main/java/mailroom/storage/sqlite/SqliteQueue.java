@@ -3,14 +3,17 @@ package mailroom.storage.sqlite;
 import mailroom.storage.Queue;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
-/** {@link Queue} in SQLite. Leases are rows' owner and expiry; one node's writer thread serialises claims. */
+/** {@link Queue} in SQLite. Leases are the entry's owner and expiry; the writer thread serialises claims. */
 final class SqliteQueue implements Queue {
     private final SqliteDatabase db;
 
@@ -19,23 +22,28 @@ final class SqliteQueue implements Queue {
     }
 
     @Override
-    public long enqueue(String sender, List<String> recipients, String blobId, Instant now) {
+    public long enqueue(Envelope envelope, String blobId, Instant now) {
         return db.write(c -> {
             long id;
-            try (var st = c.prepareStatement("INSERT INTO queue (sender, blob_id, created_at) VALUES (?, ?, ?) RETURNING id")) {
-                st.setString(1, sender);
+            try (var st = c.prepareStatement("INSERT INTO queue (sender, blob_id, created_at, token, envid, ret) VALUES (?, ?, ?, ?, ?, ?) RETURNING id")) {
+                st.setString(1, envelope.sender());
                 st.setString(2, blobId);
                 st.setLong(3, now.toEpochMilli());
+                st.setString(4, UUID.randomUUID().toString());
+                st.setString(5, envelope.envid());
+                st.setString(6, envelope.ret());
                 try (var rs = st.executeQuery()) {
                     rs.next();
                     id = rs.getLong(1);
                 }
             }
-            try (var st = c.prepareStatement("INSERT INTO queue_recipients (queue_id, recipient, next_attempt) VALUES (?, ?, ?)")) {
-                for (String r : recipients) {
+            try (var st = c.prepareStatement("INSERT INTO queue_recipients (queue_id, recipient, next_attempt, notify, orcpt) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+                for (Rcpt r : envelope.recipients()) {
                     st.setLong(1, id);
-                    st.setString(2, r);
+                    st.setString(2, r.address());
                     st.setLong(3, now.toEpochMilli());
+                    st.setString(4, r.notifyOn());
+                    st.setString(5, r.orcpt());
                     st.addBatch();
                 }
                 st.executeBatch();
@@ -44,20 +52,17 @@ final class SqliteQueue implements Queue {
         });
     }
 
+    private static final String DUE = """
+            SELECT q.id FROM queue q WHERE q.lease_until <= ?1
+            AND EXISTS (SELECT 1 FROM queue_recipients r WHERE r.queue_id = q.id AND r.state = 'PENDING' AND r.next_attempt <= ?1)
+            ORDER BY q.id LIMIT ?2""";
+
     @Override
     public List<Entry> claim(String owner, Instant now, Duration lease, int limit) {
+        // A read first: an idle queue is polled often and should not queue up behind the writer.
+        if (db.read(c -> dueIds(c, now, 1)).isEmpty()) return List.of();
         List<Long> ids = db.write(c -> {
-            List<Long> claimed = new ArrayList<>();
-            try (var st = c.prepareStatement("""
-                    SELECT q.id FROM queue q WHERE q.lease_until <= ?1
-                    AND EXISTS (SELECT 1 FROM queue_recipients r WHERE r.queue_id = q.id AND r.state = 'PENDING' AND r.next_attempt <= ?1)
-                    ORDER BY q.id LIMIT ?2""")) {
-                st.setLong(1, now.toEpochMilli());
-                st.setInt(2, limit);
-                try (var rs = st.executeQuery()) {
-                    while (rs.next()) claimed.add(rs.getLong(1));
-                }
-            }
+            List<Long> claimed = dueIds(c, now, limit);
             try (var st = c.prepareStatement("UPDATE queue SET lease_owner = ?, lease_until = ? WHERE id = ?")) {
                 for (long id : claimed) {
                     st.setString(1, owner);
@@ -76,40 +81,48 @@ final class SqliteQueue implements Queue {
         });
     }
 
-    @Override
-    public void delivered(long id, String recipient) {
-        updateRecipient(id, recipient, "DELIVERED", null, null);
+    private static List<Long> dueIds(Connection c, Instant now, int limit) throws SQLException {
+        List<Long> ids = new ArrayList<>();
+        try (var st = c.prepareStatement(DUE)) {
+            st.setLong(1, now.toEpochMilli());
+            st.setInt(2, limit);
+            try (var rs = st.executeQuery()) {
+                while (rs.next()) ids.add(rs.getLong(1));
+            }
+        }
+        return ids;
     }
 
     @Override
-    public void deferred(long id, String recipient, String error, Instant nextAttempt) {
-        updateRecipient(id, recipient, "PENDING", error, nextAttempt);
-    }
-
-    @Override
-    public void failed(long id, String recipient, String error) {
-        updateRecipient(id, recipient, "FAILED", error, null);
-    }
-
-    private void updateRecipient(long id, String recipient, String state, String error, Instant nextAttempt) {
+    public void finish(long id, String owner, List<Outcome> outcomes) {
         db.write(c -> {
             try (var st = c.prepareStatement("""
                     UPDATE queue_recipients SET state = ?, attempts = attempts + 1, last_error = ?,
                     next_attempt = COALESCE(?, next_attempt) WHERE queue_id = ? AND recipient = ?""")) {
-                st.setString(1, state);
-                st.setString(2, error);
-                if (nextAttempt == null) st.setNull(3, java.sql.Types.INTEGER);
-                else st.setLong(3, nextAttempt.toEpochMilli());
-                st.setLong(4, id);
-                st.setString(5, recipient);
-                return st.executeUpdate();
+                for (Outcome outcome : outcomes) {
+                    switch (outcome) {
+                        case Delivered d -> {
+                            st.setString(1, "DELIVERED");
+                            st.setString(2, null);
+                            st.setNull(3, Types.INTEGER);
+                        }
+                        case Deferred d -> {
+                            st.setString(1, "PENDING");
+                            st.setString(2, d.error());
+                            st.setLong(3, d.nextAttempt().toEpochMilli());
+                        }
+                        case Failed f -> {
+                            st.setString(1, "FAILED");
+                            st.setString(2, f.error());
+                            st.setNull(3, Types.INTEGER);
+                        }
+                    }
+                    st.setLong(4, id);
+                    st.setString(5, outcome.recipient());
+                    st.addBatch();
+                }
+                st.executeBatch();
             }
-        });
-    }
-
-    @Override
-    public void release(long id, String owner) {
-        db.write(c -> {
             try (var st = c.prepareStatement("UPDATE queue SET lease_owner = NULL, lease_until = 0 WHERE id = ? AND lease_owner = ?")) {
                 st.setLong(1, id);
                 st.setString(2, owner);
@@ -119,6 +132,27 @@ final class SqliteQueue implements Queue {
                 st.setLong(1, id);
                 st.setLong(2, id);
                 return st.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public int releaseAll(String owner) {
+        return db.write(c -> {
+            try (var st = c.prepareStatement("UPDATE queue SET lease_owner = NULL, lease_until = 0 WHERE lease_owner = ?")) {
+                st.setString(1, owner);
+                return st.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public boolean retryNow(long id, Instant now) {
+        return db.write(c -> {
+            try (var st = c.prepareStatement("UPDATE queue_recipients SET next_attempt = ? WHERE queue_id = ? AND state = 'PENDING'")) {
+                st.setLong(1, now.toEpochMilli());
+                st.setLong(2, id);
+                return st.executeUpdate() > 0;
             }
         });
     }
@@ -142,28 +176,28 @@ final class SqliteQueue implements Queue {
     }
 
     private static Optional<Entry> load(Connection c, long id) throws SQLException {
-        String sender, blob;
-        Instant created;
-        try (var st = c.prepareStatement("SELECT sender, blob_id, created_at FROM queue WHERE id = ?")) {
+        List<Recipient> recipients = new ArrayList<>();
+        try (var st = c.prepareStatement("""
+                SELECT recipient, notify, orcpt, state, attempts, next_attempt, last_error
+                FROM queue_recipients WHERE queue_id = ? ORDER BY rowid""")) {
+            st.setLong(1, id);
+            try (var rs = st.executeQuery()) {
+                while (rs.next()) recipients.add(recipientOf(rs));
+            }
+        }
+        try (var st = c.prepareStatement("SELECT sender, blob_id, created_at, token, envid, ret FROM queue WHERE id = ?")) {
             st.setLong(1, id);
             try (var rs = st.executeQuery()) {
                 if (!rs.next()) return Optional.empty();
-                sender = rs.getString(1);
-                blob = rs.getString(2);
-                created = Instant.ofEpochMilli(rs.getLong(3));
+                var envelope = new Envelope(rs.getString(1), recipients.stream().map(Recipient::rcpt).toList(), rs.getString(5), rs.getString(6));
+                return Optional.of(new Entry(id, rs.getString(4), envelope, rs.getString(2), Instant.ofEpochMilli(rs.getLong(3)), recipients));
             }
         }
-        List<Recipient> recipients = new ArrayList<>();
-        try (var st = c.prepareStatement("SELECT recipient, state, attempts, next_attempt, last_error FROM queue_recipients WHERE queue_id = ? ORDER BY recipient")) {
-            st.setLong(1, id);
-            try (var rs = st.executeQuery()) {
-                while (rs.next()) {
-                    recipients.add(new Recipient(rs.getString(1), State.valueOf(rs.getString(2)), rs.getInt(3),
-                            Instant.ofEpochMilli(rs.getLong(4)), rs.getString(5)));
-                }
-            }
-        }
-        return Optional.of(new Entry(id, sender, blob, created, recipients));
+    }
+
+    private static Recipient recipientOf(ResultSet rs) throws SQLException {
+        return new Recipient(new Rcpt(rs.getString(1), rs.getString(2), rs.getString(3)), State.valueOf(rs.getString(4)),
+                rs.getInt(5), Instant.ofEpochMilli(rs.getLong(6)), rs.getString(7));
     }
 
     @Override
