@@ -10,16 +10,20 @@ import mailroom.storage.Storage;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * Delivery to local accounts as a pipeline: <em>check</em> a recipient (at RCPT), <em>modify</em>
- * the message (the trace headers the session writes in front of it), <em>file</em> it (parse once,
- * then one transaction for all recipients). Sieve filtering will be a stage between parse and file.
+ * Filing into local mailboxes, the last step of every delivery (from the queue, or from LMTP):
+ * <em>check</em> each recipient (exists, has room), then <em>file</em> (parse once, one transaction
+ * for all recipients). Sieve filtering will be a stage between the two.
  */
 public final class LocalDelivery {
+    /** What became of one recipient: a 250, or the refusal to report (4xx to retry, 5xx final). */
+    public record Result(String address, Reply reply) {}
+
     private final Storage storage;
     private final Accounts accounts;
 
@@ -28,34 +32,52 @@ public final class LocalDelivery {
         this.accounts = accounts;
     }
 
-    public boolean isLocalDomain(String domain) {
-        return storage.directory().isLocalDomain(domain);
+    /** The account that mail for {@code address} is filed into, allowing plus-addressing. */
+    public Optional<Account> account(String address) {
+        return EmailAddress.parse(address, true).flatMap(accounts::recipient);
     }
 
-    /** Check: the account that mail for {@code address} goes to, if it is local and exists. */
-    public Optional<Account> recipient(EmailAddress address) {
-        return accounts.recipient(address);
-    }
-
-    /** True when the account is over its quota, or would be with {@code declaredSize} more. */
-    public boolean overQuota(Account account, long declaredSize) {
-        return account.quotaBytes() > 0 && account.overQuota(accounts.usage(account), declaredSize);
-    }
-
-    /** The account that receives mail for a bare "Postmaster" and for postmaster@ of a local domain. */
-    public Optional<Account> postmaster() {
-        return accounts.recipient(new EmailAddress("postmaster", accounts.defaultDomain()));
+    /** True when the account is over its quota, or would be with {@code moreBytes} more. */
+    public boolean overQuota(Account account, long moreBytes) {
+        return account.quotaBytes() > 0 && account.overQuota(accounts.usage(account), moreBytes);
     }
 
     /**
-     * File: parses the committed blob once and files it into the INBOX of every recipient, all or
-     * none. Returns when the index rows are durable.
+     * Files the committed blob into the INBOX of each address's account. With a {@code onceToken}
+     * (a queue entry's token) each account gets the message at most once however often this is
+     * retried. Returns one result per address, in order.
      */
-    public List<Delivery.Filed> file(String blobId, List<Account> recipients) throws IOException {
+    public List<Result> deliver(String blobId, List<String> addresses, String onceToken) throws IOException {
         var parsed = MessageParser.parse(storage.blobs().read(blobId));
-        var targets = recipients.stream().distinct()
-                .map(a -> new Delivery.Target(a.id(), Mailbox.INBOX, Set.<String>of())).toList();
-        return storage.mail().deliver(new Delivery(blobId, Instant.now(), parsed), targets);
+        List<Result> results = new ArrayList<>();
+        List<Delivery.Target> targets = new ArrayList<>();
+        List<Integer> filedAt = new ArrayList<>();
+        for (String address : addresses) {
+            Optional<Account> account = account(address);
+            if (account.isEmpty()) {
+                results.add(new Result(address, Reply.of(550, "5.1.1", "<" + address + ">: no such user")));
+            } else if (overQuota(account.get(), parsed.size())) {
+                results.add(new Result(address, Reply.of(452, "4.2.2", "<" + address + ">: Mailbox full")));
+            } else {
+                String onceKey = onceToken == null ? null : onceToken + ":" + account.get().id();
+                targets.add(new Delivery.Target(account.get().id(), Mailbox.INBOX, Set.of(), onceKey));
+                filedAt.add(results.size());
+                results.add(null);
+            }
+        }
+        if (!targets.isEmpty()) storage.mail().deliver(new Delivery(blobId, Instant.now(), parsed), targets);
+        for (int i : filedAt) results.set(i, new Result(addresses.get(i), Reply.of(250, "2.0.0", "<" + addresses.get(i) + "> delivered")));
+        return results;
+    }
+
+    /** Files a copy into one of the account's folders (a sent message into Sent, already \Seen). */
+    public void fileCopy(String blobId, Account account, String mailbox, Set<String> flags) throws IOException {
+        var parsed = MessageParser.parse(storage.blobs().read(blobId));
+        storage.mail().deliver(new Delivery(blobId, Instant.now(), parsed), List.of(new Delivery.Target(account.id(), mailbox, flags)));
+    }
+
+    public Accounts accounts() {
+        return accounts;
     }
 
     public Storage storage() {

@@ -98,4 +98,54 @@ public final class SmtpCodec {
     public static int unstuffedOffset(byte[] line) {
         return line.length > 0 && line[0] == '.' ? 1 : 0;
     }
+
+    /** RFC 3461 section 4: xtext, where "+XX" is a hex-coded octet. Empty when malformed. */
+    public static Optional<String> decodeXtext(String xtext) {
+        var out = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < xtext.length(); i++) {
+            char c = xtext.charAt(i);
+            if (c == '+') {
+                if (i + 2 >= xtext.length()) return Optional.empty();
+                try {
+                    out.write(Integer.parseInt(xtext.substring(i + 1, i + 3), 16));
+                } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+                    return Optional.empty();
+                }
+                i += 2;
+            } else if (c < '!' || c > '~' || c == '=') {
+                return Optional.empty();
+            } else {
+                out.write(c);
+            }
+        }
+        return Optional.of(out.toString(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** The reverse of {@link #decodeXtext}: "+", "=" and anything outside printable ASCII are hex-coded. */
+    public static String encodeXtext(String text) {
+        StringBuilder sb = new StringBuilder();
+        for (byte b : text.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if (c < '!' || c > '~' || c == '+' || c == '=') sb.append('+').append(String.format("%02X", c));
+            else sb.append((char) c);
+        }
+        return sb.toString();
+    }
+
+    /** RFC 3461 section 4.1: "NEVER", or a comma-separated set of SUCCESS, FAILURE and DELAY. */
+    public static Optional<String> parseNotify(String value) {
+        String upper = value.toUpperCase(Locale.ROOT);
+        if (upper.equals("NEVER")) return Optional.of(upper);
+        for (String word : upper.split(",", -1)) {
+            if (!word.equals("SUCCESS") && !word.equals("FAILURE") && !word.equals("DELAY")) return Optional.empty();
+        }
+        return Optional.of(upper);
+    }
+
+    /** RFC 3461 section 4.2: "addr-type;xtext", kept decoded as "addr-type;address". */
+    public static Optional<String> parseOrcpt(String value) {
+        int semicolon = value.indexOf(';');
+        if (semicolon <= 0) return Optional.empty();
+        return decodeXtext(value.substring(semicolon + 1)).map(address -> value.substring(0, semicolon) + ";" + address);
+    }
 }

@@ -12,17 +12,26 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
-/** An SMTP server on an ephemeral loopback port over a fresh embedded store, with alice, bob and postmaster. */
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A sorter and a store over a fresh embedded storage on ephemeral loopback ports: MX, submission
+ * (STARTTLS and implicit TLS) and LMTP, with alice, bob and postmaster.
+ */
 abstract class SmtpTestServer {
     @TempDir
     Path dir;
     Storage storage;
     Accounts accounts;
-    SmtpServer server;
+    Sorter sorter;
+    SmtpServer server, submission, submissions, lmtp;
+    SSLContext tls;
     final Config config = new Config();
 
     /** Tests adjust limits here before the server starts. */
@@ -30,20 +39,31 @@ abstract class SmtpTestServer {
 
     @BeforeEach
     void start() throws IOException {
+        config.node.dataDir = dir;
         config.smtp.port = 0;
+        config.submission.port = 0;
+        config.submission.tlsPort = 0;
+        config.lmtp.port = 0;
         config.smtp.maxMessageSize = 64 * 1024;
+        config.smtp.checkAuthentication = false;
         configure(config);
         storage = SqliteStorage.open(dir, true);
         accounts = new Accounts(storage, "example.test");
         accounts.addDomain("example.test");
         for (String user : List.of("alice", "bob", "postmaster")) accounts.create(user, "password-" + user);
-        var tls = TlsContexts.load(null, null, dir, config.hostname());
-        server = new SmtpServer(config, tls, new LocalDelivery(storage, accounts));
+        tls = TlsContexts.load(null, null, dir, config.hostname());
+        sorter = new Sorter(config, storage, accounts, "test-sorter");
+        sorter.start();
+        server = SmtpServer.mx(config, tls, sorter);
+        submission = SmtpServer.submission(config, tls, sorter, false);
+        submissions = SmtpServer.submission(config, tls, sorter, true);
+        lmtp = SmtpServer.lmtp(config, tls, new LocalDelivery(storage, accounts));
     }
 
     @AfterEach
     void stop() throws IOException {
-        server.close();
+        for (var s : List.of(server, submission, submissions, lmtp)) s.close();
+        sorter.close();
         storage.close();
     }
 
@@ -53,7 +73,15 @@ abstract class SmtpTestServer {
         return t;
     }
 
+    /** Waits until the queue has nothing left to do now, so everything accepted is delivered or failed. */
+    void awaitQueueSettled() {
+        await().atMost(Duration.ofSeconds(20)).until(() -> storage.queue().list().stream()
+                .allMatch(e -> e.recipients().stream().allMatch(r -> r.attempts() > 0 && r.nextAttempt().isAfter(java.time.Instant.now()))
+                        || e.recipients().stream().noneMatch(r -> r.state() == mailroom.storage.Queue.State.PENDING)));
+    }
+
     List<MessageSummary> inbox(String user) {
+        awaitQueueSettled();
         long id = accounts.find(user).orElseThrow().id();
         return storage.mail().messages(id, storage.mail().mailbox(id, Mailbox.INBOX).orElseThrow().id());
     }

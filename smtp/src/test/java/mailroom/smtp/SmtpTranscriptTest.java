@@ -14,7 +14,7 @@ class SmtpTranscriptTest extends SmtpTestServer {
         try (var t = connect()) {
             t.send("EHLO client.test");
             assertThat(t.expectReply("250 ")).containsExactly("250-mail.example.test greets client.test",
-                    "250-PIPELINING", "250-ENHANCEDSTATUSCODES", "250-STARTTLS", "250-SIZE 65536", "250-8BITMIME", "250 SMTPUTF8");
+                    "250-PIPELINING", "250-ENHANCEDSTATUSCODES", "250-STARTTLS", "250-SIZE 65536", "250-8BITMIME", "250-SMTPUTF8", "250-DSN", "250 CHUNKING");
         }
     }
 
@@ -59,7 +59,9 @@ class SmtpTranscriptTest extends SmtpTestServer {
                     S: 503 5.5.1
                     C: RCPT TO:<>
                     S: 501 5.1.3
-                    C: RCPT TO:<alice@example.test> NOTIFY=NEVER
+                    C: RCPT TO:<alice@example.test> NOTIFY=SOMETIMES
+                    S: 501 5.5.4
+                    C: RCPT TO:<alice@example.test> FOO=BAR
                     S: 555 5.5.4
                     C: RCPT TO:<alice@example.test>
                     S: 250 2.1.5
@@ -273,7 +275,7 @@ class SmtpTranscriptTest extends SmtpTestServer {
                     C: EXPN staff
                     S: 502 5.5.1
                     C: HELP
-                    S: 214 2.0.0 Commands: EHLO HELO STARTTLS MAIL RCPT DATA RSET NOOP QUIT VRFY EXPN HELP
+                    S: 214 2.0.0 Commands: EHLO HELO STARTTLS MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY EXPN HELP
                     C: RSET
                     S: 250 2.0.0
                     """);

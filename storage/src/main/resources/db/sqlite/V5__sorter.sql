@@ -4,6 +4,7 @@
 ALTER TABLE queue ADD COLUMN token TEXT NOT NULL DEFAULT '';     -- unique per entry, for idempotent filing
 ALTER TABLE queue ADD COLUMN envid TEXT;                          -- RFC 3461 ENVID
 ALTER TABLE queue ADD COLUMN ret TEXT;                            -- RFC 3461 RET: FULL or HDRS
+CREATE INDEX queue_blob ON queue (blob_id);  -- the blob collector asks whether the queue still needs a blob
 ALTER TABLE queue_recipients ADD COLUMN notify TEXT;              -- RFC 3461 NOTIFY, comma separated
 ALTER TABLE queue_recipients ADD COLUMN orcpt TEXT;               -- RFC 3461 ORCPT, or the address before alias expansion
 

@@ -15,6 +15,10 @@ public final class Config {
     public Node node = new Node();
     public Mail mail = new Mail();
     public Smtp smtp = new Smtp();
+    public Submission submission = new Submission();
+    public Lmtp lmtp = new Lmtp();
+    public Queue queue = new Queue();
+    public Delivery delivery = new Delivery();
     public Pop3 pop3 = new Pop3();
     public Imap imap = new Imap();
     public Tls tls = new Tls();
@@ -51,6 +55,63 @@ public final class Config {
         public Duration dataTimeout = Duration.ofMinutes(10);
         /** Connections served at once; further ones are told 421 and closed. */
         public int maxConnections = 2000;
+        /** Check SPF, DKIM and DMARC on mail from outside and record them in Authentication-Results. */
+        public boolean checkAuthentication = true;
+        /** Refuse (550 5.7.1) mail that fails DMARC when the sender's domain publishes p=reject. */
+        public boolean dmarcReject = false;
+    }
+
+    /** Users' outgoing mail (RFC 6409): AUTH required, and only over TLS. */
+    public static final class Submission {
+        /** STARTTLS port (587 + 2000). */
+        public int port = 2587;
+        /** Implicit TLS port (465 + 2000, RFC 8314). */
+        public int tlsPort = 2465;
+        /** File a copy of what a user sends into their Sent folder (for clients that do not). */
+        public boolean saveSent = false;
+    }
+
+    /** LMTP (RFC 2033): how sorters hand mail to the store that keeps it. */
+    public static final class Lmtp {
+        public int port = 2424;
+    }
+
+    public static final class Queue {
+        /** Wait before the first retry of a temporary failure; it doubles up to retry_max. */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration retryInitial = Duration.ofMinutes(5);
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration retryMax = Duration.ofHours(4);
+        /** After this long in the queue a message is returned to its sender as undeliverable. */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration giveUpAfter = Duration.ofDays(5);
+        /** Warn the sender (a "delayed" DSN) once when a message is still queued after this long; 0 never. */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration delayWarning = Duration.ofHours(4);
+        /** How long a sorter may hold a claimed entry; when it dies, another sorter takes over after this. */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration lease = Duration.ofMinutes(5);
+        /** Queue entries delivered at once by this sorter. */
+        public int workers = 32;
+    }
+
+    /** Outbound delivery to other mail systems. */
+    public static final class Delivery {
+        /** DNS servers for MX, SPF, DKIM and DMARC look-ups ("host" or "host:port"); empty: the system's. */
+        public List<String> resolvers = List.of();
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration dnsTimeout = Duration.ofSeconds(5);
+        /** Port of remote MX hosts; only tests change it. */
+        public int remotePort = 25;
+        /** Send all remote mail through this host ("host" or "host:port") instead of looking up MX. */
+        public String relayHost = "";
+        /** Connections at once to one destination domain. */
+        public int connectionsPerDomain = 4;
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration connectTimeout = Duration.ofSeconds(30);
+        /** RFC 5321 section 4.5.3.2 suggests minutes per command; we stay on the short side. */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration commandTimeout = Duration.ofMinutes(5);
     }
 
     public static final class Pop3 {

@@ -70,6 +70,16 @@ public final class ConfigLoader {
         requirePort("pop3.tls_port", c.pop3.tlsPort);
         requirePort("imap.port", c.imap.port);
         requirePort("imap.tls_port", c.imap.tlsPort);
+        requirePort("submission.port", c.submission.port);
+        requirePort("submission.tls_port", c.submission.tlsPort);
+        requirePort("lmtp.port", c.lmtp.port);
+        requirePort("delivery.remote_port", c.delivery.remotePort);
+        requirePositive("queue.workers", c.queue.workers);
+        requirePositive("delivery.connections_per_domain", c.delivery.connectionsPerDomain);
+        requirePositive("queue.retry_initial", c.queue.retryInitial.toMillis());
+        if (c.queue.retryMax.compareTo(c.queue.retryInitial) < 0) throw new ConfigException("queue.retry_max", "must not be shorter than queue.retry_initial");
+        for (String resolver : c.delivery.resolvers) requireHostPort("delivery.resolvers", resolver);
+        if (!c.delivery.relayHost.isBlank()) requireHostPort("delivery.relay_host", c.delivery.relayHost);
         requirePositive("imap.max_append_size", c.imap.maxAppendSize);
         requirePositive("imap.max_connections", c.imap.maxConnections);
         requirePositive("smtp.max_message_size", c.smtp.maxMessageSize);
@@ -88,6 +98,17 @@ public final class ConfigLoader {
     private static void requireHostname(String key, String value) {
         if (!mailroom.core.mail.EmailAddress.isHostname(value)) {
             throw new ConfigException(key, "not a domain name: " + quote(value));
+        }
+    }
+
+    /** "host" or "host:port" with a valid port. */
+    private static void requireHostPort(String key, String value) {
+        int colon = value.lastIndexOf(':');
+        if (colon < 0) return;
+        try {
+            requirePort(key, Integer.parseInt(value.substring(colon + 1)));
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, "not host or host:port: " + quote(value));
         }
     }
 

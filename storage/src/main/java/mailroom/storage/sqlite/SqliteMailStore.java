@@ -663,7 +663,7 @@ final class SqliteMailStore implements MailStore {
                 }
             }
             int deleted = 0;
-            try (var referenced = c.prepareStatement("SELECT 1 FROM messages WHERE blob_id = ? LIMIT 1");
+            try (var referenced = c.prepareStatement("SELECT 1 FROM messages WHERE blob_id = ?1 UNION ALL SELECT 1 FROM queue WHERE blob_id = ?1 LIMIT 1");
                  var forget = c.prepareStatement("DELETE FROM blob_orphans WHERE blob_id = ?")) {
                 for (String id : candidates) {
                     referenced.setString(1, id);

@@ -128,11 +128,13 @@ final class SqliteQueue implements Queue {
                 st.setString(2, owner);
                 st.executeUpdate();
             }
-            try (var st = c.prepareStatement("DELETE FROM queue WHERE id = ? AND NOT EXISTS (SELECT 1 FROM queue_recipients WHERE queue_id = ? AND state = 'PENDING')")) {
+            try (var st = c.prepareStatement("SELECT 1 FROM queue_recipients WHERE queue_id = ? AND state = 'PENDING' LIMIT 1")) {
                 st.setLong(1, id);
-                st.setLong(2, id);
-                return st.executeUpdate();
+                try (var rs = st.executeQuery()) {
+                    if (rs.next()) return 0;
+                }
             }
+            return remove(c, id) ? 1 : 0;
         });
     }
 
@@ -202,11 +204,21 @@ final class SqliteQueue implements Queue {
 
     @Override
     public boolean delete(long id) {
-        return db.write(c -> {
-            try (var st = c.prepareStatement("DELETE FROM queue WHERE id = ?")) {
-                st.setLong(1, id);
-                return st.executeUpdate() > 0;
-            }
-        });
+        return db.write(c -> remove(c, id));
+    }
+
+    /** Deletes the entry; its blob becomes a candidate for the collector (messages may still use it). */
+    private static boolean remove(Connection c, long id) throws SQLException {
+        try (var st = c.prepareStatement("""
+                INSERT INTO blob_orphans (blob_id, since) SELECT blob_id, ? FROM queue WHERE id = ?
+                ON CONFLICT DO NOTHING""")) {
+            st.setLong(1, System.currentTimeMillis());
+            st.setLong(2, id);
+            st.executeUpdate();
+        }
+        try (var st = c.prepareStatement("DELETE FROM queue WHERE id = ?")) {
+            st.setLong(1, id);
+            return st.executeUpdate() > 0;
+        }
     }
 }

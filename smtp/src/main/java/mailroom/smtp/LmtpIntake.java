@@ -1,0 +1,49 @@
+package mailroom.smtp;
+
+import mailroom.core.mail.EmailAddress;
+import mailroom.storage.BlobStore;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * LMTP on a store (RFC 2033): the sorter has done the checks and the queueing; here each recipient
+ * is filed and answered on its own, so one full mailbox does not hold up the others.
+ */
+final class LmtpIntake implements Intake {
+    private final LocalDelivery delivery;
+
+    LmtpIntake(LocalDelivery delivery, String hostname) {
+        this.delivery = delivery;
+    }
+
+    @Override
+    public void sender(SmtpSession session, SmtpCodec.PathArgument sender) {
+        // any reverse-path: the sorter that connects has accepted the message already
+    }
+
+    @Override
+    public List<String> recipient(SmtpSession session, EmailAddress address) throws SmtpException {
+        var account = delivery.account(address.toString());
+        if (account.isEmpty()) throw new SmtpException(550, "5.1.1", "<" + address + ">: no such user here");
+        return List.of(account.get().address());
+    }
+
+    /** RFC 2033 section 4.2: one reply per accepted recipient, in the order of the RCPT commands. */
+    @Override
+    public List<Reply> accept(SmtpSession s, Spool message) throws IOException {
+        String blobId;
+        try (BlobStore.Writer blob = delivery.storage().blobs().create(); InputStream in = message.open()) {
+            blob.stream().write((Trace.returnPath(s) + Trace.received(s)).getBytes(StandardCharsets.UTF_8));
+            in.transferTo(blob.stream());
+            blobId = blob.commit();
+        }
+        List<String> addresses = s.recipients.stream().map(r -> r.deliverTo().get(0)).toList();
+        List<Reply> replies = new ArrayList<>();
+        for (var result : delivery.deliver(blobId, addresses, null)) replies.add(result.reply());
+        return replies;
+    }
+}
