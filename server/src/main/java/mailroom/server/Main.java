@@ -7,6 +7,7 @@ import mailroom.core.config.ConfigLoader;
 import mailroom.storage.Account;
 import mailroom.storage.Accounts;
 import mailroom.storage.Directory;
+import mailroom.storage.Storage;
 import mailroom.storage.StorageException;
 import mailroom.storage.sqlite.SqliteStorage;
 import org.slf4j.LoggerFactory;
@@ -26,7 +27,7 @@ import java.util.concurrent.CountDownLatch;
 /** The command line: {@code mailroom serve}, and the administration commands that work beside a running node. */
 @Command(name = "mailroom", mixinStandardHelpOptions = true, version = "Mailroom 0.1",
         description = "A clustered mail service: SMTP in, IMAP/POP3 out, routed by DNS.",
-        subcommands = {Main.Serve.class, Main.User.class, Main.Domain.class})
+        subcommands = {Main.Serve.class, Main.User.class, Main.Domain.class, Main.Alias.class, Main.Queue.class, Main.Dkim.class})
 public final class Main {
 
     public static void main(String[] args) {
@@ -78,12 +79,14 @@ public final class Main {
     abstract static class StorageCommand implements Callable<Integer> {
         @Mixin
         ConfigOption config;
+        Storage storage;
 
         @Override
         public final Integer call() throws Exception {
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
             Config c = config.load();
             try (var storage = SqliteStorage.open(c.node.dataDir, c.storage.fsync)) {
+                this.storage = storage;
                 var accounts = new Accounts(storage, c.mail.domain);
                 accounts.addDomain(c.mail.domain); // so `user add` works before the first `serve`
                 return run(accounts);
@@ -226,6 +229,152 @@ public final class Main {
                 accounts.domains().forEach(System.out::println);
                 return 0;
             }
+        }
+    }
+
+    @Command(name = "alias", description = "Manage address aliases: forwards, simple lists and catch-alls.",
+            subcommands = {Alias.Add.class, Alias.List.class, Alias.Delete.class})
+    static final class Alias {
+        @Command(name = "add", description = "Send mail for ADDRESS to the TARGETs (replacing any earlier alias). "
+                + "ADDRESS *@domain is the domain's catch-all; a TARGET may be outside (a forward).")
+        static final class Add extends StorageCommand {
+            @Parameters(index = "0", paramLabel = "ADDRESS")
+            String address;
+            @Parameters(index = "1..*", arity = "1..*", paramLabel = "TARGET")
+            java.util.List<String> targets;
+
+            @Override
+            int run(Accounts accounts) {
+                var alias = parse(accounts, address);
+                for (String target : targets) {
+                    if (mailroom.core.mail.EmailAddress.parse(target, true).isEmpty()) throw new IllegalArgumentException("not an address: " + target);
+                }
+                storage.directory().setAlias(new Directory.Alias(alias.localPart(), alias.domain(), targets));
+                System.out.println(alias.address() + " -> " + String.join(", ", targets));
+                return 0;
+            }
+        }
+
+        @Command(name = "list", description = "List aliases.")
+        static final class List extends StorageCommand {
+            @Override
+            int run(Accounts accounts) {
+                storage.directory().aliases().forEach(a -> System.out.println(a.address() + " -> " + String.join(", ", a.targets())));
+                return 0;
+            }
+        }
+
+        @Command(name = "delete", description = "Remove an alias.")
+        static final class Delete extends StorageCommand {
+            @Parameters(paramLabel = "ADDRESS")
+            String address;
+
+            @Override
+            int run(Accounts accounts) {
+                var alias = parse(accounts, address);
+                if (!storage.directory().deleteAlias(alias.localPart(), alias.domain())) throw new IllegalArgumentException("no alias " + address);
+                System.out.println("deleted " + alias.address());
+                return 0;
+            }
+        }
+
+        private static Directory.Alias parse(Accounts accounts, String address) {
+            var a = accounts.address(address);
+            if (!a.localPart().equals(Directory.Alias.CATCH_ALL) && mailroom.core.mail.EmailAddress.parse(a.toString(), true).isEmpty()) {
+                throw new IllegalArgumentException("not an address: " + address);
+            }
+            if (!accounts.domains().contains(a.domain().toLowerCase(java.util.Locale.ROOT))) {
+                throw new IllegalArgumentException("domain " + a.domain() + " is not local (add it first)");
+            }
+            return new Directory.Alias(a.localPart(), a.domain().toLowerCase(java.util.Locale.ROOT), java.util.List.of());
+        }
+    }
+
+    @Command(name = "queue", description = "Look at and act on mail waiting for delivery.",
+            subcommands = {Queue.List.class, Queue.Retry.class, Queue.Delete.class})
+    static final class Queue {
+        @Command(name = "list", description = "Queued messages with their recipients, attempts and last errors.")
+        static final class List extends StorageCommand {
+            @Override
+            int run(Accounts accounts) {
+                var entries = storage.queue().list();
+                for (var e : entries) {
+                    System.out.printf("%d  %s  from <%s>  queued %s%n", e.id(), e.blobId().substring(0, 12), e.sender(), e.createdAt());
+                    for (var r : e.recipients()) {
+                        System.out.printf("    %-40s %-9s attempts %d%s%s%n", r.address(), r.state(), r.attempts(),
+                                r.state() == mailroom.storage.Queue.State.PENDING ? "  next " + r.nextAttempt() : "",
+                                r.lastError() == null ? "" : "  last error: " + r.lastError());
+                    }
+                }
+                System.out.println(entries.size() + " queued");
+                return 0;
+            }
+        }
+
+        @Command(name = "retry", description = "Try the message's pending recipients again now.")
+        static final class Retry extends StorageCommand {
+            @Parameters(paramLabel = "ID")
+            long id;
+
+            @Override
+            int run(Accounts accounts) {
+                if (!storage.queue().retryNow(id, java.time.Instant.now())) throw new IllegalArgumentException("no queued message " + id + " with recipients pending");
+                System.out.println("retrying " + id);
+                return 0;
+            }
+        }
+
+        @Command(name = "delete", description = "Remove a message from the queue without delivering or returning it.")
+        static final class Delete extends StorageCommand {
+            @Parameters(paramLabel = "ID")
+            long id;
+
+            @Override
+            int run(Accounts accounts) {
+                if (!storage.queue().delete(id)) throw new IllegalArgumentException("no queued message " + id);
+                System.out.println("deleted " + id);
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "dkim", description = "DKIM signing keys for outgoing mail.", subcommands = {Dkim.Generate.class, Dkim.Show.class})
+    static final class Dkim {
+        @Command(name = "generate", description = "Make a new signing key for DOMAIN and print the DNS record to publish.")
+        static final class Generate extends StorageCommand {
+            @Parameters(paramLabel = "DOMAIN")
+            String domain;
+            @Option(names = "--selector", defaultValue = "mailroom", description = "the selector (default: ${DEFAULT-VALUE})")
+            String selector;
+
+            @Override
+            int run(Accounts accounts) {
+                if (!accounts.domains().contains(domain.toLowerCase(java.util.Locale.ROOT))) throw new IllegalArgumentException("domain " + domain + " is not local");
+                var key = mailroom.smtp.Dkim.generate(domain.toLowerCase(java.util.Locale.ROOT), selector);
+                storage.directory().setDkimKey(key);
+                print(key);
+                return 0;
+            }
+        }
+
+        @Command(name = "show", description = "Print the DNS record of DOMAIN's signing key.")
+        static final class Show extends StorageCommand {
+            @Parameters(paramLabel = "DOMAIN")
+            String domain;
+
+            @Override
+            int run(Accounts accounts) {
+                print(storage.directory().dkimKey(domain).orElseThrow(() -> new IllegalArgumentException("no DKIM key for " + domain)));
+                return 0;
+            }
+        }
+
+        static void print(Directory.DkimKey key) {
+            String[] record = mailroom.smtp.Dkim.dnsRecord(key);
+            // a TXT record's strings are at most 255 octets each (RFC 1035 section 3.3.14)
+            java.util.List<String> strings = new java.util.ArrayList<>();
+            for (int i = 0; i < record[1].length(); i += 250) strings.add("\"" + record[1].substring(i, Math.min(record[1].length(), i + 250)) + "\"");
+            System.out.println(record[0] + ". IN TXT " + String.join(" ", strings));
         }
     }
 }

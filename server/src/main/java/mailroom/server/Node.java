@@ -7,6 +7,7 @@ import mailroom.imap.ImapServer;
 import mailroom.pop3.Pop3Server;
 import mailroom.smtp.LocalDelivery;
 import mailroom.smtp.SmtpServer;
+import mailroom.smtp.Sorter;
 import mailroom.storage.Accounts;
 import mailroom.storage.Storage;
 import mailroom.storage.sqlite.SqliteStorage;
@@ -42,7 +43,8 @@ public final class Node implements Closeable {
     private final List<Closeable> servers = new ArrayList<>();
     private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("maintenance").daemon().factory());
-    private SmtpServer smtp;
+    private Sorter sorter;
+    private SmtpServer smtp, submission, submissions, lmtp;
     private Pop3Server pop3;
     private ImapServer imap;
 
@@ -58,16 +60,25 @@ public final class Node implements Closeable {
             firstStart(accounts, config, console);
             SSLContext tls = TlsContexts.load(config.tls.certFile, config.tls.keyFile, config.node.dataDir, config.hostname());
             if (config.node.roles.contains("sorter")) {
-                smtp = bind(() -> new SmtpServer(config, tls, new LocalDelivery(storage, accounts)), config.node.bind, config.smtp.port);
+                sorter = new Sorter(config, storage, accounts, config.node.name);
+                smtp = bind(() -> SmtpServer.mx(config, tls, sorter), config.node.bind, config.smtp.port);
                 servers.add(smtp);
+                submission = bind(() -> SmtpServer.submission(config, tls, sorter, false), config.node.bind, config.submission.port);
+                servers.add(submission);
+                submissions = bind(() -> SmtpServer.submission(config, tls, sorter, true), config.node.bind, config.submission.tlsPort);
+                servers.add(submissions);
+                sorter.start();
             }
             if (config.node.roles.contains("store")) {
+                lmtp = bind(() -> SmtpServer.lmtp(config, tls, new LocalDelivery(storage, accounts)), config.node.bind, config.lmtp.port);
+                servers.add(lmtp);
                 pop3 = bind(() -> new Pop3Server(config, tls, storage, accounts), config.node.bind, config.pop3.port + "/" + config.pop3.tlsPort);
                 servers.add(pop3);
                 imap = bind(() -> new ImapServer(config, tls, storage, accounts), config.node.bind, config.imap.port + "/" + config.imap.tlsPort);
                 servers.add(imap);
             }
             maintenance.scheduleWithFixedDelay(this::collectBlobs, 1, 10, TimeUnit.MINUTES);
+            maintenance.scheduleWithFixedDelay(() -> forgetDeliveryKeys(config), 1, 60, TimeUnit.MINUTES);
             log.info("node {} ready: {} as {}, data in {}", config.node.name, config.node.roles, config.hostname(), config.node.dataDir.toAbsolutePath());
         } catch (IOException | RuntimeException e) {
             close();
@@ -112,12 +123,33 @@ public final class Node implements Closeable {
         }
     }
 
+    /** Once-keys only need to outlive the longest a queue entry can be retried. */
+    private void forgetDeliveryKeys(Config config) {
+        try {
+            storage.mail().forgetDeliveryKeys(Instant.now().minus(config.queue.giveUpAfter).minus(config.queue.lease).minus(Duration.ofDays(1)));
+        } catch (RuntimeException e) {
+            log.warn("forgetting old delivery keys failed: {}", e.getMessage());
+        }
+    }
+
     public Storage storage() {
         return storage;
     }
 
     public int smtpPort() {
         return smtp.port();
+    }
+
+    public int submissionPort() {
+        return submission.port();
+    }
+
+    public int submissionTlsPort() {
+        return submissions.port();
+    }
+
+    public int lmtpPort() {
+        return lmtp.port();
     }
 
     public int pop3Port() {
@@ -146,6 +178,7 @@ public final class Node implements Closeable {
                 log.warn("closing {}: {}", server, e.getMessage());
             }
         }
+        if (sorter != null) sorter.close();
         if (storage != null) storage.close();
         try {
             if (lock != null) {

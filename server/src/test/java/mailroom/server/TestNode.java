@@ -15,6 +15,11 @@ final class TestNode implements AutoCloseable {
     final String postmasterPassword;
 
     TestNode(Path dataDir) throws IOException {
+        this(dataDir, config -> {});
+    }
+
+    /** A node whose configuration the test adjusts first (resolvers, retry times, the domain). */
+    TestNode(Path dataDir, java.util.function.Consumer<Config> adjust) throws IOException {
         var config = new Config();
         config.node.dataDir = dataDir;
         config.smtp.port = 0;
@@ -22,6 +27,11 @@ final class TestNode implements AutoCloseable {
         config.pop3.tlsPort = 0;
         config.imap.port = 0;
         config.imap.tlsPort = 0;
+        config.submission.port = 0;
+        config.submission.tlsPort = 0;
+        config.lmtp.port = 0;
+        config.smtp.checkAuthentication = false;
+        adjust.accept(config);
         var console = new ByteArrayOutputStream();
         node = new Node(config, new PrintStream(console, true, StandardCharsets.UTF_8));
         var m = Pattern.compile("created postmaster@example.test with password (\\S+)").matcher(console.toString(StandardCharsets.UTF_8));
@@ -30,6 +40,18 @@ final class TestNode implements AutoCloseable {
 
     int smtp() {
         return node.smtpPort();
+    }
+
+    int submission() {
+        return node.submissionPort();
+    }
+
+    int submissions() {
+        return node.submissionTlsPort();
+    }
+
+    int lmtp() {
+        return node.lmtpPort();
     }
 
     int pop3() {

@@ -1,6 +1,7 @@
 package mailroom.storage;
 
 import mailroom.core.auth.Passwords;
+import mailroom.core.auth.Scram;
 import mailroom.core.mail.EmailAddress;
 
 import java.nio.charset.StandardCharsets;
@@ -66,6 +67,7 @@ public final class Accounts {
             throw new IllegalArgumentException("domain " + address.domain() + " is not local (add it first)");
         }
         Account account = storage.directory().addAccount(address.localPart(), address.domain(), Passwords.hash(password));
+        storage.directory().setScram(account.id(), Scram.credentials(password));
         storage.mail().createMailbox(account.id(), Mailbox.INBOX, null);
         for (var folder : STANDARD_FOLDERS) storage.mail().createMailbox(account.id(), folder.getKey(), folder.getValue());
         return account;
@@ -89,7 +91,8 @@ public final class Accounts {
     }
 
     public boolean setPassword(String login, String password) {
-        return find(login).map(a -> storage.directory().setPassword(a.id(), Passwords.hash(password))).orElse(false);
+        return find(login).map(a -> storage.directory().setPassword(a.id(), Passwords.hash(password))
+                && storage.directory().setScram(a.id(), Scram.credentials(password))).orElse(false);
     }
 
     public boolean setQuota(String login, long quotaBytes) {
@@ -113,6 +116,8 @@ public final class Accounts {
         byte[] known = verified.get(stored);
         if (known != null && MessageDigest.isEqual(known, digest)) return account;
         if (!Passwords.verify(password, stored)) return Optional.empty();
+        // Accounts made before SCRAM was offered get its credentials the first time the password is seen.
+        if (account.get().scram().isEmpty()) storage.directory().setScram(account.get().id(), Scram.credentials(password));
         if (verified.size() >= VERIFIED_CACHE_LIMIT) verified.clear();
         verified.put(stored, digest);
         return account;
