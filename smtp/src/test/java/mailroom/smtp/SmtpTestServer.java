@@ -22,7 +22,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * A sorter and a store over a fresh embedded storage on ephemeral loopback ports: MX, submission
- * (STARTTLS and implicit TLS) and LMTP, with alice, bob and postmaster.
+ * (STARTTLS and implicit TLS) and LMTP, with alice, bob and postmaster; outside mail for remote.test
+ * reaches an {@link SmtpSink} through the MX record of a {@link TestDns}.
  */
 abstract class SmtpTestServer {
     @TempDir
@@ -33,6 +34,9 @@ abstract class SmtpTestServer {
     SmtpServer server, submission, submissions, lmtp;
     SSLContext tls;
     final Config config = new Config();
+    /** The outside world: remote.test has its MX on loopback, where the sink listens. */
+    final TestDns dns = SubmissionTest.unchecked(TestDns::new);
+    final SmtpSink sink = SubmissionTest.unchecked(() -> new SmtpSink("127.0.0.1"));
 
     /** Tests adjust limits here before the server starts. */
     void configure(Config config) {}
@@ -46,6 +50,11 @@ abstract class SmtpTestServer {
         config.lmtp.port = 0;
         config.smtp.maxMessageSize = 64 * 1024;
         config.smtp.checkAuthentication = false;
+        config.delivery.resolvers = List.of(dns.address());
+        config.delivery.remotePort = sink.port();
+        config.queue.retryInitial = Duration.ofSeconds(1);
+        config.queue.retryMax = Duration.ofSeconds(2);
+        dns.add("remote.test. 60 IN MX 10 mx.remote.test.").add("mx.remote.test. 60 IN A 127.0.0.1");
         configure(config);
         storage = SqliteStorage.open(dir, true);
         accounts = new Accounts(storage, "example.test");
@@ -65,6 +74,8 @@ abstract class SmtpTestServer {
         for (var s : List.of(server, submission, submissions, lmtp)) s.close();
         sorter.close();
         storage.close();
+        dns.close();
+        sink.close();
     }
 
     Transcript connect() throws IOException {
