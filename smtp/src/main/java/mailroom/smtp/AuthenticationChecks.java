@@ -4,7 +4,15 @@ import mailroom.core.mail.EmailAddress;
 import org.apache.james.jdkim.DKIMVerifier;
 import org.apache.james.jdkim.api.Result;
 import org.apache.james.jdkim.impl.DNSPublicKeyRecordRetriever;
+import org.apache.james.jspf.core.DNSServiceEnabled;
+import org.apache.james.jspf.core.MacroExpand;
+import org.apache.james.jspf.core.MacroExpandEnabled;
+import org.apache.james.jspf.core.SPFCheckEnabled;
+import org.apache.james.jspf.executor.SynchronousSPFExecutor;
 import org.apache.james.jspf.impl.DNSServiceXBillImpl;
+import org.apache.james.jspf.impl.DefaultTermsFactory;
+import org.apache.james.jspf.parser.RFC4408SPF1Parser;
+import org.apache.james.jspf.wiring.WiringServiceTable;
 import org.apache.james.jspf.impl.SPF;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +44,15 @@ final class AuthenticationChecks {
     AuthenticationChecks(String hostname, Dns dns) {
         this.hostname = hostname;
         this.dns = dns;
-        this.spf = new SPF(new DNSServiceXBillImpl(dns.resolver()));
+        // jSPF's default executor waits forever on dnsjava 3's asynchronous look-ups; the synchronous
+        // one does the same work on the session's (virtual) thread, wired as SPF's constructor would.
+        var dnsService = new DNSServiceXBillImpl(dns.resolver());
+        var wiring = new WiringServiceTable();
+        wiring.put(DNSServiceEnabled.class, dnsService);
+        var macros = new MacroExpand(dnsService);
+        wiring.put(MacroExpandEnabled.class, macros);
+        this.spf = new SPF(dnsService, new RFC4408SPF1Parser(new DefaultTermsFactory(wiring)), macros, new SynchronousSPFExecutor(dnsService));
+        wiring.put(SPFCheckEnabled.class, spf);
         spf.setUseBestGuess(false);
     }
 
