@@ -27,6 +27,45 @@ class CommandLineTest {
     }
 
     @Test
+    void aliasesQueueAndDkimFromTheCommandLine() throws Exception {
+        try (var sink = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             var node = new TestNode(dir.resolve("var"), c -> {
+                 c.delivery.relayHost = "127.0.0.1:" + sink.getLocalPort(); // accepts, never answers: mail stays queued
+                 c.delivery.commandTimeout = java.time.Duration.ofSeconds(1);
+             })) {
+            assertThat(ChildProcess.run(dir, null, "user", "add", "alice", "--password", "alice-password").exitCode()).isZero();
+            var alias = ChildProcess.run(dir, null, "alias", "add", "team@example.test", "alice@example.test", "friend@outside.test");
+            assertThat(alias.exitCode()).as(alias.err()).isZero();
+            assertThat(ChildProcess.run(dir, null, "alias", "list").out()).contains("team@example.test -> alice@example.test, friend@outside.test");
+            assertThat(ChildProcess.run(dir, null, "alias", "add", "x@nowhere.test", "alice@example.test").err()).contains("not local");
+
+            try (var t = new mailroom.core.testing.Transcript("127.0.0.1", node.smtp())) {
+                t.expect("220");
+                t.send("EHLO cli.test").expectReply("250 ");
+                t.send("MAIL FROM:<someone@outside.test>").expect("250");
+                t.send("RCPT TO:<team@example.test>").expect("250");
+                t.send("DATA").expect("354");
+                t.send("Subject: for the team\r\n\r\nhi\r\n.").expect("250");
+            }
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+                    ChildProcess.run(dir, null, "queue", "list").out().contains("attempts 1"));
+            var list = ChildProcess.run(dir, null, "queue", "list");
+            assertThat(list.out()).contains("from <someone@outside.test>").contains("friend@outside.test").contains("PENDING")
+                    .contains("last error: 451").contains("DELIVERED").contains("1 queued");
+            long id = Long.parseLong(list.out().split(" ")[0]);
+            assertThat(ChildProcess.run(dir, null, "queue", "retry", String.valueOf(id)).out()).isEqualTo("retrying " + id + "\n");
+            assertThat(ChildProcess.run(dir, null, "queue", "delete", String.valueOf(id)).out()).isEqualTo("deleted " + id + "\n");
+            assertThat(ChildProcess.run(dir, null, "queue", "list").out()).isEqualTo("0 queued\n");
+            assertThat(ChildProcess.run(dir, null, "queue", "delete", "999").err()).contains("no queued message 999");
+
+            var dkim = ChildProcess.run(dir, null, "dkim", "generate", "example.test", "--selector", "s2026");
+            assertThat(dkim.exitCode()).as(dkim.err()).isZero();
+            assertThat(dkim.out()).startsWith("s2026._domainkey.example.test. IN TXT \"v=DKIM1; k=rsa; p=MIIBIjAN");
+            assertThat(ChildProcess.run(dir, null, "dkim", "show", "example.test").out()).isEqualTo(dkim.out());
+        }
+    }
+
+    @Test
     void accountsAreManagedWhileTheNodeRuns() throws Exception {
         try (var node = new TestNode(dir.resolve("var"))) {
             var add = ChildProcess.run(dir, null, "user", "add", "alice@example.test", "--password", "first-password");
