@@ -86,15 +86,8 @@ class InterDomainTest extends SmtpTestServer {
     @Test
     void signedMailPassesDkimSpfAndDmarcOnTheOtherSide() throws Exception {
         storage.directory().setDkimKey(dkimKey);
-        try (var t = Transcript.tls("127.0.0.1", submissions.port())) {
-            t.expect("220");
-            t.send("EHLO client.test").expectReply("250 ");
-            t.send("AUTH PLAIN AGFsaWNlAHBhc3N3b3JkLWFsaWNl").expect("235");
-            t.send("MAIL FROM:<alice@example.test>").expect("250");
-            t.send("RCPT TO:<carol@other.test>").expect("250");
-            t.send("DATA").expect("354");
-            t.send("From: Alice <alice@example.test>\r\nTo: carol@other.test\r\nSubject: signed\r\n\r\nHello Carol.\r\n.").expect("250");
-        }
+        submit("alice@example.test", "password-alice", List.of("carol@other.test"),
+                "From: Alice <alice@example.test>\r\nTo: carol@other.test\r\nSubject: signed\r\n\r\nHello Carol.");
         await().atMost(Duration.ofSeconds(15)).until(() -> carolsMail().size() == 1);
         String received = carolsMail().get(0);
         assertThat(received).startsWith("Return-Path: <alice@example.test>\r\nReceived: from mail.example.test")

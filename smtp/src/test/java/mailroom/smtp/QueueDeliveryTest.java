@@ -15,23 +15,10 @@ import static org.awaitility.Awaitility.await;
 /** The queue at work: retries, notices to the sender, aliases and forwards, LMTP and CHUNKING. */
 class QueueDeliveryTest extends SmtpTestServer {
 
-    private void submit(String from, String password, List<String> to, String body) throws Exception {
-        try (var t = Transcript.tls("127.0.0.1", submissions.port())) {
-            t.expect("220");
-            t.send("EHLO client.test").expectReply("250 ");
-            String plain = java.util.Base64.getEncoder().encodeToString(("\0" + from + "\0" + password).getBytes());
-            t.send("AUTH PLAIN " + plain).expect("235");
-            t.send("MAIL FROM:<" + from + ">").expect("250");
-            for (String rcpt : to) t.send("RCPT TO:<" + rcpt + ">").expect("250");
-            t.send("DATA").expect("354");
-            t.send("From: <" + from + ">\r\nSubject: test\r\n\r\n" + body + "\r\n.").expect("250 2.0.0 Ok: queued as");
-        }
-    }
-
     @Test
     void aTemporaryFailureIsRetriedUntilItSucceeds() throws Exception {
         sink.refuse("dave@remote.test", "451 4.3.0 greylisted, try later", 2);
-        submit("alice@example.test", "password-alice", List.of("dave@remote.test"), "retry me");
+        submit("alice@example.test", "password-alice", List.of("dave@remote.test"), "Subject: test\r\n\r\nretry me");
         await().atMost(Duration.ofSeconds(5)).until(() -> !storage.queue().list().isEmpty()
                 && storage.queue().list().get(0).recipients().get(0).attempts() >= 1);
         assertThat(storage.queue().list().get(0).recipients().get(0).lastError()).contains("451 4.3.0 greylisted");
@@ -44,7 +31,7 @@ class QueueDeliveryTest extends SmtpTestServer {
     @Test
     void aPermanentFailureReturnsADeliveryStatusNotification() throws Exception {
         sink.refuse("nobody@remote.test", "550 5.1.1 no such user here", 100);
-        submit("alice@example.test", "password-alice", List.of("nobody@remote.test", "carol@remote.test"), "bounce me");
+        submit("alice@example.test", "password-alice", List.of("nobody@remote.test", "carol@remote.test"), "Subject: test\r\n\r\nbounce me");
         await().atMost(Duration.ofSeconds(10)).until(() -> inbox("alice").size() == 1);
         String notice = stored(inbox("alice").get(0));
         assertThat(notice).startsWith("Return-Path: <>")

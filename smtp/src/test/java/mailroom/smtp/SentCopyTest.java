@@ -1,7 +1,6 @@
 package mailroom.smtp;
 
 import mailroom.core.config.Config;
-import mailroom.core.testing.Transcript;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,15 +14,7 @@ class SentCopyTest extends SmtpTestServer {
 
     @Test
     void aSubmittedMessageLandsInSentAsSeen() throws Exception {
-        try (var t = Transcript.tls("127.0.0.1", submissions.port())) {
-            t.expect("220");
-            t.send("EHLO client.test").expectReply("250 ");
-            t.send("AUTH PLAIN AGFsaWNlAHBhc3N3b3JkLWFsaWNl").expect("235");
-            t.send("MAIL FROM:<alice@example.test>").expect("250");
-            t.send("RCPT TO:<bob@example.test>").expect("250");
-            t.send("DATA").expect("354");
-            t.send("From: <alice@example.test>\r\nSubject: keep a copy\r\n\r\nhi\r\n.").expect("250");
-        }
+        submit("alice@example.test", "password-alice", java.util.List.of("bob@example.test"), "From: <alice@example.test>\r\nSubject: keep a copy\r\n\r\nhi");
         long alice = accounts.find("alice").orElseThrow().id();
         var sent = storage.mail().messages(alice, storage.mail().mailbox(alice, "Sent").orElseThrow().id());
         assertThat(sent).hasSize(1);

@@ -91,6 +91,20 @@ abstract class SmtpTestServer {
                         || e.recipients().stream().noneMatch(r -> r.state() == mailroom.storage.Queue.State.PENDING)));
     }
 
+    /** Sends one message through submission (implicit TLS, AUTH PLAIN); {@code message} is header and body. */
+    void submit(String from, String password, List<String> to, String message) throws Exception {
+        try (var t = Transcript.tls("127.0.0.1", submissions.port())) {
+            t.expect("220");
+            t.send("EHLO client.test").expectReply("250 ");
+            String plain = java.util.Base64.getEncoder().encodeToString(("\0" + from + "\0" + password).getBytes());
+            t.send("AUTH PLAIN " + plain).expect("235");
+            t.send("MAIL FROM:<" + from + ">").expect("250");
+            for (String rcpt : to) t.send("RCPT TO:<" + rcpt + ">").expect("250");
+            t.send("DATA").expect("354");
+            t.send(message + "\r\n.").expect("250 2.0.0 Ok: queued as");
+        }
+    }
+
     List<MessageSummary> inbox(String user) {
         awaitQueueSettled();
         long id = accounts.find(user).orElseThrow().id();
