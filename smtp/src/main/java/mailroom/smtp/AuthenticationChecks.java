@@ -108,13 +108,12 @@ final class AuthenticationChecks {
 
     /** The DMARC record of the domain, else of its organisational domain (RFC 7489 section 6.6.3). */
     private Optional<String> dmarcRecord(String domain) throws IOException {
-        for (String name : List.of(domain, organisational(domain))) {
+        for (String name : List.of(domain, organisational(domain)).stream().distinct().toList()) {
             try {
                 for (String txt : dns.txt("_dmarc." + name)) if (txt.startsWith("v=DMARC1")) return Optional.of(txt);
             } catch (Dns.TemporaryFailure e) {
                 return Optional.empty();
             }
-            if (name.equals(organisational(domain))) break;
         }
         return Optional.empty();
     }

@@ -1,6 +1,7 @@
 package mailroom.smtp;
 
 import mailroom.core.config.Config;
+import mailroom.core.net.HostPort;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Cache;
@@ -48,9 +49,9 @@ public final class Dns {
         } else {
             List<Resolver> servers = new ArrayList<>();
             for (String server : config.resolvers) {
-                int colon = server.lastIndexOf(':');
-                var simple = new SimpleResolver(colon < 0 ? server : server.substring(0, colon));
-                if (colon >= 0) simple.setPort(Integer.parseInt(server.substring(colon + 1)));
+                HostPort address = HostPort.parse(server, 53).orElseThrow(() -> new IllegalArgumentException("bad resolver " + server));
+                var simple = new SimpleResolver(address.host());
+                simple.setPort(address.port());
                 servers.add(simple);
             }
             resolver = new ExtendedResolver(servers);

@@ -92,21 +92,9 @@ final class Dsn {
 
     /** The original (without our Return-Path), whole or up to the end of its header section. */
     private static void copyOriginal(InputStream original, OutputStream out, boolean headersOnly) throws IOException {
-        InputStream in = RemoteDelivery.withoutReturnPath(original);
-        if (!headersOnly) {
-            in.transferTo(out);
-            return;
-        }
-        int c, lineLength = 0;
-        while ((c = in.read()) >= 0) {
-            out.write(c);
-            if (c == '\n') {
-                if (lineLength == 0) return;
-                lineLength = 0;
-            } else if (c != '\r') {
-                lineLength++;
-            }
-        }
+        InputStream in = MessageHeaders.withoutReturnPath(original);
+        if (headersOnly) MessageHeaders.copyHeaderSection(in, out, Long.MAX_VALUE);
+        else in.transferTo(out);
     }
 
     private static String status(Reply reply) {

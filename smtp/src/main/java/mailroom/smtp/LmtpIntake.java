@@ -1,11 +1,8 @@
 package mailroom.smtp;
 
 import mailroom.core.mail.EmailAddress;
-import mailroom.storage.BlobStore;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,7 +13,7 @@ import java.util.List;
 final class LmtpIntake implements Intake {
     private final LocalDelivery delivery;
 
-    LmtpIntake(LocalDelivery delivery, String hostname) {
+    LmtpIntake(LocalDelivery delivery) {
         this.delivery = delivery;
     }
 
@@ -35,12 +32,7 @@ final class LmtpIntake implements Intake {
     /** RFC 2033 section 4.2: one reply per accepted recipient, in the order of the RCPT commands. */
     @Override
     public List<Reply> accept(SmtpSession s, Spool message) throws IOException {
-        String blobId;
-        try (BlobStore.Writer blob = delivery.storage().blobs().create(); InputStream in = message.open()) {
-            blob.stream().write((Trace.returnPath(s) + Trace.received(s)).getBytes(StandardCharsets.UTF_8));
-            in.transferTo(blob.stream());
-            blobId = blob.commit();
-        }
+        String blobId = message.store(delivery.storage().blobs(), Trace.returnPath(s) + Trace.received(s));
         List<String> addresses = s.recipients.stream().map(r -> r.deliverTo().get(0)).toList();
         List<Reply> replies = new ArrayList<>();
         for (var result : delivery.deliver(blobId, addresses, null)) replies.add(result.reply());

@@ -21,9 +21,6 @@ import java.util.Set;
  * for all recipients). Sieve filtering will be a stage between the two.
  */
 public final class LocalDelivery {
-    /** What became of one recipient: a 250, or the refusal to report (4xx to retry, 5xx final). */
-    public record Result(String address, Reply reply) {}
-
     private final Storage storage;
     private final Accounts accounts;
 
@@ -47,17 +44,17 @@ public final class LocalDelivery {
      * (a queue entry's token) each account gets the message at most once however often this is
      * retried. Returns one result per address, in order.
      */
-    public List<Result> deliver(String blobId, List<String> addresses, String onceToken) throws IOException {
+    public List<RecipientResult> deliver(String blobId, List<String> addresses, String onceToken) throws IOException {
         var parsed = MessageParser.parse(storage.blobs().read(blobId));
-        List<Result> results = new ArrayList<>();
+        List<RecipientResult> results = new ArrayList<>();
         List<Delivery.Target> targets = new ArrayList<>();
         List<Integer> filedAt = new ArrayList<>();
         for (String address : addresses) {
             Optional<Account> account = account(address);
             if (account.isEmpty()) {
-                results.add(new Result(address, Reply.of(550, "5.1.1", "<" + address + ">: no such user")));
+                results.add(new RecipientResult(address, Reply.of(550, "5.1.1", "<" + address + ">: no such user")));
             } else if (overQuota(account.get(), parsed.size())) {
-                results.add(new Result(address, Reply.of(452, "4.2.2", "<" + address + ">: Mailbox full")));
+                results.add(new RecipientResult(address, Reply.of(452, "4.2.2", "<" + address + ">: Mailbox full")));
             } else {
                 String onceKey = onceToken == null ? null : onceToken + ":" + account.get().id();
                 targets.add(new Delivery.Target(account.get().id(), Mailbox.INBOX, Set.of(), onceKey));
@@ -66,7 +63,7 @@ public final class LocalDelivery {
             }
         }
         if (!targets.isEmpty()) storage.mail().deliver(new Delivery(blobId, Instant.now(), parsed), targets);
-        for (int i : filedAt) results.set(i, new Result(addresses.get(i), Reply.of(250, "2.0.0", "<" + addresses.get(i) + "> delivered")));
+        for (int i : filedAt) results.set(i, new RecipientResult(addresses.get(i), Reply.of(250, "2.0.0", "<" + addresses.get(i) + "> delivered")));
         return results;
     }
 

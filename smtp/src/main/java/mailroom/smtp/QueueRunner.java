@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * Works the queue: claims due entries under a lease, delivers each recipient (locally, or to the
@@ -113,13 +114,14 @@ final class QueueRunner implements AutoCloseable {
     }
 
     /** One attempt at every due recipient of an entry; the outcomes are recorded in one write. */
-    void process(Queue.Entry entry) {
+    private void process(Queue.Entry entry) {
         Instant now = Instant.now();
         List<Queue.Recipient> due = entry.recipients().stream()
                 .filter(r -> r.state() == Queue.State.PENDING && !r.nextAttempt().isAfter(now)).toList();
-        List<Queue.Recipient> localRecipients = due.stream().filter(r -> isLocalDomain.test(domain(r.address()))).toList();
-        List<Queue.Recipient> remoteRecipients = due.stream().filter(r -> !localRecipients.contains(r)).toList();
-        List<LocalDelivery.Result> results = new ArrayList<>();
+        Map<Boolean, List<Queue.Recipient>> byPlace = due.stream()
+                .collect(Collectors.partitioningBy(r -> isLocalDomain.test(domain(r.address()))));
+        List<Queue.Recipient> localRecipients = byPlace.get(true), remoteRecipients = byPlace.get(false);
+        List<RecipientResult> results = new ArrayList<>();
         try {
             if (!localRecipients.isEmpty()) {
                 results.addAll(local.deliver(entry.blobId(), localRecipients.stream().map(Queue.Recipient::address).toList(), entry.token()));
@@ -128,7 +130,7 @@ final class QueueRunner implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             log.error("queue {}: delivery failed: {}", entry.id(), e.toString());
             results.clear();
-            due.forEach(r -> results.add(new LocalDelivery.Result(r.address(), Reply.of(451, "4.3.0", "Local error: " + e.getMessage()))));
+            due.forEach(r -> results.add(new RecipientResult(r.address(), Reply.of(451, "4.3.0", "Local error: " + e.getMessage()))));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return; // shutting down; the lease runs out and a sorter picks the entry up again
@@ -136,9 +138,8 @@ final class QueueRunner implements AutoCloseable {
         finish(entry, due, results, now);
     }
 
-    private void finish(Queue.Entry entry, List<Queue.Recipient> due, List<LocalDelivery.Result> results, Instant now) {
-        Map<String, Queue.Recipient> byAddress = new java.util.HashMap<>();
-        due.forEach(r -> byAddress.put(r.address(), r));
+    private void finish(Queue.Entry entry, List<Queue.Recipient> due, List<RecipientResult> results, Instant now) {
+        Map<String, Queue.Recipient> byAddress = due.stream().collect(Collectors.toMap(Queue.Recipient::address, r -> r));
         boolean expired = now.isAfter(entry.createdAt().plus(settings.giveUpAfter));
         List<Queue.Outcome> outcomes = new ArrayList<>();
         List<Dsn.Report> failed = new ArrayList<>(), delayed = new ArrayList<>(), delivered = new ArrayList<>();

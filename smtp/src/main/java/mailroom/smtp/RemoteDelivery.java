@@ -1,12 +1,12 @@
 package mailroom.smtp;
 
 import mailroom.core.config.Config;
+import mailroom.core.net.HostPort;
 import mailroom.storage.BlobStore;
 import mailroom.storage.Queue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,6 +39,8 @@ final class RemoteDelivery implements Closeable {
     private final String heloName;
     private final Dns dns;
     private final BlobStore blobs;
+    /** Where all outside mail goes instead of the MX hosts, or null. */
+    private final HostPort relayHost;
     private final Map<String, Semaphore> perDomain = new ConcurrentHashMap<>();
     private final Map<String, Deque<SmtpClient>> idle = new HashMap<>();
 
@@ -47,21 +49,22 @@ final class RemoteDelivery implements Closeable {
         this.heloName = heloName;
         this.dns = dns;
         this.blobs = blobs;
+        this.relayHost = config.relayHost.isBlank() ? null : HostPort.parse(config.relayHost, 25).orElseThrow();
     }
 
     /** Delivers to the outside recipients of an entry, domain by domain; one result per recipient. */
-    List<LocalDelivery.Result> deliver(Queue.Entry entry, List<Queue.Recipient> recipients) throws InterruptedException {
+    List<RecipientResult> deliver(Queue.Entry entry, List<Queue.Recipient> recipients) throws InterruptedException {
         Map<String, List<Queue.Recipient>> byDomain = new LinkedHashMap<>();
         for (var r : recipients) {
             String address = r.address();
             byDomain.computeIfAbsent(address.substring(address.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT), d -> new ArrayList<>()).add(r);
         }
-        List<LocalDelivery.Result> results = new ArrayList<>();
+        List<RecipientResult> results = new ArrayList<>();
         for (var domain : byDomain.entrySet()) {
             Semaphore slots = perDomain.computeIfAbsent(domain.getKey(), d -> new Semaphore(config.connectionsPerDomain));
             slots.acquire();
             try {
-                results.addAll(deliverToDomain(entry, domain.getKey(), domain.getValue()));
+                results.addAll(deliverForDomain(entry, domain.getKey(), domain.getValue()));
             } finally {
                 slots.release();
             }
@@ -69,8 +72,8 @@ final class RemoteDelivery implements Closeable {
         return results;
     }
 
-    private List<LocalDelivery.Result> deliverToDomain(Queue.Entry entry, String domain, List<Queue.Recipient> recipients) {
-        List<String> hosts;
+    private List<RecipientResult> deliverForDomain(Queue.Entry entry, String domain, List<Queue.Recipient> recipients) {
+        List<HostPort> hosts;
         try {
             hosts = exchangers(domain);
         } catch (IOException e) {
@@ -78,10 +81,9 @@ final class RemoteDelivery implements Closeable {
         }
         if (hosts.isEmpty()) return all(recipients, Reply.of(556, "5.1.10", "Domain " + domain + " accepts no mail (null MX)"));
         Reply lastError = Reply.of(451, "4.4.1", "No answer from any mail exchanger of " + domain);
-        for (String target : hosts) {
-            int colon = target.lastIndexOf(':');
-            String host = colon > 0 && !target.contains("]") && target.indexOf(':') == colon ? target.substring(0, colon) : target;
-            int port = host.equals(target) ? config.remotePort : Integer.parseInt(target.substring(colon + 1));
+        for (HostPort target : hosts) {
+            String host = target.host();
+            int port = target.port();
             List<InetAddress> addresses;
             try {
                 addresses = dns.addresses(host);
@@ -108,16 +110,16 @@ final class RemoteDelivery implements Closeable {
     }
 
     /** MX hosts in order, or the configured relay host. */
-    private List<String> exchangers(String domain) throws IOException {
-        if (!config.relayHost.isBlank()) return List.of(config.relayHost);
-        return dns.mx(domain).stream().map(Dns.Exchanger::host).toList();
+    private List<HostPort> exchangers(String domain) throws IOException {
+        if (relayHost != null) return List.of(relayHost);
+        return dns.mx(domain).stream().map(mx -> new HostPort(mx.host(), config.remotePort)).toList();
     }
 
     /**
      * MAIL, the RCPTs and DATA, pipelined when the server allows. Recipients refused at RCPT get
      * their own reply; the DATA reply goes to all the others.
      */
-    private List<LocalDelivery.Result> transaction(SmtpClient client, Queue.Entry entry, List<Queue.Recipient> recipients)
+    private List<RecipientResult> transaction(SmtpClient client, Queue.Entry entry, List<Queue.Recipient> recipients)
             throws IOException, SmtpException {
         String sender = entry.sender();
         boolean utf8 = !isAscii(sender) || recipients.stream().anyMatch(r -> !isAscii(r.address()));
@@ -151,11 +153,11 @@ final class RemoteDelivery implements Closeable {
             client.reset();
             throw new SmtpException(mailReply);
         }
-        List<LocalDelivery.Result> results = new ArrayList<>();
+        List<RecipientResult> results = new ArrayList<>();
         List<Integer> accepted = new ArrayList<>();
         for (int i = 0; i < recipients.size(); i++) {
             Reply reply = rcptReplies.get(i);
-            results.add(new LocalDelivery.Result(recipients.get(i).address(), reply));
+            results.add(new RecipientResult(recipients.get(i).address(), reply));
             if (reply.code() == 250 || reply.code() == 251) accepted.add(i);
         }
         if (accepted.isEmpty()) {
@@ -164,11 +166,11 @@ final class RemoteDelivery implements Closeable {
         }
         Reply dataReply = client.command("DATA");
         if (dataReply.code() == 354) {
-            try (InputStream message = withoutReturnPath(blobs.open(entry.blobId()))) {
+            try (InputStream message = MessageHeaders.withoutReturnPath(blobs.open(entry.blobId()))) {
                 dataReply = client.sendData(message);
             }
         }
-        for (int i : accepted) results.set(i, new LocalDelivery.Result(recipients.get(i).address(), dataReply));
+        for (int i : accepted) results.set(i, new RecipientResult(recipients.get(i).address(), dataReply));
         log.info("queue {}: {} from <{}> to {} via {}: {} {}", entry.id(), entry.blobId().substring(0, 12), sender,
                 accepted.stream().map(i -> recipients.get(i).address()).toList(), client, dataReply.code(), String.join(" ", dataReply.lines()));
         return results;
@@ -180,32 +182,12 @@ final class RemoteDelivery implements Closeable {
         return orcpt.substring(0, semicolon + 1) + SmtpCodec.encodeXtext(orcpt.substring(semicolon + 1));
     }
 
-    /**
-     * The stored message starts with the Return-Path that final delivery needs; a relay must not send
-     * one on (RFC 5321 section 4.4), so it is skipped here.
-     */
-    static InputStream withoutReturnPath(InputStream stored) throws IOException {
-        var in = new BufferedInputStream(stored, 65536);
-        byte[] prefix = "Return-Path:".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        in.mark(4096);
-        byte[] head = in.readNBytes(prefix.length);
-        if (!new String(head, java.nio.charset.StandardCharsets.US_ASCII).equalsIgnoreCase("Return-Path:")) {
-            in.reset();
-            return in;
-        }
-        int c;
-        while ((c = in.read()) >= 0 && c != '\n') {
-            // skip to the end of the field's line
-        }
-        return in;
-    }
-
     private static boolean isAscii(String s) {
         return s.chars().allMatch(c -> c < 128);
     }
 
-    private static List<LocalDelivery.Result> all(List<Queue.Recipient> recipients, Reply reply) {
-        return recipients.stream().map(r -> new LocalDelivery.Result(r.address(), reply)).toList();
+    private static List<RecipientResult> all(List<Queue.Recipient> recipients, Reply reply) {
+        return recipients.stream().map(r -> new RecipientResult(r.address(), reply)).toList();
     }
 
     /** A connection on loan: returned to the idle set when {@code keep} is set and it still works. */

@@ -105,12 +105,9 @@ public final class SmtpCodec {
         for (int i = 0; i < xtext.length(); i++) {
             char c = xtext.charAt(i);
             if (c == '+') {
-                if (i + 2 >= xtext.length()) return Optional.empty();
-                try {
-                    out.write(Integer.parseInt(xtext.substring(i + 1, i + 3), 16));
-                } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-                    return Optional.empty();
-                }
+                // hexchar: "+" and two upper-case hex digits
+                if (i + 2 >= xtext.length() || !isUpperHex(xtext.charAt(i + 1)) || !isUpperHex(xtext.charAt(i + 2))) return Optional.empty();
+                out.write(Integer.parseInt(xtext.substring(i + 1, i + 3), 16));
                 i += 2;
             } else if (c < '!' || c > '~' || c == '=') {
                 return Optional.empty();
@@ -119,6 +116,10 @@ public final class SmtpCodec {
             }
         }
         return Optional.of(out.toString(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static boolean isUpperHex(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
     }
 
     /** The reverse of {@link #decodeXtext}: "+", "=" and anything outside printable ASCII are hex-coded. */

@@ -66,7 +66,7 @@ public final class SmtpServer implements Closeable {
 
     /** The LMTP listener of a store. */
     public static SmtpServer lmtp(Config config, SSLContext tls, LocalDelivery delivery) throws IOException {
-        return new SmtpServer(Mode.LMTP, config.lmtp.port, false, config, tls, delivery.accounts(), new LmtpIntake(delivery, config.hostname()));
+        return new SmtpServer(Mode.LMTP, config.lmtp.port, false, config, tls, delivery.accounts(), new LmtpIntake(delivery));
     }
 
     Spool spool() {

@@ -3,7 +3,6 @@ package mailroom.smtp;
 import mailroom.core.config.Config;
 import mailroom.core.mail.EmailAddress;
 import mailroom.storage.Accounts;
-import mailroom.storage.BlobStore;
 import mailroom.storage.Queue;
 import mailroom.storage.Storage;
 import org.slf4j.Logger;
@@ -152,12 +151,7 @@ public final class Sorter implements AutoCloseable {
      * the Sent copy when asked; returns the 250 only once the queue entry is committed.
      */
     private Reply queue(SmtpSession s, String front, Spool message) throws IOException {
-        String blobId;
-        try (BlobStore.Writer blob = storage.blobs().create(); InputStream in = message.open()) {
-            blob.stream().write(front.getBytes(StandardCharsets.UTF_8));
-            in.transferTo(blob.stream());
-            blobId = blob.commit();
-        }
+        String blobId = message.store(storage.blobs(), front);
         List<Queue.Rcpt> rcpts = new ArrayList<>();
         for (var accepted : s.recipients) {
             for (String target : accepted.deliverTo()) {

@@ -1,5 +1,7 @@
 package mailroom.smtp;
 
+import mailroom.storage.BlobStore;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -56,21 +58,20 @@ final class Spool extends OutputStream implements Closeable {
         return Files.newInputStream(file);
     }
 
+    /** Writes {@code front} (our header fields) and then the message as one durable blob; returns its id. */
+    String store(BlobStore blobs, String front) throws IOException {
+        try (BlobStore.Writer blob = blobs.create(); InputStream in = open()) {
+            blob.stream().write(front.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            in.transferTo(blob.stream());
+            return blob.commit();
+        }
+    }
+
     /** The header section (up to the first empty line), for the checks that need only that. */
     String headers() throws IOException {
-        try (InputStream in = open()) {
+        try (InputStream in = new java.io.BufferedInputStream(open())) {
             var out = new ByteArrayOutputStream();
-            int previous = -1, c, lineLength = 0;
-            while ((c = in.read()) >= 0 && out.size() < 256 * 1024) {
-                out.write(c);
-                if (c == '\n') {
-                    if (lineLength <= 1 && (previous == '\r' || lineLength == 0)) break;
-                    lineLength = 0;
-                } else {
-                    lineLength++;
-                }
-                previous = c;
-            }
+            MessageHeaders.copyHeaderSection(in, out, 256 * 1024);
             return out.toString(java.nio.charset.StandardCharsets.UTF_8);
         }
     }

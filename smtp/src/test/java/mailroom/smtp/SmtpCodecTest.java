@@ -44,4 +44,18 @@ class SmtpCodecTest {
         assertThat(Reply.plain(250, java.util.List.of("host", "PIPELINING")).wire()).isEqualTo("250-host\r\n250 PIPELINING\r\n");
         assertThat(Reply.of(550, "5.1.1", "no").wire()).isEqualTo("550 5.1.1 no\r\n");
     }
+
+    @Test
+    void xtextAndTheDsnParameters() {
+        assertThat(SmtpCodec.decodeXtext("abc+2Bdef+3D")).contains("abc+def=");
+        assertThat(SmtpCodec.decodeXtext("bad+2b")).as("lower-case hex").isEmpty();
+        assertThat(SmtpCodec.decodeXtext("bad+-1")).isEmpty();
+        assertThat(SmtpCodec.decodeXtext("cut+2")).isEmpty();
+        assertThat(SmtpCodec.decodeXtext("a=b")).isEmpty();
+        assertThat(SmtpCodec.encodeXtext("a+b=c d")).isEqualTo("a+2Bb+3Dc+20d");
+        assertThat(SmtpCodec.parseNotify("success,delay")).contains("SUCCESS,DELAY");
+        assertThat(SmtpCodec.parseNotify("NEVER,SUCCESS")).isEmpty();
+        assertThat(SmtpCodec.parseOrcpt("rfc822;bob+2Bx@example.test")).contains("rfc822;bob+x@example.test");
+        assertThat(SmtpCodec.parseOrcpt("bob@example.test")).isEmpty();
+    }
 }

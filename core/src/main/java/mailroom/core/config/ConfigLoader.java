@@ -103,13 +103,7 @@ public final class ConfigLoader {
 
     /** "host" or "host:port" with a valid port. */
     private static void requireHostPort(String key, String value) {
-        int colon = value.lastIndexOf(':');
-        if (colon < 0) return;
-        try {
-            requirePort(key, Integer.parseInt(value.substring(colon + 1)));
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key, "not host or host:port: " + quote(value));
-        }
+        if (mailroom.core.net.HostPort.parse(value, 1).isEmpty()) throw new ConfigException(key, "not host or host:port: " + quote(value));
     }
 
     private static void requirePort(String key, int port) {
