@@ -55,8 +55,9 @@ public final class Dkim {
         try {
             var signer = new DKIMSigner("v=1; a=rsa-sha256; c=relaxed/relaxed; d=" + key.domain() + "; s=" + key.selector()
                     + "; h=" + SIGNED_HEADERS + "; bh=; b=;", privateKey(key));
-            String field = signer.sign(message);
-            return field.endsWith("\r\n") ? field : field + "\r\n";
+            String field = signer.sign(message).stripTrailing();
+            // One tag per line: relaxed canonicalisation unfolds it again, so the signature still holds.
+            return field.replace("; ", ";\r\n\t") + "\r\n";
         } catch (GeneralSecurityException | FailException e) {
             throw new IOException("DKIM signing for " + key.domain() + " failed: " + e.getMessage(), e);
         }
