@@ -66,6 +66,7 @@ class ImapClientsTest {
         message.setSubject(subject, "UTF-8");
         message.setText(text, "UTF-8");
         Transport.send(message);
+        node.awaitDelivered();
     }
 
     @Test

@@ -70,6 +70,7 @@ class LargeMessageTest {
                 t.sendRaw(stuffed(original));
                 t.send(".").expect("250 2.0.0");
             }
+            node.awaitDelivered();
 
             byte[] retrieved = retrieve(node.pop3(), "alice", "alice-password");
             int bodyAt = indexOf(retrieved, "Subject: ten megabytes".getBytes(StandardCharsets.US_ASCII));

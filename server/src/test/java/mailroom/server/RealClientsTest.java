@@ -65,6 +65,7 @@ class RealClientsTest {
         message.setSubject("Grüße from Angus", "UTF-8");
         message.setText("Hello Alice,\n.a line with a leading dot\nbye\n", "UTF-8");
         Transport.send(message);
+        node.awaitDelivered();
 
         for (String protocol : new String[]{"pop3s", "pop3"}) {
             var store = session.getStore(protocol);
@@ -92,6 +93,7 @@ class RealClientsTest {
             message.setText("body " + i);
             Transport.send(message);
         }
+        node.awaitDelivered();
         var store = session.getStore("pop3s");
         store.connect("bob", "bob-password");
         Folder inbox = store.getFolder("INBOX");
@@ -110,7 +112,7 @@ class RealClientsTest {
     @Test
     void pythonSmtplibAndPoplib() throws Exception {
         String script = """
-                import smtplib, poplib, ssl, sys, email
+                import smtplib, poplib, ssl, sys, email, time
                 port_smtp, port_pop3s = int(sys.argv[1]), int(sys.argv[2])
                 ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
                 with smtplib.SMTP("127.0.0.1", port_smtp) as s:
@@ -125,7 +127,11 @@ class RealClientsTest {
                         assert e.recipients["victim@remote.test"][0] == 554, e.recipients
                 p = poplib.POP3_SSL("127.0.0.1", port_pop3s, context=ctx)
                 p.user("alice"); p.pass_("alice-password")
-                count, size = p.stat()
+                for _ in range(200):  # the 250 means queued; delivery follows within moments
+                    count, size = p.stat()
+                    if count: break
+                    p.quit(); time.sleep(0.05)
+                    p = poplib.POP3_SSL("127.0.0.1", port_pop3s, context=ctx); p.user("alice"); p.pass_("alice-password")
                 assert count == 1, count
                 lines = p.retr(1)[1]
                 msg = email.message_from_bytes(b"\\r\\n".join(lines))
@@ -155,6 +161,7 @@ class RealClientsTest {
         String sendOutput = new String(send.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(send.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(send.exitValue()).as(sendOutput).isZero();
+        node.awaitDelivered();
 
         var read = new ProcessBuilder("curl", "-sS", "-k", "--user", "bob:bob-password", "pop3s://127.0.0.1:" + node.pop3s() + "/1").start();
         String message = new String(read.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -70,6 +70,11 @@ final class TestNode implements AutoCloseable {
         return node.pop3TlsPort();
     }
 
+    /** Waits until the queue has delivered everything accepted so far (delivery follows the 250). */
+    void awaitDelivered() {
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> node.storage().queue().list().isEmpty());
+    }
+
     @Override
     public void close() {
         node.close();
