@@ -120,13 +120,13 @@ public final class Main {
             return check(line == null ? "" : line);
         }
 
-        private static String check(String password) {
+        static String check(String password) {
             if (password.length() < 8) throw new IllegalArgumentException("a password needs at least 8 characters");
             return password;
         }
     }
 
-    @Command(name = "user", description = "Manage accounts.", subcommands = {User.Add.class, User.List.class, User.Delete.class, User.Passwd.class, User.Quota.class})
+    @Command(name = "user", description = "Manage accounts.", subcommands = {User.Add.class, User.Import.class, User.List.class, User.Delete.class, User.Passwd.class, User.Quota.class})
     static final class User {
         @Command(name = "add", description = "Create an account with the standard folders.")
         static final class Add extends StorageCommand {
@@ -139,6 +139,33 @@ public final class Main {
             int run(Accounts accounts) throws Exception {
                 Account a = accounts.create(address, password.read());
                 System.out.println("created " + a.address());
+                return 0;
+            }
+        }
+
+        @Command(name = "import", description = "Create many accounts from FILE (\"-\" for standard input): one per line, "
+                + "the address and the password separated by white space; blank lines and lines starting with # are skipped.")
+        static final class Import extends StorageCommand {
+            @Parameters(paramLabel = "FILE")
+            String file;
+
+            @Override
+            int run(Accounts accounts) throws Exception {
+                var in = file.equals("-") ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
+                        : java.nio.file.Files.newBufferedReader(Path.of(file));
+                int created = 0, lineNumber = 0;
+                try (in) {
+                    for (String line = in.readLine(); line != null; line = in.readLine()) {
+                        lineNumber++;
+                        String t = line.strip();
+                        if (t.isEmpty() || t.startsWith("#")) continue;
+                        String[] f = t.split("\\s+", 2);
+                        if (f.length < 2) throw new IllegalArgumentException(file + " line " + lineNumber + ": expected an address and a password");
+                        accounts.create(f[0], PasswordOptions.check(f[1]));
+                        created++;
+                    }
+                }
+                System.out.println("created " + created + " accounts");
                 return 0;
             }
         }

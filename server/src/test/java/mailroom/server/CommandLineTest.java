@@ -27,6 +27,17 @@ class CommandLineTest {
     }
 
     @Test
+    void importCreatesManyAccountsAndNamesTheBadLine() throws Exception {
+        var ok = ChildProcess.run(dir, "# bench users\nu1@example.test first-password\n\nu2 second-password\n", "user", "import", "-");
+        assertThat(ok.exitCode()).as(ok.err()).isZero();
+        assertThat(ok.out()).isEqualTo("created 2 accounts\n");
+        assertThat(ChildProcess.run(dir, null, "user", "list").out()).contains("u1@example.test", "u2@example.test");
+        var bad = ChildProcess.run(dir, "u3 third-password\nu4\n", "user", "import", "-");
+        assertThat(bad.exitCode()).isNotZero();
+        assertThat(bad.err()).contains("line 2: expected an address and a password");
+    }
+
+    @Test
     void aliasesQueueAndDkimFromTheCommandLine() throws Exception {
         try (var sink = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
              var node = new TestNode(dir.resolve("var"), c -> {
