@@ -31,7 +31,7 @@ public final class ImapBench {
         fill(host, port, user, password, messages);
         System.out.printf("APPEND: %d messages in %.1f s%n", messages, (System.nanoTime() - t0) / 1e9);
 
-        try (var c = new Client(host, port)) {
+        try (var c = new ImapClient(host, port)) {
             c.command("LOGIN " + user + " " + password);
             double[] select = new double[5], fetch = new double[5];
             long bytes = 0;
@@ -52,13 +52,13 @@ public final class ImapBench {
             System.out.println("BASELINE"); // the harness measures the server's heap without our connections
             System.out.flush();
             harness.readLine();
-            List<Client> clients = new ArrayList<>();
+            List<ImapClient> clients = new ArrayList<>();
             long s = System.nanoTime();
             try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
-                List<Future<Client>> opened = new ArrayList<>();
+                List<Future<ImapClient>> opened = new ArrayList<>();
                 for (int i = 0; i < idle; i++) {
                     opened.add(pool.submit(() -> {
-                        var c = new Client(host, port);
+                        var c = new ImapClient(host, port);
                         c.command("LOGIN " + user + " " + password);
                         // Another folder: 10,000 SELECTs of a 100,000-message INBOX would time the listing, not IDLE.
                         c.command("SELECT Drafts");
@@ -72,7 +72,7 @@ public final class ImapBench {
             System.out.println("READY"); // the harness measures the server's heap now
             System.out.flush();
             harness.readLine(); // until the harness says to go on
-            for (Client c : clients) c.close();
+            for (ImapClient c : clients) c.close();
         }
     }
 
@@ -91,7 +91,7 @@ public final class ImapBench {
             for (int s = 0; s < sessions; s++) {
                 int count = messages / sessions + (s < messages % sessions ? 1 : 0);
                 done.add(pool.submit(() -> {
-                    try (var c = new Client(host, port)) {
+                    try (var c = new ImapClient(host, port)) {
                         c.command("LOGIN " + user + " " + password);
                         int batch = 100;
                         for (int i = 0; i < count; i += batch) {
@@ -104,73 +104,6 @@ public final class ImapBench {
                 }));
             }
             for (var f : done) f.get();
-        }
-    }
-
-    /** A minimal IMAP client: tagged commands, counting the bytes of responses. */
-    static final class Client implements AutoCloseable {
-        private final Socket socket;
-        private final InputStream in;
-        private final OutputStream out;
-        private int tag;
-        private int sent;
-
-        Client(String host, int port) throws IOException {
-            socket = new Socket(host, port);
-            in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
-            out = new BufferedOutputStream(socket.getOutputStream());
-            readLine(); // greeting
-        }
-
-        long command(String command) throws IOException {
-            String t = "t" + (++tag);
-            out.write((t + " " + command + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            long bytes = 0;
-            for (String line = readLine(); ; line = readLine()) {
-                bytes += line.length() + 2;
-                if (line.startsWith(t + " ")) {
-                    if (!line.startsWith(t + " OK")) throw new IOException(command + ": " + line);
-                    return bytes;
-                }
-            }
-        }
-
-        void append(byte[] message) throws IOException {
-            out.write(("a" + (++sent) + " APPEND INBOX {" + message.length + "+}\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(message);
-            out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-        }
-
-        void awaitTagged() throws IOException {
-            for (String line = readLine(); ; line = readLine()) {
-                if (line.startsWith("a")) {
-                    if (!line.contains(" OK ")) throw new IOException("APPEND: " + line);
-                    return;
-                }
-            }
-        }
-
-        void startIdle() throws IOException {
-            out.write("i IDLE\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            readLine(); // "+ idling"
-        }
-
-        private String readLine() throws IOException {
-            StringBuilder sb = new StringBuilder();
-            int b;
-            while ((b = in.read()) != '\n') {
-                if (b < 0) throw new IOException("connection closed");
-                if (b != '\r') sb.append((char) b);
-            }
-            return sb.toString();
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
         }
     }
 }

@@ -28,7 +28,7 @@ public final class Pop3Codec {
      * only the header, the blank line and that many body lines are sent (TOP).
      */
     public static void writeMessage(InputStream in, OutputStream out, long bodyLines) throws IOException {
-        byte[] buf = new byte[64 * 1024];
+        byte[] buf = new byte[16 * 1024]; // most messages fit; a larger buffer per RETR only costs zeroing
         boolean atLineStart = true, inBody = false, lineEmpty = true;
         long bodyLinesLeft = bodyLines;
         int prev = -1;

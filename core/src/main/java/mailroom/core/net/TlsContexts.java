@@ -125,7 +125,9 @@ public final class TlsContexts {
     }
 
     private static SSLContext context(List<X509Certificate> chain, PrivateKey key) throws GeneralSecurityException, IOException {
-        var store = KeyStore.getInstance("PKCS12");
+        // An in-memory store only hands the key to the key manager; PKCS12 would encrypt it with
+        // PBKDF2 just to decrypt it again, a noticeable part of start-up.
+        var store = KeyStore.getInstance("JKS");
         store.load(null, null);
         char[] password = new char[0];
         store.setKeyEntry("server", key, password, chain.toArray(new Certificate[0]));

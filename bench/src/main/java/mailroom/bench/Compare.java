@@ -1,0 +1,339 @@
+package mailroom.bench;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Mailroom side by side with Postfix + Dovecot on the same machine, in one run: each workload is
+ * run against both stacks in alternation (A B, then B A, ...) so that drift cancels, and reported
+ * as medians with the ratio Mailroom / reference. Run by bench/compare, never by the tests.
+ *
+ * <pre>Compare WORK_DIR REPO ROUNDS IDLE_CONNECTIONS</pre>
+ */
+public final class Compare {
+    /** One mail system under test: its stack script and its ports. */
+    record Stack(String name, String script, int smtp, int imap, int pop3) {}
+
+    /** A measured quantity: its unit, whether more is better, and the value of each round per stack. */
+    static final class Metric {
+        final String name, unit;
+        final boolean higherIsBetter;
+        final Map<String, List<Double>> values = new LinkedHashMap<>();
+
+        Metric(String name, String unit, boolean higherIsBetter) {
+            this.name = name;
+            this.unit = unit;
+            this.higherIsBetter = higherIsBetter;
+        }
+
+        void add(Stack stack, double value) {
+            values.computeIfAbsent(stack.name(), k -> new ArrayList<>()).add(value);
+            System.out.printf("  %-14s %-44s %12.1f %s%n", stack.name(), name, value, unit);
+        }
+
+        double median(String stack) {
+            double[] v = values.getOrDefault(stack, List.of()).stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            if (v.length == 0) return Double.NaN;
+            return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+        }
+    }
+
+    static final String PASSWORD = "bench-password";
+    static final int INTAKE_MESSAGES = 2000, INTAKE_SESSIONS = 8, POP_MESSAGES = 5000, MIX_USERS = 16, MIX_MESSAGES = 100;
+    static final int LATENCY_MESSAGES = 200;
+    static final long MIX_SECONDS = 20;
+
+    final Path work, repo;
+    final int rounds, idleConnections;
+    final Stack mailroom = new Stack("Mailroom", "mailroom", 3025, 3143, 3110);
+    final Stack reference = new Stack("Postfix+Dovecot", "reference", 5025, 5143, 5110);
+    final List<Metric> metrics = new ArrayList<>();
+
+    Compare(Path work, Path repo, int rounds, int idleConnections) {
+        this.work = work;
+        this.repo = repo;
+        this.rounds = rounds;
+        this.idleConnections = idleConnections;
+    }
+
+    public static void main(String[] args) throws Exception {
+        var compare = new Compare(Path.of(args[0]), Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+        try {
+            compare.run();
+        } finally {
+            compare.stack(compare.mailroom, "stop");
+            compare.stack(compare.reference, "stop");
+        }
+    }
+
+    Metric metric(String name, String unit, boolean higherIsBetter) {
+        var m = new Metric(name, unit, higherIsBetter);
+        metrics.add(m);
+        return m;
+    }
+
+    void run() throws Exception {
+        List<String> users = new ArrayList<>(List.of("latency", "pop", "idle"));
+        for (int r = 1; r <= rounds; r++) users.add("intake" + r);
+        for (int i = 1; i <= MIX_USERS; i++) users.add("mix" + i);
+        for (Stack s : List.of(mailroom, reference)) {
+            List<String> command = new ArrayList<>(List.of(repo.resolve("bench/stacks/" + s.script()).toString(), "setup", work.toString()));
+            command.addAll(users);
+            exec(command);
+        }
+
+        System.out.println("start-up");
+        var startup = metric("start-up to accepting SMTP, IMAP and POP3", "ms", false);
+        for (int r = 0; r < rounds; r++) {
+            for (Stack s : order(r)) {
+                long t0 = System.nanoTime();
+                stack(s, "start");
+                for (int port : new int[] {s.smtp(), s.imap(), s.pop3()}) awaitPort(port);
+                startup.add(s, (System.nanoTime() - t0) / 1e6);
+                if (r < rounds - 1) stack(s, "stop");
+            }
+        }
+
+        System.out.println("filling the mailboxes");
+        for (Stack s : List.of(mailroom, reference)) {
+            smtpSource(s, "pop", POP_MESSAGES, 8);
+            for (int i = 1; i <= MIX_USERS; i++) smtpSource(s, "mix" + i, MIX_MESSAGES, 2);
+            awaitCount(s, "pop", POP_MESSAGES);
+            for (int i = 1; i <= MIX_USERS; i++) awaitCount(s, "mix" + i, MIX_MESSAGES);
+        }
+
+        System.out.println("warming up (not measured): one POP3 download and 5 s of the IMAP mix on each stack");
+        for (Stack s : List.of(mailroom, reference)) {
+            Pop3.download(s.pop3(), "pop@example.test", PASSWORD);
+            imapMix(s, -1, 5);
+        }
+
+        var intake = metric("SMTP intake (smtp-source, 8 sessions, 4 KB)", "msg/s", true);
+        var readable = metric("SMTP intake until all readable in the INBOX", "msg/s", true);
+        var latencyP50 = metric("delivery latency end of DATA to IDLE EXISTS, p50", "ms", false);
+        var latencyP99 = metric("delivery latency end of DATA to IDLE EXISTS, p99", "ms", false);
+        var pop3 = metric("POP3 download of 5,000 messages", "msg/s", true);
+        var mix = metric("IMAP mixed workload, 16 clients", "ops/s", true);
+        for (int r = 0; r < rounds; r++) {
+            System.out.println("round " + (r + 1));
+            for (Stack s : order(r)) {
+                String user = "intake" + (r + 1);
+                long t0 = System.nanoTime();
+                smtpSource(s, user, INTAKE_MESSAGES, INTAKE_SESSIONS);
+                intake.add(s, INTAKE_MESSAGES / ((System.nanoTime() - t0) / 1e9));
+                awaitCount(s, user, INTAKE_MESSAGES);
+                readable.add(s, INTAKE_MESSAGES / ((System.nanoTime() - t0) / 1e9));
+            }
+            for (Stack s : order(r)) {
+                double[] latency = deliveryLatency(s);
+                latencyP50.add(s, latency[0]);
+                latencyP99.add(s, latency[1]);
+            }
+            for (Stack s : order(r)) pop3.add(s, pop3Download(s));
+            for (Stack s : order(r)) mix.add(s, imapMix(s, r, MIX_SECONDS));
+        }
+
+        System.out.println("IDLE connections");
+        var idleMemory = metric("memory per IDLE connection (" + idleConnections + " connections, PSS)", "KB", false);
+        for (Stack s : List.of(mailroom, reference)) idleMemory.add(s, idleMemory(s));
+
+        Report.write(this, repo.resolve("docs"));
+    }
+
+    /** A B in even rounds, B A in odd ones. */
+    List<Stack> order(int round) {
+        return round % 2 == 0 ? List.of(mailroom, reference) : List.of(reference, mailroom);
+    }
+
+    void stack(Stack s, String action) throws IOException, InterruptedException {
+        exec(List.of(repo.resolve("bench/stacks/" + s.script()).toString(), action, work.toString()));
+    }
+
+    static void exec(List<String> command) throws IOException, InterruptedException {
+        var process = new ProcessBuilder(command).inheritIO().start();
+        if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0) throw new IOException("failed: " + command);
+    }
+
+    static void awaitPort(int port) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            try (var socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return;
+            } catch (IOException e) {
+                Thread.sleep(5);
+            }
+        }
+        throw new IllegalStateException("nothing listens on " + port);
+    }
+
+    /** Postfix's smtp-source drives both stacks: {@code messages} of 4 KB in {@code sessions} parallel sessions. */
+    void smtpSource(Stack s, String user, int messages, int sessions) throws IOException, InterruptedException {
+        exec(List.of("smtp-source", "-s", String.valueOf(sessions), "-m", String.valueOf(messages), "-l", "4096",
+                "-f", "load@remote.test", "-t", user + "@example.test", "127.0.0.1:" + s.smtp()));
+    }
+
+    /** Waits until POP3 shows at least {@code count} messages for the user. */
+    void awaitCount(Stack s, String user, int count) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (Pop3.stat(s.pop3(), user + "@example.test", PASSWORD) >= count) return;
+            Thread.sleep(10);
+        }
+        throw new IllegalStateException(s.name() + ": " + user + " never got " + count + " messages");
+    }
+
+    /**
+     * One client idles on the mailbox; another sends a message every 50 ms over one SMTP session. The
+     * latency is from writing the final dot to reading the EXISTS. Returns p50 and p99 in ms.
+     */
+    double[] deliveryLatency(Stack s) throws Exception {
+        try (var idle = new ImapClient("127.0.0.1", s.imap()); var smtp = new Smtp(s.smtp())) {
+            idle.command("LOGIN latency@example.test " + PASSWORD);
+            String exists = idle.lines("SELECT INBOX").stream().filter(l -> l.endsWith(" EXISTS")).findFirst().orElseThrow();
+            int count = Integer.parseInt(exists.split(" ")[1]);
+            idle.startIdle();
+            double[] latencies = new double[LATENCY_MESSAGES];
+            for (int i = 0; i < LATENCY_MESSAGES; i++) {
+                long sentAt = smtp.send("latency@example.test", "latency " + i);
+                idle.await("* " + (++count) + " EXISTS");
+                latencies[i] = (System.nanoTime() - sentAt) / 1e6;
+                smtp.awaitOk();
+                Thread.sleep(50);
+            }
+            Arrays.sort(latencies);
+            return new double[] {latencies[LATENCY_MESSAGES / 2], latencies[(int) (LATENCY_MESSAGES * 0.99)]};
+        }
+    }
+
+    double pop3Download(Stack s) throws IOException {
+        long t0 = System.nanoTime();
+        long count = Pop3.download(s.pop3(), "pop@example.test", PASSWORD);
+        return count / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * 16 clients, each on its own account, run sessions back to back for a fixed time: LOGIN,
+     * SELECT, FETCH 1:* FLAGS, the last 10 envelopes, one whole message, STORE \Seen, APPEND,
+     * SEARCH UNSEEN, delete the appended message (UID STORE \Deleted, UID EXPUNGE), LOGOUT.
+     * Every command counts one operation.
+     */
+    double imapMix(Stack s, int round, long seconds) throws Exception {
+        var ops = new AtomicLong();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        byte[] appended = ("From: mix@remote.test\r\nSubject: appended\r\n\r\n" + "An appended message.\r\n".repeat(80)).getBytes(StandardCharsets.US_ASCII);
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 1; i <= MIX_USERS; i++) {
+                String user = "mix" + i + "@example.test";
+                var random = new Random(round * 100L + i);
+                done.add(pool.submit(() -> {
+                    while (System.nanoTime() < end) {
+                        try (var c = new ImapClient("127.0.0.1", s.imap())) {
+                            c.command("LOGIN " + user + " " + PASSWORD);
+                            String exists = c.lines("SELECT INBOX").stream().filter(l -> l.endsWith(" EXISTS")).findFirst().orElseThrow();
+                            int n = Integer.parseInt(exists.split(" ")[1]);
+                            c.command("FETCH 1:* (FLAGS)");
+                            c.command("FETCH " + Math.max(1, n - 9) + ":" + n + " (ENVELOPE)");
+                            c.command("FETCH " + (1 + random.nextInt(n)) + " (BODY.PEEK[])");
+                            c.command("STORE " + (1 + random.nextInt(n)) + " +FLAGS (\\Seen)");
+                            String ok = c.lines("APPEND INBOX {" + appended.length + "+}\r\n" + new String(appended, StandardCharsets.US_ASCII)).getLast();
+                            String uid = ok.replaceAll(".*APPENDUID \\d+ (\\d+).*", "$1");
+                            c.command("SEARCH UNSEEN");
+                            c.command("UID STORE " + uid + " +FLAGS (\\Deleted)");
+                            c.command("UID EXPUNGE " + uid);
+                            c.command("LOGOUT");
+                            ops.addAndGet(11);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (var f : done) f.get();
+        }
+        return ops.get() / (double) seconds;
+    }
+
+    /**
+     * Opens the connections, logs each in, selects INBOX and starts IDLE; the memory the stack's
+     * processes gained (proportional set size, so shared pages count once) divided by their number.
+     */
+    double idleMemory(Stack s) throws Exception {
+        Runtime.getRuntime().gc();
+        long before = Memory.pssKb(s, work);
+        List<ImapClient> clients = new ArrayList<>();
+        try (var pool = Executors.newFixedThreadPool(16)) {
+            List<Future<ImapClient>> opened = new ArrayList<>();
+            for (int i = 0; i < idleConnections; i++) {
+                opened.add(pool.submit(() -> {
+                    var c = new ImapClient("127.0.0.1", s.imap());
+                    c.command("LOGIN idle@example.test " + PASSWORD);
+                    c.command("SELECT INBOX");
+                    c.startIdle();
+                    return c;
+                }));
+            }
+            for (var f : opened) clients.add(f.get());
+            Thread.sleep(3000); // let lazily allocated memory settle
+            long with = Memory.pssKb(s, work);
+            return (with - before) / (double) idleConnections;
+        } finally {
+            for (var c : clients) c.close();
+        }
+    }
+
+    /** A pipelining SMTP client that keeps one session open. */
+    static final class Smtp implements AutoCloseable {
+        private final Socket socket;
+        private final InputStream in;
+        private final OutputStream out;
+
+        Smtp(int port) throws IOException {
+            socket = new Socket("127.0.0.1", port);
+            socket.setTcpNoDelay(true);
+            in = new BufferedInputStream(socket.getInputStream());
+            out = socket.getOutputStream();
+            Pop3.expect(in, "220");
+            out.write("EHLO bench.test\r\n".getBytes(StandardCharsets.US_ASCII));
+            Pop3.expect(in, "250");
+        }
+
+        /** Sends one message; returns the time the final dot was written. Its 250 is read by {@link #awaitOk()}. */
+        long send(String to, String subject) throws IOException {
+            out.write(("MAIL FROM:<load@remote.test>\r\nRCPT TO:<" + to + ">\r\nDATA\r\n").getBytes(StandardCharsets.US_ASCII));
+            Pop3.expect(in, "250");
+            Pop3.expect(in, "250");
+            Pop3.expect(in, "354");
+            out.write(("From: load@remote.test\r\nSubject: " + subject + "\r\n\r\nhello\r\n").getBytes(StandardCharsets.US_ASCII));
+            long t = System.nanoTime();
+            out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
+            return t;
+        }
+
+        void awaitOk() throws IOException {
+            Pop3.expect(in, "250");
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+}
