@@ -17,16 +17,44 @@ import java.util.function.Predicate;
 final class Report {
     private Report() {}
 
+    /** Re-renders docs/benchmarks.md and the charts from the results file of an earlier run. */
+    public static void main(String[] args) throws Exception {
+        Path docs = Path.of(args[0]);
+        List<String> lines = Files.readAllLines(docs.resolve("benchmarks/results.tsv"));
+        String[] header = lines.get(0).split("\t");
+        var c = new Compare(Path.of("."), Path.of(args[1]), Integer.parseInt(header[1]), Integer.parseInt(header[2]));
+        Compare.Metric metric = null;
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split("\t");
+            if (metric == null || !metric.name.equals(f[0])) metric = c.metric(f[0], f[1], Boolean.parseBoolean(f[2]));
+            for (int i = 4; i < f.length; i++) metric.values.computeIfAbsent(f[3], k -> new ArrayList<>()).add(Double.parseDouble(f[i]));
+        }
+        render(c, docs, header[3]);
+    }
+
     static void write(Compare c, Path docs) throws Exception {
+        Files.createDirectories(docs.resolve("benchmarks"));
+        StringBuilder tsv = new StringBuilder("# bench/compare\t" + c.rounds + "\t" + c.idleConnections + "\t" + LocalDate.now() + "\n");
+        for (var metric : c.metrics) {
+            for (var e : metric.values.entrySet()) {
+                tsv.append(metric.name).append('\t').append(metric.unit).append('\t').append(metric.higherIsBetter).append('\t').append(e.getKey());
+                for (double v : e.getValue()) tsv.append('\t').append(v);
+                tsv.append('\n');
+            }
+        }
+        Files.writeString(docs.resolve("benchmarks/results.tsv"), tsv);
+        render(c, docs, LocalDate.now().toString());
+    }
+
+    static void render(Compare c, Path docs, String date) throws Exception {
         System.setProperty("java.awt.headless", "true");
         Path charts = docs.resolve("benchmarks");
-        Files.createDirectories(charts);
         String m = c.mailroom.name(), r = c.reference.name();
 
         StringBuilder md = new StringBuilder();
         md.append("# Benchmarks: Mailroom and Postfix + Dovecot side by side\n\n")
                 .append("Written by `bench/compare ").append(c.rounds).append(" ").append(c.idleConnections).append("` on ")
-                .append(LocalDate.now()).append(". Both stacks run on the same machine in the same run; every workload\n")
+                .append(date).append(". Both stacks run on the same machine in the same run; every workload\n")
                 .append("runs against both in alternation (Mailroom first in odd rounds, the reference first in even ones),\n")
                 .append("and each figure is the median of ").append(c.rounds).append(" rounds.\n\n")
                 .append("- Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ").append(memTotal())
@@ -72,6 +100,8 @@ final class Report {
                    (proportional set size of all its processes) divided by the number of connections.
                 6. **Start-up**: from launching the stack to all of SMTP, IMAP and POP3 accepting connections.
                 """);
+        Path notes = c.repo.resolve("bench/compare-notes.md");
+        if (Files.exists(notes)) md.append("\n").append(Files.readString(notes));
         Files.writeString(docs.resolve("benchmarks.md"), md.toString());
 
         List<String> names = new ArrayList<>();
@@ -81,7 +111,9 @@ final class Report {
             names.add(shortName(metric.name));
             advantage.add(metric.higherIsBetter ? ratio : 1 / ratio);
         }
-        CategoryChart adv = chart("Mailroom's advantage (x times the reference; above 1 is better)", "x");
+        CategoryChart adv = chart("Mailroom's advantage: times better than Postfix + Dovecot (log scale; above 1 is better)", "times");
+        adv.getStyler().setYAxisLogarithmic(true);
+        adv.getStyler().setYAxisMin(0.1);
         adv.addSeries("Mailroom vs Postfix+Dovecot", names, advantage);
         save(adv, charts.resolve("advantage"));
 
@@ -111,6 +143,7 @@ final class Report {
         chart.getStyler().setXAxisLabelRotation(20);
         chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
         chart.getStyler().setLabelsVisible(true);
+        chart.getStyler().setDecimalPattern("#,##0.##");
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
         return chart;
     }
