@@ -27,7 +27,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -54,11 +57,14 @@ public final class Node implements Closeable {
         var lockChannel = FileChannel.open(config.node.dataDir.resolve("node.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         this.lock = lockChannel.tryLock();
         if (lock == null) throw new StartupException("another Mailroom node is already using " + config.node.dataDir.toAbsolutePath());
+        // The TLS material loads while the database opens: the two are independent and both take a while.
+        var tlsLoading = new FutureTask<>(() -> TlsContexts.load(config.tls.certFile, config.tls.keyFile, config.node.dataDir, config.hostname()));
+        Thread.ofVirtual().name("tls-load").start(tlsLoading);
         this.storage = SqliteStorage.open(config.node.dataDir, config.storage.fsync);
         try {
             var accounts = new Accounts(storage, config.mail.domain);
             firstStart(accounts, config, console);
-            SSLContext tls = TlsContexts.load(config.tls.certFile, config.tls.keyFile, config.node.dataDir, config.hostname());
+            SSLContext tls = await(tlsLoading);
             if (config.node.roles.contains("sorter")) {
                 sorter = new Sorter(config, storage, accounts, config.node.name);
                 smtp = bind(() -> SmtpServer.mx(config, tls, sorter), config.node.bind, config.smtp.port);
@@ -83,6 +89,19 @@ public final class Node implements Closeable {
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    private static SSLContext await(Future<SSLContext> loading) throws IOException {
+        try {
+            return loading.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) throw io;
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while loading TLS material", e);
         }
     }
 

@@ -44,6 +44,22 @@ final class SqliteDatabase implements AutoCloseable {
     private final Connection writer;
     private final Thread writerThread;
 
+    /** The newest migration under db/sqlite (a test keeps the two in step). */
+    static final String SCHEMA_VERSION = "5";
+
+    /**
+     * True when Flyway's history already ends at {@link #SCHEMA_VERSION}: then Flyway, whose scan and
+     * checks are a noticeable part of starting a node, has nothing to do and is not loaded.
+     */
+    private static boolean schemaIsCurrent(SQLiteDataSource dataSource) {
+        try (Connection c = dataSource.getConnection(); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT version, success FROM flyway_schema_history WHERE version IS NOT NULL ORDER BY installed_rank DESC LIMIT 1")) {
+            return rs.next() && SCHEMA_VERSION.equals(rs.getString(1)) && rs.getBoolean(2);
+        } catch (SQLException e) {
+            return false; // a new database: no history table yet
+        }
+    }
+
     SqliteDatabase(Path file, boolean fsync) {
         String url = "jdbc:sqlite:" + file.toAbsolutePath();
         var config = new SQLiteConfig();
@@ -55,7 +71,7 @@ final class SqliteDatabase implements AutoCloseable {
         config.enforceForeignKeys(true);
         var dataSource = new SQLiteDataSource(config);
         dataSource.setUrl(url);
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/sqlite").load().migrate();
+        if (!schemaIsCurrent(dataSource)) Flyway.configure().dataSource(dataSource).locations("classpath:db/sqlite").load().migrate();
         try {
             // Autocommit stays on: the writer issues BEGIN IMMEDIATE itself, per group. (With autocommit
             // off the driver would open the next transaction at once and hold the write lock between
