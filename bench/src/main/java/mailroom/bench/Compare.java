@@ -57,7 +57,7 @@ public final class Compare {
 
     static final String PASSWORD = "bench-password";
     static final int INTAKE_MESSAGES = 2000, INTAKE_SESSIONS = 8, POP_MESSAGES = 5000, MIX_USERS = 16, MIX_MESSAGES = 100;
-    static final int LATENCY_MESSAGES = 200;
+    static final int LATENCY_MESSAGES = 200, BIG_MAILBOX = 100_000;
     static final long MIX_SECONDS = 20;
 
     final Path work, repo;
@@ -90,7 +90,7 @@ public final class Compare {
     }
 
     void run() throws Exception {
-        List<String> users = new ArrayList<>(List.of("latency", "pop", "idle"));
+        List<String> users = new ArrayList<>(List.of("latency", "pop", "idle", "big"));
         for (int r = 1; r <= rounds; r++) users.add("intake" + r);
         for (int i = 1; i <= MIX_USERS; i++) users.add("mix" + i);
         for (Stack s : List.of(mailroom, reference)) {
@@ -148,6 +148,24 @@ public final class Compare {
             }
             for (Stack s : order(r)) pop3.add(s, pop3Download(s));
             for (Stack s : order(r)) mix.add(s, imapMix(s, r, MIX_SECONDS));
+        }
+
+        System.out.println("a mailbox of " + BIG_MAILBOX + " messages (filled by APPEND over 8 sessions)");
+        var select = metric("SELECT of a 100,000-message mailbox", "ms", false);
+        var fetchFlags = metric("FETCH 1:* (FLAGS) on a 100,000-message mailbox", "ms", false);
+        for (Stack s : List.of(mailroom, reference)) ImapBench.fill("127.0.0.1", s.imap(), "big@example.test", PASSWORD, BIG_MAILBOX);
+        for (int r = 0; r < rounds; r++) {
+            for (Stack s : order(r)) {
+                try (var c = new ImapClient("127.0.0.1", s.imap())) {
+                    c.command("LOGIN big@example.test " + PASSWORD);
+                    long t0 = System.nanoTime();
+                    c.command("SELECT INBOX");
+                    select.add(s, (System.nanoTime() - t0) / 1e6);
+                    t0 = System.nanoTime();
+                    c.command("FETCH 1:* (FLAGS)");
+                    fetchFlags.add(s, (System.nanoTime() - t0) / 1e6);
+                }
+            }
         }
 
         System.out.println("IDLE connections");
@@ -276,7 +294,6 @@ public final class Compare {
      * processes gained (proportional set size, so shared pages count once) divided by their number.
      */
     double idleMemory(Stack s) throws Exception {
-        Runtime.getRuntime().gc();
         long before = Memory.pssKb(s, work);
         List<ImapClient> clients = new ArrayList<>();
         try (var pool = Executors.newFixedThreadPool(16)) {

@@ -83,7 +83,7 @@ public final class ImapBench {
     }
 
     /** Eight sessions appending with LITERAL+ (no round trip per message). */
-    private static void fill(String host, int port, String user, String password, int messages) throws Exception {
+    static void fill(String host, int port, String user, String password, int messages) throws Exception {
         int sessions = 8;
         byte[] body = ("From: bench@example.test\r\nSubject: message for the scale test\r\n\r\n" + "x".repeat(800) + "\r\n").getBytes(StandardCharsets.US_ASCII);
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {

@@ -96,9 +96,11 @@ final class Report {
                    20 s: LOGIN, SELECT, FETCH 1:* FLAGS, the last 10 ENVELOPEs, one BODY.PEEK[], STORE \\Seen,
                    APPEND (LITERAL+), SEARCH UNSEEN, UID STORE \\Deleted and UID EXPUNGE of the appended message,
                    LOGOUT; every command is one operation.
-                5. **IDLE connections**: logged in, INBOX selected, in IDLE; the growth of the stack's memory
+                5. **A 100,000-message mailbox**, filled by APPEND over 8 sessions: SELECT, then FETCH 1:* (FLAGS),
+                   each timed in a fresh session.
+                6. **IDLE connections**: logged in, INBOX selected, in IDLE; the growth of the stack's memory
                    (proportional set size of all its processes) divided by the number of connections.
-                6. **Start-up**: from launching the stack to all of SMTP, IMAP and POP3 accepting connections.
+                7. **Start-up**: from launching the stack to all of SMTP, IMAP and POP3 accepting connections.
                 """);
         Path notes = c.repo.resolve("bench/compare-notes.md");
         if (Files.exists(notes)) md.append("\n").append(Files.readString(notes));
