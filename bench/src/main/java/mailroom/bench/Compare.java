@@ -57,7 +57,7 @@ public final class Compare {
 
     static final String PASSWORD = "bench-password";
     static final int INTAKE_MESSAGES = 2000, INTAKE_SESSIONS = 8, POP_MESSAGES = 5000, MIX_USERS = 16, MIX_MESSAGES = 100;
-    static final int LATENCY_MESSAGES = 200, BIG_MAILBOX = 100_000;
+    static final int LATENCY_MESSAGES = 200, BIG_MAILBOX = 100_000, MANY_ACCOUNTS = 100_000;
     static final long MIX_SECONDS = 20;
 
     final Path work, repo;
@@ -172,7 +172,100 @@ public final class Compare {
         var idleMemory = metric("memory per IDLE connection (" + idleConnections + " connections, PSS)", "KB", false);
         for (Stack s : List.of(mailroom, reference)) idleMemory.add(s, idleMemory(s));
 
+        directoryScale();
+
         Report.write(this, repo.resolve("docs"));
+    }
+
+    /**
+     * Login and delivery with 100 accounts in the directory, then again after 100,000 more were
+     * imported: neither should slow down. Every account has the same Argon2id hash (made by doveadm,
+     * which both stacks read), so both do the same work per password check; logins go to the first
+     * 100 accounts, whose checks both stacks cache.
+     */
+    void directoryScale() throws Exception {
+        System.out.println("directory of " + MANY_ACCOUNTS + " accounts");
+        var process = new ProcessBuilder("doveadm", "pw", "-s", "ARGON2ID", "-p", PASSWORD).start();
+        String hash = new String(process.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip().replace("{ARGON2ID}", "");
+        List<String> few = new ArrayList<>();
+        for (int i = 1; i <= 100; i++) few.add("dir" + i + "@example.test");
+        importAccounts(few, hash);
+        var loginFew = metric("LOGIN/LOGOUT, 16 clients, 100 accounts in the directory", "logins/s", true);
+        var deliverFew = metric("SMTP delivery to random accounts, 100 in the directory", "msg/s", true);
+        var loginMany = metric("LOGIN/LOGOUT, 16 clients, 100,100 accounts in the directory", "logins/s", true);
+        var deliverMany = metric("SMTP delivery to random accounts, 100,100 in the directory", "msg/s", true);
+        for (Stack s : List.of(mailroom, reference)) loginRate(s, few, 3); // warm the password caches
+        for (int r = 0; r < rounds; r++) {
+            for (Stack s : order(r)) {
+                loginFew.add(s, loginRate(s, few, 10));
+                deliverFew.add(s, deliveryRate(s, few));
+            }
+        }
+        List<String> all = new ArrayList<>(few);
+        for (int i = 1; i <= MANY_ACCOUNTS; i++) all.add("many" + i + "@example.test");
+        long t0 = System.nanoTime();
+        importAccounts(all.subList(few.size(), all.size()), hash);
+        System.out.printf("  imported %d accounts into both stacks in %.0f s%n", MANY_ACCOUNTS, (System.nanoTime() - t0) / 1e9);
+        for (int r = 0; r < rounds; r++) {
+            for (Stack s : order(r)) {
+                loginMany.add(s, loginRate(s, few, 10));
+                deliverMany.add(s, deliveryRate(s, all));
+            }
+        }
+    }
+
+    private void importAccounts(List<String> addresses, String hash) throws Exception {
+        Path file = work.resolve("accounts.txt");
+        Files.write(file, addresses.stream().map(a -> a + " " + hash).toList());
+        for (Stack s : List.of(mailroom, reference)) {
+            exec(List.of(repo.resolve("bench/stacks/" + s.script()).toString(), "import", work.toString(), file.toString()));
+        }
+    }
+
+    /** 16 clients log in and out as random accounts of {@code users} for {@code seconds}; logins per second. */
+    double loginRate(Stack s, List<String> users, long seconds) throws Exception {
+        var logins = new AtomicLong();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                var random = new Random(i);
+                done.add(pool.submit(() -> {
+                    while (System.nanoTime() < end) {
+                        try (var c = new ImapClient("127.0.0.1", s.imap())) {
+                            c.command("LOGIN " + users.get(random.nextInt(users.size())) + " " + PASSWORD);
+                            c.command("LOGOUT");
+                            logins.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (var f : done) f.get();
+        }
+        return logins.get() / (double) seconds;
+    }
+
+    /** 8 SMTP sessions send 1,000 small messages, each to a random account of {@code users}; accepted per second. */
+    double deliveryRate(Stack s, List<String> users) throws Exception {
+        long t0 = System.nanoTime();
+        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                var random = new Random(100 + i);
+                done.add(pool.submit(() -> {
+                    try (var smtp = new Smtp(s.smtp())) {
+                        for (int k = 0; k < 125; k++) {
+                            smtp.send(users.get(random.nextInt(users.size())), "directory " + k);
+                            smtp.awaitOk();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (var f : done) f.get();
+        }
+        return 1000 / ((System.nanoTime() - t0) / 1e9);
     }
 
     /** A B in even rounds, B A in odd ones. */

@@ -32,6 +32,13 @@ class CommandLineTest {
         assertThat(ok.exitCode()).as(ok.err()).isZero();
         assertThat(ok.out()).isEqualTo("created 2 accounts\n");
         assertThat(ChildProcess.run(dir, null, "user", "list").out()).contains("u1@example.test", "u2@example.test");
+        String hash = mailroom.core.auth.Passwords.hash("migrated-password"); // from another system, say
+        var hashed = ChildProcess.run(dir, "u5@example.test " + hash + "\n", "user", "import", "-");
+        assertThat(hashed.exitCode()).as(hashed.err()).isZero();
+        try (var node = new TestNode(dir.resolve("var"))) {
+            login(node, "u5", "migrated-password", "+OK Logged in");
+            login(node, "u1", "first-password", "+OK Logged in");
+        }
         var bad = ChildProcess.run(dir, "u3 third-password\nu4\n", "user", "import", "-");
         assertThat(bad.exitCode()).isNotZero();
         assertThat(bad.err()).contains("line 2: expected an address and a password");

@@ -59,6 +59,16 @@ public final class Accounts {
     }
 
     public Account create(String login, String password) {
+        Account account = createWithHash(login, Passwords.hash(password));
+        storage.directory().setScram(account.id(), Scram.credentials(password));
+        return account;
+    }
+
+    /**
+     * Creates an account from a password hash made elsewhere (an import from another system, in the
+     * PHC form Passwords reads). Its SCRAM credentials come at the first password login.
+     */
+    public Account createWithHash(String login, String passwordHash) {
         EmailAddress address = address(login);
         if (!EmailAddress.parse(address.toString(), true).isPresent() || address.localPart().contains("+")) {
             throw new IllegalArgumentException("not a valid account name: " + login);
@@ -66,8 +76,7 @@ public final class Accounts {
         if (!storage.directory().isLocalDomain(address.domain())) {
             throw new IllegalArgumentException("domain " + address.domain() + " is not local (add it first)");
         }
-        Account account = storage.directory().addAccount(address.localPart(), address.domain(), Passwords.hash(password));
-        storage.directory().setScram(account.id(), Scram.credentials(password));
+        Account account = storage.directory().addAccount(address.localPart(), address.domain(), passwordHash);
         storage.mail().createMailbox(account.id(), Mailbox.INBOX, null);
         for (var folder : STANDARD_FOLDERS) storage.mail().createMailbox(account.id(), folder.getKey(), folder.getValue());
         return account;
