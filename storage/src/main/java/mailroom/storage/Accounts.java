@@ -30,8 +30,8 @@ public final class Accounts {
     private final String defaultDomain;
     /**
      * Argon2id is slow on purpose; a client that logs in every few seconds should not pay it each
-     * time. We remember a SHA-256 of the last password that verified against each stored hash (as
-     * Dovecot's auth cache does); a changed password changes the stored hash and so misses.
+     * time. We remember a SHA-256 of the last password that verified against each stored hash; a
+     * changed password changes the stored hash and so misses.
      */
     private final Map<String, byte[]> verified = new ConcurrentHashMap<>();
 
