@@ -49,8 +49,9 @@ public final class Compare {
         }
 
         double median(String stack) {
-            double[] v = values.getOrDefault(stack, List.of()).stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            if (v.length == 0) return Double.NaN;
+            List<Double> measured = values.get(stack);
+            if (measured == null) return Double.NaN;
+            double[] v = measured.stream().mapToDouble(Double::doubleValue).sorted().toArray();
             return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
         }
     }
@@ -305,7 +306,7 @@ public final class Compare {
     void awaitCount(Stack s, String user, int count) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         while (System.nanoTime() < deadline) {
-            if (Pop3.stat(s.pop3(), user + "@example.test", PASSWORD) >= count) return;
+            if (Pop3.stat("127.0.0.1", s.pop3(), user + "@example.test", PASSWORD) >= count) return;
             Thread.sleep(10);
         }
         throw new IllegalStateException(s.name() + ": " + user + " never got " + count + " messages");

@@ -85,13 +85,7 @@ final class ImapClient implements AutoCloseable {
     }
 
     String readLine() throws IOException {
-        StringBuilder sb = new StringBuilder();
-        int b;
-        while ((b = in.read()) != '\n') {
-            if (b < 0) throw new IOException("connection closed");
-            if (b != '\r') sb.append((char) b);
-        }
-        return sb.toString();
+        return Pop3.readLine(in);
     }
 
     @Override

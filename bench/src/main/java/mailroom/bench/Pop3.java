@@ -12,8 +12,8 @@ import java.nio.charset.StandardCharsets;
 final class Pop3 {
     private Pop3() {}
 
-    static int stat(int port, String user, String password) throws IOException {
-        try (var socket = new Socket("127.0.0.1", port)) {
+    static int stat(String host, int port, String user, String password) throws IOException {
+        try (var socket = new Socket(host, port)) {
             InputStream in = new BufferedInputStream(socket.getInputStream());
             OutputStream out = socket.getOutputStream();
             expect(in, "+OK");

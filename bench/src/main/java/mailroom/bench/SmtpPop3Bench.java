@@ -55,7 +55,7 @@ public final class SmtpPop3Bench {
         // Accepted is queued; the queue then files each message. Wait until all are in the INBOX.
         long deadline = System.nanoTime() + 120_000_000_000L;
         int inInbox = 0;
-        while (System.nanoTime() < deadline && (inInbox = stat(host, pop3Port, user, password)) < sent) Thread.sleep(20);
+        while (System.nanoTime() < deadline && (inInbox = Pop3.stat(host, pop3Port, user, password)) < sent) Thread.sleep(20);
         double endToEnd = (System.nanoTime() - start) / 1e9;
         System.out.printf("Queue: %d of %d messages in the INBOX %.2f s after the first was sent: %.0f messages/s from SMTP to INBOX%n",
                 inInbox, sent, endToEnd, inInbox / endToEnd);
@@ -78,22 +78,22 @@ public final class SmtpPop3Bench {
             socket.setTcpNoDelay(true);
             InputStream in = new BufferedInputStream(socket.getInputStream());
             OutputStream out = new BufferedOutputStream(socket.getOutputStream());
-            expect(in, "220");
+            Pop3.expect(in, "220");
             out.write("EHLO bench.test\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            expect(in, "250");
+            Pop3.expect(in, "250");
             byte[] envelope = ("MAIL FROM:<bench@remote.test>\r\nRCPT TO:<" + user + ">\r\nDATA\r\n").getBytes(StandardCharsets.US_ASCII);
             for (int i = 0; i < count; i++) {
                 long t0 = System.nanoTime();
                 out.write(envelope); // pipelined (RFC 2920)
                 out.flush();
-                expect(in, "250");
-                expect(in, "250");
-                expect(in, "354");
+                Pop3.expect(in, "250");
+                Pop3.expect(in, "250");
+                Pop3.expect(in, "354");
                 out.write(body);
                 out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
                 out.flush();
-                expect(in, "250");
+                Pop3.expect(in, "250");
                 latencies[offset + i] = System.nanoTime() - t0;
             }
             out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -102,57 +102,26 @@ public final class SmtpPop3Bench {
     }
 
     /** Returns {messages, bytes}. */
-    /** The number of messages POP3 sees in the INBOX now. */
-    private static int stat(String host, int port, String user, String password) throws IOException {
-        try (var socket = new Socket(host, port)) {
-            InputStream in = new BufferedInputStream(socket.getInputStream());
-            OutputStream out = socket.getOutputStream();
-            expect(in, "+OK");
-            out.write(("USER " + user + "\r\nPASS " + password + "\r\nSTAT\r\nQUIT\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            expect(in, "+OK");
-            expect(in, "+OK");
-            return Integer.parseInt(expect(in, "+OK").split(" ")[1]);
-        }
-    }
-
     private static long[] pop3Download(String host, int port, String user, String password) throws IOException {
         try (var socket = new Socket(host, port)) {
             InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
             OutputStream out = new BufferedOutputStream(socket.getOutputStream());
-            expect(in, "+OK");
+            Pop3.expect(in, "+OK");
             out.write(("USER " + user + "\r\nPASS " + password + "\r\nSTAT\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            expect(in, "+OK");
-            expect(in, "+OK");
-            int count = Integer.parseInt(expect(in, "+OK").split(" ")[1]);
+            Pop3.expect(in, "+OK");
+            Pop3.expect(in, "+OK");
+            int count = Integer.parseInt(Pop3.expect(in, "+OK").split(" ")[1]);
             long bytes = 0;
             for (int i = 1; i <= count; i++) {
                 out.write(("RETR " + i + "\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.flush();
-                expect(in, "+OK");
-                for (String line = readLine(in); !line.equals("."); line = readLine(in)) bytes += line.length() + 2;
+                Pop3.expect(in, "+OK");
+                for (String line = Pop3.readLine(in); !line.equals("."); line = Pop3.readLine(in)) bytes += line.length() + 2;
             }
             out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             return new long[]{count, bytes};
         }
-    }
-
-    private static String expect(InputStream in, String prefix) throws IOException {
-        String line = readLine(in);
-        while (line.length() > 3 && line.charAt(3) == '-') line = readLine(in); // multi-line SMTP reply
-        if (!line.startsWith(prefix)) throw new IOException("expected " + prefix + ", got: " + line);
-        return line;
-    }
-
-    private static String readLine(InputStream in) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        int b;
-        while ((b = in.read()) != '\n') {
-            if (b < 0) throw new IOException("connection closed");
-            if (b != '\r') sb.append((char) b);
-        }
-        return sb.toString();
     }
 }
