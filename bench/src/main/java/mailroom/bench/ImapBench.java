@@ -83,9 +83,12 @@ public final class ImapBench {
     }
 
     /** Eight sessions appending with LITERAL+ (no round trip per message). */
+    /** The message that fills the scale test's large mailbox. */
+    static final byte[] BIG_MESSAGE = ("From: bench@example.test\r\nSubject: message for the scale test\r\n\r\n" + "x".repeat(800) + "\r\n")
+            .getBytes(StandardCharsets.US_ASCII);
+
     static void fill(String host, int port, String user, String password, int messages) throws Exception {
         int sessions = 8;
-        byte[] body = ("From: bench@example.test\r\nSubject: message for the scale test\r\n\r\n" + "x".repeat(800) + "\r\n").getBytes(StandardCharsets.US_ASCII);
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<?>> done = new ArrayList<>();
             for (int s = 0; s < sessions; s++) {
@@ -96,7 +99,7 @@ public final class ImapBench {
                         int batch = 100;
                         for (int i = 0; i < count; i += batch) {
                             int n = Math.min(batch, count - i);
-                            for (int k = 0; k < n; k++) c.append(body);
+                            for (int k = 0; k < n; k++) c.append(BIG_MESSAGE);
                             for (int k = 0; k < n; k++) c.awaitTagged();
                         }
                     }

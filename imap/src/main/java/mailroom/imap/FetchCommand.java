@@ -88,7 +88,10 @@ final class FetchCommand {
             items.add(Simple.MODSEQ);
         }
         List<Long> uids = MessageCommands.resolve(s.selected, set, uid);
-        List<MessageSummary> messages = markSeen(s, items, s.selected.summaries(s.server.storage.mail(), uids));
+        MailStore store = s.server.storage.mail();
+        // A FETCH of flags alone (a client resynchronising) is answered from memory.
+        boolean flagsOnly = items.stream().allMatch(i -> i == Simple.FLAGS || i == Simple.UID || i == Simple.MODSEQ);
+        List<MessageSummary> messages = flagsOnly ? s.selected.flagSummaries(store, uids) : markSeen(s, items, s.selected.summaries(store, uids));
         var renderer = new BodyRenderer(s.utf8());
         if (items.contains(Simple.FLAGS)) for (String line : s.selected.announceFlags(messages)) s.untagged(line);
         for (MessageSummary m : messages) {
@@ -218,42 +221,45 @@ final class FetchCommand {
                 }
             }
         }
+        // The simple items are gathered into one line; a section's bytes go out after what precedes them.
         var out = s.connection;
-        out.write("* " + s.selected.seqOf(m.uid()) + " FETCH (");
+        var line = new StringBuilder(96).append("* ").append(s.selected.seqOf(m.uid())).append(" FETCH (");
         boolean first = true;
         for (Item item : items) {
-            if (!first) out.write(" ");
+            if (!first) line.append(' ');
             first = false;
             if (item instanceof Simple simple) {
                 switch (simple) {
-                    case FLAGS -> out.write("FLAGS " + s.selected.flagList(m, s));
-                    case UID -> out.write("UID " + m.uid());
-                    case INTERNALDATE -> out.write("INTERNALDATE \"" + INTERNALDATE.format(m.internalDate()) + "\"");
-                    case RFC822_SIZE -> out.write("RFC822.SIZE " + m.size());
-                    case MODSEQ -> out.write("MODSEQ (" + m.modseq() + ")");
-                    case EMAILID -> out.write("EMAILID (" + emailId(m) + ")");
-                    case THREADID -> out.write("THREADID NIL"); // threads are not tracked as objects (RFC 8474 allows NIL)
+                    case FLAGS -> s.selected.appendFlagList(line.append("FLAGS "), m, s);
+                    case UID -> line.append("UID ").append(m.uid());
+                    case INTERNALDATE -> line.append("INTERNALDATE \"").append(INTERNALDATE.format(m.internalDate())).append('"');
+                    case RFC822_SIZE -> line.append("RFC822.SIZE ").append(m.size());
+                    case MODSEQ -> line.append("MODSEQ (").append(m.modseq()).append(')');
+                    case EMAILID -> line.append("EMAILID (").append(emailId(m)).append(')');
+                    case THREADID -> line.append("THREADID NIL"); // threads are not tracked as objects (RFC 8474 allows NIL)
                     case ENVELOPE -> {
                         parsed = parsed != null ? parsed : parse(s, m);
-                        out.write("ENVELOPE " + renderer.envelope(parsed.envelope()));
+                        line.append("ENVELOPE ").append(renderer.envelope(parsed.envelope()));
                     }
                     case BODYSTRUCTURE -> {
                         parsed = parsed != null ? parsed : parse(s, m);
-                        out.write("BODYSTRUCTURE " + renderer.body(parsed.root(), true));
+                        line.append("BODYSTRUCTURE ").append(renderer.body(parsed.root(), true));
                     }
                     case BODY -> {
                         parsed = parsed != null ? parsed : parse(s, m);
-                        out.write("BODY " + renderer.body(parsed.root(), false));
+                        line.append("BODY ").append(renderer.body(parsed.root(), false));
                     }
                 }
             } else if (item instanceof Section section) {
                 if (section.parts().length > 0 || !section.text().isEmpty() || section.kind().startsWith("BINARY")) {
                     parsed = parsed != null ? parsed : parse(s, m);
                 }
+                out.write(line.toString());
+                line.setLength(0);
                 writeSection(s, m, parsed, section);
             }
         }
-        out.write(")\r\n");
+        out.write(line.append(")\r\n").toString());
     }
 
     private static ParsedMessage parse(ImapSession s, MessageSummary m) throws ImapException.No {

@@ -29,6 +29,7 @@ final class IdleCommand {
         s.reportChanges(true);
         s.connection.flush();
         long mailboxId = s.selected == null ? -1 : s.selected.mailbox.id();
+        if (s.selected != null) s.selected.forgetFlags(); // an idle session should hold little
         try (var subscription = s.server.storage.events().subscribe(s.account.id(), e -> {
             if (e.mailboxId() == mailboxId) wake.release();
         })) {

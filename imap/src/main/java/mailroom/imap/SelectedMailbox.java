@@ -18,9 +18,10 @@ import java.util.TreeSet;
 /**
  * The selected mailbox as this session has told the client about it: the message sequence (number
  * n is the n-th UID), and the position in the mailbox's change log up to which the client is
- * current. Flags are not kept here but read from the store when a command needs them, so an idle
- * session holding a large mailbox costs little. {@link #refresh} reads the log and yields the
- * untagged responses that bring the client up to date.
+ * current. {@link #refresh} reads the log and yields the untagged responses that bring the client
+ * up to date. Flags are read from the store when a command needs them, except for a FETCH of flags
+ * alone, which is answered from a {@link FlagCache}; IDLE lets that go, so an idle session holding a
+ * large mailbox costs little.
  */
 final class SelectedMailbox {
     final Mailbox mailbox;
@@ -35,6 +36,8 @@ final class SelectedMailbox {
     private final Set<String> knownFlags = new java.util.LinkedHashSet<>();
     private long knownModseq;
     private long knownUidNext;
+    /** Null until SELECT and after IDLE; made again at the next FETCH of flags. */
+    private FlagCache flagCache;
 
     /**
      * Selects {@code mailbox} (as read before this call, so nothing racing with the listing is
@@ -51,6 +54,7 @@ final class SelectedMailbox {
         for (long uid : all.uids()) uids.append(uid);
         knownFlags.addAll(MailboxCommands.SYSTEM_FLAGS);
         knownFlags.addAll(all.flagsInUse());
+        flagCache = new FlagCache(all);
         listing.accept(all);
         this.knownUidNext = Math.max(mailbox.uidNext(), uids.max() + 1);
     }
@@ -108,9 +112,25 @@ final class SelectedMailbox {
     List<MessageSummary> summaries(MailStore store, Collection<Long> wanted) {
         List<MessageSummary> out = new ArrayList<>();
         for (MessageSummary m : store.messages(mailbox.accountId(), mailbox.id(), wanted)) {
-            if (uids.contains(m.uid()) && !expungePending.contains(m.uid())) out.add(m);
+            if (uids.contains(m.uid()) && (expungePending.isEmpty() || !expungePending.contains(m.uid()))) out.add(m);
         }
         return out;
+    }
+
+    /** Like {@link #summaries}, but carrying only UID, flags and MODSEQ, which come from memory. */
+    List<MessageSummary> flagSummaries(MailStore store, Collection<Long> wanted) {
+        if (flagCache == null) flagCache = new FlagCache(store.listing(mailbox.accountId(), mailbox.id()));
+        flagCache.catchUp(store, mailbox.accountId(), mailbox.id());
+        List<MessageSummary> out = new ArrayList<>();
+        for (MessageSummary m : flagCache.flagsOf(wanted)) {
+            if (uids.contains(m.uid()) && (expungePending.isEmpty() || !expungePending.contains(m.uid()))) out.add(m);
+        }
+        return out;
+    }
+
+    /** Drops the flag cache while the session idles; the next FETCH of flags rebuilds it. */
+    void forgetFlags() {
+        flagCache = null;
     }
 
     /** Notes a flag change this session reported itself, so {@link #refresh} does not report it again. */
@@ -178,7 +198,8 @@ final class SelectedMailbox {
     /** FLAGS and PERMANENTFLAGS responses when {@code messages} carry keywords the client has not been told of. */
     List<String> announceFlags(Collection<MessageSummary> messages) {
         boolean grew = false;
-        for (MessageSummary m : messages) grew |= knownFlags.addAll(m.flags());
+        Set<Set<String>> looked = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()); // listings share flag sets
+        for (MessageSummary m : messages) if (looked.add(m.flags())) grew |= knownFlags.addAll(m.flags());
         if (!grew) return List.of();
         List<String> permanent = new ArrayList<>(knownFlags);
         permanent.add("\\*");
@@ -194,8 +215,14 @@ final class SelectedMailbox {
 
     /** The flags as the client sees them: \Recent is added for IMAP4rev1 sessions (RFC 9051 dropped it). */
     String flagList(MessageSummary m, ImapSession session) {
-        List<String> flags = new ArrayList<>(m.flags());
-        if (isRecent(m.uid()) && !session.imap4rev2()) flags.add("\\Recent");
-        return ImapWriter.list(flags);
+        return appendFlagList(new StringBuilder(), m, session).toString();
+    }
+
+    StringBuilder appendFlagList(StringBuilder sb, MessageSummary m, ImapSession session) {
+        sb.append('(');
+        for (String flag : m.flags()) sb.append(flag).append(' ');
+        if (isRecent(m.uid()) && !session.imap4rev2()) sb.append("\\Recent ");
+        if (sb.charAt(sb.length() - 1) == ' ') sb.setLength(sb.length() - 1);
+        return sb.append(')');
     }
 }

@@ -331,6 +331,63 @@ class ImapTranscriptTest extends ImapTestServer {
     }
 
     @Test
+    void flagResyncFromMemoryFollowsOtherSessions() throws Exception {
+        try (var a = login(); var b = login()) {
+            a.send("s SELECT INBOX");
+            while (!a.readLine().startsWith("s OK")) { /* SELECT data */ }
+            b.send("s SELECT INBOX");
+            while (!b.readLine().startsWith("s OK")) { /* SELECT data */ }
+            a.play("""
+                    C: f FETCH 1:* (FLAGS)
+                    S: * 1 FETCH (FLAGS (\\Recent))
+                    S: * 2 FETCH (FLAGS (\\Recent))
+                    S: f OK
+                    """);
+            b.play("""
+                    C: x STORE 2 +FLAGS.SILENT (\\Flagged $Work)
+                    S: * FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work)
+                    S: * OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work \\*)] Flags permitted
+                    S: x OK
+                    C: y STORE 1 +FLAGS.SILENT (\\Deleted)
+                    S: y OK
+                    C: z EXPUNGE
+                    S: * 1 EXPUNGE
+                    S: z OK
+                    """);
+            deliver("Subject: third\r\n\r\nnew\r\n");
+            a.play("""
+                    # answered from the flag cache, which caught up with the log: 1 is gone, 2 has new flags
+                    C: g UID FETCH 1:* (FLAGS)
+                    S: * FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work)
+                    S: * OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft $Work \\*)] Flags permitted
+                    S: * 2 FETCH (UID 2 FLAGS (\\Flagged $Work \\Recent))
+                    # then what else changed; a UID command may announce the expunge
+                    S: * 1 EXPUNGE
+                    S: * 1 FETCH (UID 2 FLAGS (\\Flagged $Work \\Recent))
+                    S: * 2 EXISTS
+                    S: * 2 RECENT
+                    S: g OK
+                    C: h FETCH 1:* (UID FLAGS)
+                    S: * 1 FETCH (UID 2 FLAGS (\\Flagged $Work \\Recent))
+                    S: * 2 FETCH (UID 3 FLAGS (\\Recent))
+                    S: h OK
+                    """);
+            // IDLE lets the cache go; the next resync builds it again and sees what changed meanwhile.
+            a.send("i IDLE").expect("+ idling");
+            b.send("w UID STORE 2 -FLAGS.SILENT ($Work)");
+            while (!b.readLine().startsWith("w OK")) { /* b learns of the new message */ }
+            a.expect("* 1 FETCH (UID 2 FLAGS (\\Flagged \\Recent))");
+            a.send("DONE").expect("i OK IDLE terminated");
+            a.play("""
+                    C: k FETCH 1:* (FLAGS)
+                    S: * 1 FETCH (FLAGS (\\Flagged \\Recent))
+                    S: * 2 FETCH (FLAGS (\\Recent))
+                    S: k OK
+                    """);
+        }
+    }
+
+    @Test
     void idleReportsNewMailAndFlagChangesFromElsewhere() throws Exception {
         try (var watcher = login(); var other = login()) {
             watcher.send("s SELECT INBOX");

@@ -69,10 +69,11 @@ public interface MailStore {
     List<MessageSummary> messages(long accountId, long mailboxId);
 
     /**
-     * What selecting a mailbox needs, without a summary per message: the UIDs in order, every flag
-     * in use, and the first unseen UID (0 if none). Cheap enough for thousands of sessions at once.
+     * What selecting a mailbox needs, without a summary per message: the UIDs in order with each
+     * one's flags (messages with the same flags share one set) and MODSEQ, every flag in use, and
+     * the first unseen UID (0 if none). Cheap enough for thousands of sessions at once.
      */
-    record Listing(long[] uids, Set<String> flagsInUse, long firstUnseenUid) {}
+    record Listing(long[] uids, List<Set<String>> flags, long[] modseqs, Set<String> flagsInUse, long firstUnseenUid) {}
 
     Listing listing(long accountId, long mailboxId);
 

@@ -134,6 +134,10 @@ public abstract class StorageContract {
         assertThat(listing.uids()).containsExactly(1, 2, 3);
         assertThat(listing.flagsInUse()).containsExactly("\\Seen");
         assertThat(listing.firstUnseenUid()).isEqualTo(2);
+        assertThat(listing.flags()).containsExactly(Set.of("\\Seen"), Set.of(), Set.of());
+        var summaries = storage.mail().messages(alice, box);
+        assertThat(listing.modseqs()).containsExactly(summaries.stream().mapToLong(MessageSummary::modseq).toArray());
+        assertThat(listing.modseqs()[0]).as("the flag change took a later MODSEQ").isGreaterThan(listing.modseqs()[2]);
         assertThat(storage.mail().recentUid(alice, box)).as("looking does not claim").isEqualTo(1);
         assertThat(storage.mail().claimRecent(alice, box)).as("all three are recent for the first session").isEqualTo(1);
         assertThat(storage.mail().status(alice, box).recent()).isZero();

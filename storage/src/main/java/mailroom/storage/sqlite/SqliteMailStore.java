@@ -26,8 +26,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -382,9 +385,13 @@ final class SqliteMailStore implements MailStore {
 
     private static final String SUMMARY = "SELECT uid, blob_id, size, internal_date, flags, modseq FROM messages WHERE account_id = ? AND mailbox_id = ? ";
 
-    private static MessageSummary summaryOf(ResultSet rs) throws SQLException {
-        return new MessageSummary(rs.getLong(1), rs.getString(2), rs.getLong(3),
-                Instant.ofEpochMilli(rs.getLong(4)), flagsOf(rs.getString(5)), rs.getLong(6));
+    /**
+     * One row as a summary. A mailbox has few distinct flag texts, so one listing shares a set per
+     * text through {@code flagSets} instead of parsing every row's.
+     */
+    private static MessageSummary summaryOf(ResultSet rs, Map<String, Set<String>> flagSets) throws SQLException {
+        Set<String> flags = flagSets.computeIfAbsent(rs.getString(5), text -> Collections.unmodifiableSet(flagsOf(text)));
+        return new MessageSummary(rs.getLong(1), rs.getString(2), rs.getLong(3), Instant.ofEpochMilli(rs.getLong(4)), flags, rs.getLong(6));
     }
 
     @Override
@@ -394,8 +401,9 @@ final class SqliteMailStore implements MailStore {
                 st.setLong(1, accountId);
                 st.setLong(2, mailboxId);
                 List<MessageSummary> out = new ArrayList<>();
+                Map<String, Set<String>> flagSets = new HashMap<>();
                 try (var rs = st.executeQuery()) {
-                    while (rs.next()) out.add(summaryOf(rs));
+                    while (rs.next()) out.add(summaryOf(rs, flagSets));
                 }
                 return out;
             }
@@ -405,25 +413,32 @@ final class SqliteMailStore implements MailStore {
     @Override
     public Listing listing(long accountId, long mailboxId) {
         return db.read(c -> {
-            long[] uids = new long[64];
+            long[] uids = new long[64], modseqs = new long[64];
+            List<Set<String>> flags = new ArrayList<>();
+            Map<String, Set<String>> flagSets = new HashMap<>(); // few distinct flag texts per mailbox
             int n = 0;
-            Set<String> flags = new java.util.TreeSet<>();
-            java.util.Set<String> seenFlagTexts = new java.util.HashSet<>();
             long firstUnseen = 0;
-            try (var st = c.prepareStatement("SELECT uid, flags FROM messages WHERE account_id = ? AND mailbox_id = ? ORDER BY uid")) {
+            try (var st = c.prepareStatement("SELECT uid, flags, modseq FROM messages WHERE account_id = ? AND mailbox_id = ? ORDER BY uid")) {
                 st.setLong(1, accountId);
                 st.setLong(2, mailboxId);
                 try (var rs = st.executeQuery()) {
                     while (rs.next()) {
-                        if (n == uids.length) uids = java.util.Arrays.copyOf(uids, n * 2);
-                        uids[n++] = rs.getLong(1);
-                        String text = rs.getString(2);
-                        if (seenFlagTexts.add(text)) flags.addAll(flagsOf(text)); // few distinct flag strings per mailbox
-                        if (firstUnseen == 0 && !flagsOf(text).contains("\\Seen")) firstUnseen = uids[n - 1];
+                        if (n == uids.length) {
+                            uids = Arrays.copyOf(uids, n * 2);
+                            modseqs = Arrays.copyOf(modseqs, n * 2);
+                        }
+                        uids[n] = rs.getLong(1);
+                        Set<String> these = flagSets.computeIfAbsent(rs.getString(2), text -> Collections.unmodifiableSet(flagsOf(text)));
+                        flags.add(these);
+                        modseqs[n] = rs.getLong(3);
+                        if (firstUnseen == 0 && !these.contains("\\Seen")) firstUnseen = uids[n];
+                        n++;
                     }
                 }
             }
-            return new Listing(java.util.Arrays.copyOf(uids, n), flags, firstUnseen);
+            Set<String> inUse = new java.util.TreeSet<>();
+            flagSets.values().forEach(inUse::addAll);
+            return new Listing(Arrays.copyOf(uids, n), flags, Arrays.copyOf(modseqs, n), inUse, firstUnseen);
         });
     }
 
@@ -436,15 +451,22 @@ final class SqliteMailStore implements MailStore {
     private static List<MessageSummary> summaries(Connection c, long accountId, long mailboxId, Collection<Long> uids) throws SQLException {
         List<MessageSummary> out = new ArrayList<>();
         if (uids.isEmpty()) return out;
+        Map<String, Set<String>> flagSets = new HashMap<>();
         if (uids.size() > 32) {
-            var wanted = uids instanceof Set<?> ? uids : new java.util.HashSet<>(uids);
+            long[] wanted = uids.stream().mapToLong(Long::longValue).sorted().toArray();
             try (var st = c.prepareStatement(SUMMARY + "AND uid BETWEEN ? AND ? ORDER BY uid")) {
                 st.setLong(1, accountId);
                 st.setLong(2, mailboxId);
-                st.setLong(3, java.util.Collections.min(uids));
-                st.setLong(4, java.util.Collections.max(uids));
+                st.setLong(3, wanted[0]);
+                st.setLong(4, wanted[wanted.length - 1]);
                 try (var rs = st.executeQuery()) {
-                    while (rs.next()) if (wanted.contains(rs.getLong(1))) out.add(summaryOf(rs));
+                    // Rows and wanted UIDs both ascend, so one cursor walks along the rows.
+                    int next = 0;
+                    while (rs.next() && next < wanted.length) {
+                        long uid = rs.getLong(1);
+                        while (next < wanted.length && wanted[next] < uid) next++;
+                        if (next < wanted.length && wanted[next] == uid) out.add(summaryOf(rs, flagSets));
+                    }
                 }
             }
             return out;
@@ -455,7 +477,7 @@ final class SqliteMailStore implements MailStore {
                 st.setLong(2, mailboxId);
                 st.setLong(3, uid);
                 try (var rs = st.executeQuery()) {
-                    if (rs.next()) out.add(summaryOf(rs));
+                    if (rs.next()) out.add(summaryOf(rs, flagSets));
                 }
             }
         }
