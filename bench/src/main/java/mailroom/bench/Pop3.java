@@ -36,17 +36,41 @@ final class Pop3 {
             expect(in, "+OK");
             expect(in, "+OK");
             int count = Integer.parseInt(expect(in, "+OK").split(" ")[1]);
+            byte[] buffer = new byte[64 * 1024];
             for (int i = 1; i <= count; i++) {
                 out.write(("RETR " + i + "\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 expect(in, "+OK");
-                for (String line = readLine(in); !line.equals("."); line = readLine(in)) {
-                    // the message
-                }
+                skipMultiline(in, buffer);
             }
             out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
             return count;
+        }
+    }
+
+    private static final byte[] END = {'\r', '\n', '.', '\r', '\n'};
+
+    /**
+     * Reads a multi-line response body up to its terminating CRLF "." CRLF, in bulk: reading it byte by
+     * byte made the client, not the server, the limit (about 7,000 messages of 4 KB a second).
+     */
+    static void skipMultiline(InputStream in, byte[] buffer) throws IOException {
+        int matched = 2; // the status line ended with CRLF, so a lone "." line ends an empty body
+        while (true) {
+            int n = in.read(buffer);
+            if (n < 0) throw new IOException("connection closed");
+            for (int i = 0; i < n; i++) {
+                byte b = buffer[i];
+                if (b == END[matched]) {
+                    if (++matched == END.length) {
+                        if (i != n - 1) throw new IOException("data after the end of a response");
+                        return;
+                    }
+                } else {
+                    matched = b == '\r' ? 1 : 0;
+                }
+            }
         }
     }
 

@@ -9,7 +9,6 @@ import mailroom.storage.Accounts;
 import mailroom.storage.Directory;
 import mailroom.storage.Storage;
 import mailroom.storage.StorageException;
-import mailroom.storage.sqlite.SqliteStorage;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -85,7 +84,7 @@ public final class Main {
         public final Integer call() throws Exception {
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
             Config c = config.load();
-            try (var storage = SqliteStorage.open(c.node.dataDir, c.storage.fsync)) {
+            try (var storage = Backends.open(c)) {
                 this.storage = storage;
                 var accounts = new Accounts(storage, c.mail.domain);
                 accounts.addDomain(c.mail.domain); // so `user add` works before the first `serve`

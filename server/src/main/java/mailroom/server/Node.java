@@ -10,7 +10,6 @@ import mailroom.smtp.SmtpServer;
 import mailroom.smtp.Sorter;
 import mailroom.storage.Accounts;
 import mailroom.storage.Storage;
-import mailroom.storage.sqlite.SqliteStorage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +59,7 @@ public final class Node implements Closeable {
         // The TLS material loads while the database opens: the two are independent and both take a while.
         var tlsLoading = new FutureTask<>(() -> TlsContexts.load(config.tls.certFile, config.tls.keyFile, config.node.dataDir, config.hostname()));
         Thread.ofVirtual().name("tls-load").start(tlsLoading);
-        this.storage = SqliteStorage.open(config.node.dataDir, config.storage.fsync);
+        this.storage = Backends.open(config);
         try {
             var accounts = new Accounts(storage, config.mail.domain);
             firstStart(accounts, config, console);

@@ -163,8 +163,17 @@ public final class Config {
     }
 
     public static final class Storage {
+        /** "sqlite" (embedded, under node.data_dir) or "postgres" (shared by the nodes of a cluster). */
+        public String backend = "sqlite";
         /** Flush message files and the database to disk before acknowledging. Only turn off for throw-away tests. */
         public boolean fsync = true;
+        /** For postgres: the JDBC URL, e.g. jdbc:postgresql://db.example.org:5432/mailroom */
+        public String url = "";
+        public String user = "mailroom";
+        /** For postgres; the environment variable MAILROOM_DB_PASSWORD overrides it, so a config file need not hold it. */
+        public String password = "";
+        /** For postgres: connections per node. */
+        public int poolSize = 16;
     }
 
     /** The host name to announce: configured, or mail.DOMAIN. */

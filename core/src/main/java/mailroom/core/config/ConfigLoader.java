@@ -74,6 +74,14 @@ public final class ConfigLoader {
         requirePort("submission.tls_port", c.submission.tlsPort);
         requirePort("lmtp.port", c.lmtp.port);
         requirePort("delivery.remote_port", c.delivery.remotePort);
+        switch (c.storage.backend) {
+            case "sqlite" -> { }
+            case "postgres" -> {
+                if (!c.storage.url.startsWith("jdbc:postgresql://")) throw new ConfigException("storage.url", "needs a jdbc:postgresql://host:port/database URL for the postgres backend");
+                requirePositive("storage.pool_size", c.storage.poolSize);
+            }
+            default -> throw new ConfigException("storage.backend", "unknown backend " + quote(c.storage.backend) + ", known: sqlite, postgres");
+        }
         requirePositive("queue.workers", c.queue.workers);
         requirePositive("delivery.connections_per_domain", c.delivery.connectionsPerDomain);
         requirePositive("queue.retry_initial", c.queue.retryInitial.toMillis());

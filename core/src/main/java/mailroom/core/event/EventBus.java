@@ -8,10 +8,12 @@ import java.util.function.Consumer;
 /**
  * In-process fan-out of {@link MailboxEvent}s to the sessions watching an account (IMAP IDLE, POP3
  * not at all). Listeners run on the publisher's thread and must only hand off (e.g. signal a
- * waiting session); a later cluster bridge publishes events that arrived from other nodes here too.
+ * waiting session). In a cluster a relay also sends each event published here to the other nodes,
+ * and hands the events that arrive from them to {@link #arrived}.
  */
 public final class EventBus {
     private final Map<Long, Set<Consumer<MailboxEvent>>> byAccount = new ConcurrentHashMap<>();
+    private volatile Consumer<MailboxEvent> relay = event -> {};
 
     /** Watches one account until the returned handle is closed. */
     public AutoCloseable subscribe(long accountId, Consumer<MailboxEvent> listener) {
@@ -22,7 +24,19 @@ public final class EventBus {
         });
     }
 
+    /** Sends every event published from now on to {@code relay} as well (which must not block for long). */
+    public void relayTo(Consumer<MailboxEvent> relay) {
+        this.relay = relay;
+    }
+
+    /** A change made on this node: for the sessions here and, through the relay, everywhere else. */
     public void publish(MailboxEvent event) {
+        arrived(event);
+        relay.accept(event);
+    }
+
+    /** A change made on another node: for the sessions here only. */
+    public void arrived(MailboxEvent event) {
         var listeners = byAccount.get(event.accountId());
         if (listeners == null) return;
         for (var listener : listeners) listener.accept(event);

@@ -71,6 +71,8 @@ class ConfigLoaderTest {
         assertRejected("[smtp]\nport = 70000\n", "smtp.port: port must be 1..65535, not 70000");
         assertRejected("[smtp]\ncommand_timeout = \"soon\"\n", "smtp.command_timeout: bad value \"soon\": expected a duration like \"30s\", \"5m\", \"4h\" or \"2d\"");
         assertRejected("[mail]\ndomain = \"not a domain\"\n", "mail.domain: not a domain name: \"not a domain\"");
+        assertRejected("[storage]\nbackend = \"oracle\"\n", "storage.backend: unknown backend \"oracle\", known: sqlite, postgres");
+        assertRejected("[storage]\nbackend = \"postgres\"\n", "storage.url: needs a jdbc:postgresql://host:port/database URL for the postgres backend");
         assertRejected("[node]\nroles = [\"store\", \"mailman\"]\n", "node.roles: unknown role(s) [mailman], known: " + java.util.Set.of("store", "sorter", "director", "admin"));
         assertRejected("[tls]\ncert_file = \"/etc/hostname\"\n", "tls.key_file: set both tls.cert_file and tls.key_file, or neither");
         assertRejected("[pop3]\nplaintext_auth = \"sometimes\"\n", "pop3.plaintext_auth: bad value \"sometimes\": expected never, loopback or always");

@@ -1,6 +1,7 @@
 package mailroom.storage.sqlite;
 
 import mailroom.storage.StorageException;
+import mailroom.storage.sql.Database;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,16 +25,10 @@ import java.util.concurrent.LinkedBlockingQueue;
  * of the WAL; by running every write that is waiting in one transaction (each in its own savepoint)
  * concurrent deliveries share that fsync instead of queueing for one each.
  */
-final class SqliteDatabase implements AutoCloseable {
+final class SqliteDatabase implements Database {
     private static final Logger log = LoggerFactory.getLogger(SqliteDatabase.class);
     private static final int MAX_GROUP = 256;
     private static final int READERS = 8;
-
-    /** A unit of SQL work; writes run inside the writer's transaction. */
-    @FunctionalInterface
-    interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
 
     private record Pending<T>(Work<T> work, CompletableFuture<T> result) {}
 
@@ -45,7 +40,7 @@ final class SqliteDatabase implements AutoCloseable {
     private final Thread writerThread;
 
     /** The newest migration under db/sqlite (a test keeps the two in step). */
-    static final String SCHEMA_VERSION = "6";
+    static final String SCHEMA_VERSION = "7";
 
     /**
      * True when Flyway's history already ends at {@link #SCHEMA_VERSION}: then Flyway, whose scan and
@@ -85,7 +80,8 @@ final class SqliteDatabase implements AutoCloseable {
     }
 
     /** Runs {@code work} in the writer's next transaction and returns once that transaction is durable. */
-    <T> T write(Work<T> work) {
+    @Override
+    public <T> T write(Work<T> work) {
         var pending = new Pending<>(work, new CompletableFuture<T>());
         writes.add(pending);
         try {
@@ -99,7 +95,8 @@ final class SqliteDatabase implements AutoCloseable {
         }
     }
 
-    <T> T read(Work<T> work) {
+    @Override
+    public <T> T read(Work<T> work) {
         Connection c;
         try {
             c = readers.take();
@@ -172,6 +169,12 @@ final class SqliteDatabase implements AutoCloseable {
             execute("RELEASE unit");
             return () -> p.result().completeExceptionally(e instanceof StorageException ? e : new StorageException(e.getMessage(), e));
         }
+    }
+
+    /** Writes run one at a time on the writer thread, so a claim needs no row locks. */
+    @Override
+    public String skipLocked() {
+        return "";
     }
 
     @Override

@@ -8,6 +8,9 @@ import mailroom.storage.Queue;
 import mailroom.storage.Storage;
 import mailroom.storage.StorageException;
 import mailroom.storage.file.FileBlobStore;
+import mailroom.storage.sql.SqlDirectory;
+import mailroom.storage.sql.SqlMailStore;
+import mailroom.storage.sql.SqlQueue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,18 +23,18 @@ import java.nio.file.Path;
 public final class SqliteStorage implements Storage {
     private final SqliteDatabase db;
     private final EventBus events = new EventBus();
-    private final SqliteMailStore mail;
+    private final SqlMailStore mail;
     private final FileBlobStore blobs;
-    private final SqliteDirectory directory;
-    private final SqliteQueue queue;
+    private final SqlDirectory directory;
+    private final SqlQueue queue;
 
     private SqliteStorage(Path dataDir, boolean fsync) throws IOException {
         Files.createDirectories(dataDir);
         this.db = new SqliteDatabase(dataDir.resolve("mailroom.db"), fsync);
         this.blobs = new FileBlobStore(dataDir, fsync);
-        this.mail = new SqliteMailStore(db, blobs, events);
-        this.directory = new SqliteDirectory(db);
-        this.queue = new SqliteQueue(db);
+        this.mail = new SqlMailStore(db, blobs, events);
+        this.directory = new SqlDirectory(db);
+        this.queue = new SqlQueue(db);
     }
 
     public static SqliteStorage open(Path dataDir, boolean fsync) {

@@ -1,4 +1,4 @@
-package mailroom.storage.sqlite;
+package mailroom.storage.sql;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -34,8 +34,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** {@link MailStore} in SQLite. Each write takes the account's next MODSEQ and logs what it touched. */
-final class SqliteMailStore implements MailStore {
+/** {@link MailStore} in SQL. Each write takes the account's next MODSEQ and logs what it touched. */
+public final class SqlMailStore implements MailStore {
     /** Record components only: helpers such as MimePart.isMultipart() are not stored. */
     private static final ObjectMapper JSON = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -43,11 +43,11 @@ final class SqliteMailStore implements MailStore {
             .serializationInclusion(JsonInclude.Include.NON_NULL)
             .build();
 
-    private final SqliteDatabase db;
+    private final Database db;
     private final BlobStore blobs;
     private final EventBus events;
 
-    SqliteMailStore(SqliteDatabase db, BlobStore blobs, EventBus events) {
+    public SqlMailStore(Database db, BlobStore blobs, EventBus events) {
         this.db = db;
         this.blobs = blobs;
         this.events = events;
@@ -77,7 +77,7 @@ final class SqliteMailStore implements MailStore {
             st.setString(5, specialUse);
             st.executeUpdate();
         } catch (SQLException e) {
-            if (e.getMessage() != null && e.getMessage().contains("UNIQUE")) throw new mailroom.storage.Directory.AlreadyExists("mailbox " + name);
+            if (Database.isDuplicate(e)) throw new mailroom.storage.Directory.AlreadyExists("mailbox " + name);
             throw e;
         }
         return new Mailbox(accountId, id, name, uidValidity, 1, specialUse, 0);
@@ -122,11 +122,12 @@ final class SqliteMailStore implements MailStore {
             if (mailbox(c, accountId, to).isPresent()) throw new mailroom.storage.Directory.AlreadyExists("mailbox " + to);
             if (mailbox(c, accountId, from).isEmpty()) throw new StorageException("no mailbox " + from);
             try (var st = c.prepareStatement("""
-                    UPDATE mailboxes SET name = ?3 || substr(name, length(?2) + 1)
-                    WHERE account_id = ?1 AND (name = ?2 OR substr(name, 1, length(?2) + 1) = ?2 || '/')""")) {
-                st.setLong(1, accountId);
+                    UPDATE mailboxes SET name = CAST(? AS TEXT) || substr(name, length(CAST(? AS TEXT)) + 1)
+                    WHERE account_id = ? AND (name = ? OR substr(name, 1, length(CAST(? AS TEXT)) + 1) = CAST(? AS TEXT) || '/')""")) {
+                st.setString(1, to);
                 st.setString(2, from);
-                st.setString(3, to);
+                st.setLong(3, accountId);
+                for (int i = 4; i <= 6; i++) st.setString(i, from);
                 return st.executeUpdate();
             }
         });
@@ -188,12 +189,15 @@ final class SqliteMailStore implements MailStore {
         return db.read(c -> {
             try (var st = c.prepareStatement("""
                     SELECT COUNT(*), COALESCE(SUM(size), 0),
-                           COUNT(*) FILTER (WHERE ' ' || flags || ' ' NOT LIKE '% \\Seen %'),
-                           MIN(uid) FILTER (WHERE ' ' || flags || ' ' NOT LIKE '% \\Seen %'),
-                           COUNT(*) FILTER (WHERE uid >= (SELECT recent_uid FROM mailboxes WHERE account_id = ?1 AND id = ?2))
-                    FROM messages WHERE account_id = ?1 AND mailbox_id = ?2""")) {
+                           COUNT(*) FILTER (WHERE ' ' || flags || ' ' NOT LIKE '% \\Seen %' ESCAPE '!'),
+                           MIN(uid) FILTER (WHERE ' ' || flags || ' ' NOT LIKE '% \\Seen %' ESCAPE '!'),
+                           COUNT(*) FILTER (WHERE uid >= (SELECT recent_uid FROM mailboxes WHERE account_id = ? AND id = ?))
+                    FROM messages WHERE account_id = ? AND mailbox_id = ?""")) {
+                // ESCAPE names a character that is not in the pattern, so the backslash of \Seen is literal everywhere.
                 st.setLong(1, accountId);
                 st.setLong(2, mailboxId);
+                st.setLong(3, accountId);
+                st.setLong(4, mailboxId);
                 try (var rs = st.executeQuery()) {
                     rs.next();
                     return new Status(rs.getLong(1), rs.getLong(3), rs.getLong(2), rs.getLong(4), rs.getLong(5));
@@ -685,10 +689,11 @@ final class SqliteMailStore implements MailStore {
                 }
             }
             int deleted = 0;
-            try (var referenced = c.prepareStatement("SELECT 1 FROM messages WHERE blob_id = ?1 UNION ALL SELECT 1 FROM queue WHERE blob_id = ?1 LIMIT 1");
+            try (var referenced = c.prepareStatement("SELECT 1 FROM messages WHERE blob_id = ? UNION ALL SELECT 1 FROM queue WHERE blob_id = ? LIMIT 1");
                  var forget = c.prepareStatement("DELETE FROM blob_orphans WHERE blob_id = ?")) {
                 for (String id : candidates) {
                     referenced.setString(1, id);
+                    referenced.setString(2, id);
                     boolean inUse;
                     try (var rs = referenced.executeQuery()) {
                         inUse = rs.next();

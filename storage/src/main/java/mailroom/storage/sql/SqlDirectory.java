@@ -1,4 +1,4 @@
-package mailroom.storage.sqlite;
+package mailroom.storage.sql;
 
 import mailroom.storage.Account;
 import mailroom.storage.Directory;
@@ -12,13 +12,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/** {@link Directory} in SQLite; the same database file as the mail, so the CLI and the server share it. */
-final class SqliteDirectory implements Directory {
+/** {@link Directory} in SQL; the same database as the mail, so the CLI and the server share it. */
+public final class SqlDirectory implements Directory {
     private static final String ACCOUNT_COLUMNS = "SELECT id, username, domain, password_hash, quota_bytes, scram FROM accounts ";
 
-    private final SqliteDatabase db;
+    private final Database db;
 
-    SqliteDirectory(SqliteDatabase db) {
+    public SqlDirectory(Database db) {
         this.db = db;
     }
 

@@ -1,4 +1,4 @@
-package mailroom.storage.sqlite;
+package mailroom.storage.sql;
 
 import mailroom.storage.Queue;
 
@@ -13,11 +13,11 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** {@link Queue} in SQLite. Leases are the entry's owner and expiry; the writer thread serialises claims. */
-final class SqliteQueue implements Queue {
-    private final SqliteDatabase db;
+/** {@link Queue} in SQL. Leases are the entry's owner and expiry; claims lock what they take (see {@link Database#skipLocked}). */
+public final class SqlQueue implements Queue {
+    private final Database db;
 
-    SqliteQueue(SqliteDatabase db) {
+    public SqlQueue(Database db) {
         this.db = db;
     }
 
@@ -37,13 +37,15 @@ final class SqliteQueue implements Queue {
                     id = rs.getLong(1);
                 }
             }
-            try (var st = c.prepareStatement("INSERT INTO queue_recipients (queue_id, recipient, next_attempt, notify, orcpt) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+            try (var st = c.prepareStatement("INSERT INTO queue_recipients (queue_id, recipient, next_attempt, notify, orcpt, position) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+                int position = 0;
                 for (Rcpt r : envelope.recipients()) {
                     st.setLong(1, id);
                     st.setString(2, r.address());
                     st.setLong(3, now.toEpochMilli());
                     st.setString(4, r.notifyOn());
                     st.setString(5, r.orcpt());
+                    st.setInt(6, position++);
                     st.addBatch();
                 }
                 st.executeBatch();
@@ -53,16 +55,16 @@ final class SqliteQueue implements Queue {
     }
 
     private static final String DUE = """
-            SELECT q.id FROM queue q WHERE q.lease_until <= ?1
-            AND EXISTS (SELECT 1 FROM queue_recipients r WHERE r.queue_id = q.id AND r.state = 'PENDING' AND r.next_attempt <= ?1)
-            ORDER BY q.id LIMIT ?2""";
+            SELECT q.id FROM queue q WHERE q.lease_until <= ?
+            AND EXISTS (SELECT 1 FROM queue_recipients r WHERE r.queue_id = q.id AND r.state = 'PENDING' AND r.next_attempt <= ?)
+            ORDER BY q.id LIMIT ?""";
 
     @Override
     public List<Entry> claim(String owner, Instant now, Duration lease, int limit) {
         // A read first: an idle queue is polled often and should not queue up behind the writer.
-        if (db.read(c -> dueIds(c, now, 1)).isEmpty()) return List.of();
+        if (db.read(c -> dueIds(c, now, 1, "")).isEmpty()) return List.of();
         List<Long> ids = db.write(c -> {
-            List<Long> claimed = dueIds(c, now, limit);
+            List<Long> claimed = dueIds(c, now, limit, db.skipLocked());
             try (var st = c.prepareStatement("UPDATE queue SET lease_owner = ?, lease_until = ? WHERE id = ?")) {
                 for (long id : claimed) {
                     st.setString(1, owner);
@@ -81,11 +83,12 @@ final class SqliteQueue implements Queue {
         });
     }
 
-    private static List<Long> dueIds(Connection c, Instant now, int limit) throws SQLException {
+    private static List<Long> dueIds(Connection c, Instant now, int limit, String lock) throws SQLException {
         List<Long> ids = new ArrayList<>();
-        try (var st = c.prepareStatement(DUE)) {
+        try (var st = c.prepareStatement(DUE + lock)) {
             st.setLong(1, now.toEpochMilli());
-            st.setInt(2, limit);
+            st.setLong(2, now.toEpochMilli());
+            st.setInt(3, limit);
             try (var rs = st.executeQuery()) {
                 while (rs.next()) ids.add(rs.getLong(1));
             }
@@ -181,7 +184,7 @@ final class SqliteQueue implements Queue {
         List<Recipient> recipients = new ArrayList<>();
         try (var st = c.prepareStatement("""
                 SELECT recipient, notify, orcpt, state, attempts, next_attempt, last_error
-                FROM queue_recipients WHERE queue_id = ? ORDER BY rowid""")) {
+                FROM queue_recipients WHERE queue_id = ? ORDER BY position""")) {
             st.setLong(1, id);
             try (var rs = st.executeQuery()) {
                 while (rs.next()) recipients.add(recipientOf(rs));
