@@ -28,14 +28,13 @@ final class FlagCache {
     /** Every change up to this MODSEQ is reflected (later ones may be too: applying one twice is harmless). */
     private long asOf;
 
-    FlagCache(MailStore.Listing listing) {
+    /** From {@code listing}, which was read after the account's MODSEQ was {@code asOf} (or later). */
+    FlagCache(MailStore.Listing listing, long asOf) {
         this.uids = listing.uids();
         this.flags = new ArrayList<>(listing.flags());
         this.modseqs = listing.modseqs();
         this.size = uids.length;
-        // Every change at or below the newest row's MODSEQ happened before the listing was read, except
-        // expunges, which do not appear as rows; reading from there applies those again, harmlessly.
-        this.asOf = Arrays.stream(modseqs).max().orElse(0);
+        this.asOf = asOf;
     }
 
     /** Applies the changes logged since the last call: new flags and messages are read, expunged ones dropped. */

@@ -36,7 +36,7 @@ final class SelectedMailbox {
     private final Set<String> knownFlags = new java.util.LinkedHashSet<>();
     private long knownModseq;
     private long knownUidNext;
-    /** Null until SELECT and after IDLE; made again at the next FETCH of flags. */
+    /** Made at SELECT; null after IDLE until the next FETCH of flags makes it again. */
     private FlagCache flagCache;
 
     /**
@@ -54,7 +54,7 @@ final class SelectedMailbox {
         for (long uid : all.uids()) uids.append(uid);
         knownFlags.addAll(MailboxCommands.SYSTEM_FLAGS);
         knownFlags.addAll(all.flagsInUse());
-        flagCache = new FlagCache(all);
+        flagCache = new FlagCache(all, mailbox.highestModseq());
         listing.accept(all);
         this.knownUidNext = Math.max(mailbox.uidNext(), uids.max() + 1);
     }
@@ -110,19 +110,23 @@ final class SelectedMailbox {
 
     /** The store's current data for those of {@code wanted} that the client still sees, in UID order. */
     List<MessageSummary> summaries(MailStore store, Collection<Long> wanted) {
-        List<MessageSummary> out = new ArrayList<>();
-        for (MessageSummary m : store.messages(mailbox.accountId(), mailbox.id(), wanted)) {
-            if (uids.contains(m.uid()) && (expungePending.isEmpty() || !expungePending.contains(m.uid()))) out.add(m);
-        }
-        return out;
+        return visible(store.messages(mailbox.accountId(), mailbox.id(), wanted));
     }
 
     /** Like {@link #summaries}, but carrying only UID, flags and MODSEQ, which come from memory. */
     List<MessageSummary> flagSummaries(MailStore store, Collection<Long> wanted) {
-        if (flagCache == null) flagCache = new FlagCache(store.listing(mailbox.accountId(), mailbox.id()));
+        if (flagCache == null) {
+            long asOf = store.highestModseq(mailbox.accountId()); // before the listing: later changes are caught up
+            flagCache = new FlagCache(store.listing(mailbox.accountId(), mailbox.id()), asOf);
+        }
         flagCache.catchUp(store, mailbox.accountId(), mailbox.id());
-        List<MessageSummary> out = new ArrayList<>();
-        for (MessageSummary m : flagCache.flagsOf(wanted)) {
+        return visible(flagCache.flagsOf(wanted));
+    }
+
+    /** Those of {@code messages} that the client knows and has not been told are expunged. */
+    private List<MessageSummary> visible(List<MessageSummary> messages) {
+        List<MessageSummary> out = new ArrayList<>(messages.size());
+        for (MessageSummary m : messages) {
             if (uids.contains(m.uid()) && (expungePending.isEmpty() || !expungePending.contains(m.uid()))) out.add(m);
         }
         return out;
