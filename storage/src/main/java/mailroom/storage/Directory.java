@@ -4,10 +4,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Domains, accounts, address aliases and DKIM keys (later also routes and nodes). Look-ups of
- * local parts and domains ignore case.
+ * Domains, accounts, address aliases, DKIM keys, and (through {@link Routing}) the cluster's nodes
+ * and routes. Look-ups of local parts and domains ignore case.
  */
-public interface Directory {
+public interface Directory extends Routing {
 
     /** Mail for {@code localPart@domain} goes to {@code targets}; local part "*" is the domain's catch-all. */
     record Alias(String localPart, String domain, List<String> targets) {

@@ -438,6 +438,52 @@ public abstract class StorageContract {
         assertThat(storage.blobs().exists(id)).isFalse();
     }
 
+    @Test
+    void nodesAndRoutesMoveTheZoneSerial() {
+        Routing dir = storage.directory();
+        long start = dir.zoneSerial();
+        Instant now = Instant.now();
+        dir.heartbeat("store1", Set.of("store"), "127.0.1.1", now);
+        long afterJoin = dir.zoneSerial();
+        assertThat(afterJoin).as("a new node changes the zone").isGreaterThan(start);
+        dir.heartbeat("store1", Set.of("store"), "127.0.1.1", now.plusSeconds(5));
+        assertThat(dir.zoneSerial()).as("a heartbeat alone does not").isEqualTo(afterJoin);
+        dir.heartbeat("sorter1", Set.of("sorter"), "127.0.2.1", now);
+        var nodes = dir.nodes();
+        assertThat(nodes).extracting(Routing.Node::name).containsExactly("sorter1", "store1");
+        var store1 = nodes.get(1);
+        assertThat(store1.roles()).containsExactly("store");
+        assertThat(store1.heartbeat()).isEqualTo(Instant.ofEpochMilli(now.plusSeconds(5).toEpochMilli()));
+        assertThat(store1.aliveAt(now.plusSeconds(14), Duration.ofSeconds(10))).isTrue();
+        assertThat(store1.aliveAt(now.plusSeconds(16), Duration.ofSeconds(10))).isFalse();
+
+        long before = dir.zoneSerial();
+        dir.setRoutes(java.util.Map.of("a", "store1", "b", "store1", Routing.OTHER, "store1"));
+        assertThat(dir.routes()).containsExactly(java.util.Map.entry(Routing.OTHER, "store1"), java.util.Map.entry("a", "store1"), java.util.Map.entry("b", "store1"));
+        dir.setRoutes(java.util.Map.of("b", "store2"));
+        assertThat(dir.routes()).containsEntry("b", "store2").containsEntry("a", "store1");
+        assertThat(dir.zoneSerial()).isEqualTo(before + 2);
+        assertThatThrownBy(() -> dir.setRoutes(java.util.Map.of("ab", "store1"))).isInstanceOf(IllegalArgumentException.class);
+
+        dir.setAccountRoute(alice, "store2");
+        assertThat(dir.accountRoutes()).containsExactly(java.util.Map.entry(alice, "store2"));
+        dir.setAccountRoute(alice, null);
+        assertThat(dir.accountRoutes()).isEmpty();
+        storage.directory().addAccount("7seas", "example.test", "hash");
+        storage.directory().addAccount("Anna", "example.test", "hash");
+        assertThat(dir.accountsByKey()).containsExactly(java.util.Map.entry(Routing.OTHER, 1L), java.util.Map.entry("a", 2L), java.util.Map.entry("b", 1L));
+        assertThat(Routing.keyOf("Zed")).isEqualTo("z");
+        assertThat(Routing.keyOf("_x")).isEqualTo(Routing.OTHER);
+
+        assertThat(dir.setDraining("store1", true)).isTrue();
+        assertThat(dir.nodes().get(1).draining()).isTrue();
+        assertThat(dir.setDraining("nonesuch", true)).isFalse();
+        long beforeRemove = dir.zoneSerial();
+        assertThat(dir.removeNode("sorter1")).isTrue();
+        assertThat(dir.nodes()).extracting(Routing.Node::name).containsExactly("store1");
+        assertThat(dir.bumpZoneSerial()).isEqualTo(beforeRemove + 2);
+    }
+
     /**
      * kill -9 in the middle of deliveries, at random moments, several times over: every delivery the
      * child saw acknowledged is there, and every message row points to a complete blob.

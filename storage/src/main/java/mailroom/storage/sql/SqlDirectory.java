@@ -13,13 +13,11 @@ import java.util.Locale;
 import java.util.Optional;
 
 /** {@link Directory} in SQL; the same database as the mail, so the CLI and the server share it. */
-public final class SqlDirectory implements Directory {
+public final class SqlDirectory extends SqlRouting implements Directory {
     private static final String ACCOUNT_COLUMNS = "SELECT id, username, domain, password_hash, quota_bytes, scram FROM accounts ";
 
-    private final Database db;
-
     public SqlDirectory(Database db) {
-        this.db = db;
+        super(db);
     }
 
     @Override
