@@ -16,6 +16,22 @@ public interface Storage extends Closeable {
 
     EventBus events();
 
+    /**
+     * Leadership among the nodes sharing this storage: the leading director is the one whose lock
+     * is {@link LeaderLock#held() held}. Each call makes a new contender.
+     */
+    LeaderLock leaderLock();
+
+    /** One contender for leadership. */
+    interface LeaderLock extends AutoCloseable {
+        /** Tries to become the leader, or checks that it still is; false while another node leads. */
+        boolean held();
+
+        /** Gives leadership up (or stops trying). */
+        @Override
+        void close();
+    }
+
     @Override
     void close();
 }

@@ -23,6 +23,7 @@ public final class Config {
     public Imap imap = new Imap();
     public Tls tls = new Tls();
     public Storage storage = new Storage();
+    public Director director = new Director();
 
     public static final class Node {
         /** Name of this node in logs and, later, in the cluster's directory. */
@@ -31,6 +32,8 @@ public final class Config {
         public String hostname = "";
         /** Address every listener binds to. */
         public String bind = "127.0.0.1";
+        /** Address other nodes and clients reach this node at, published in DNS; empty: the bind address. */
+        public String advertise = "";
         /** Where the database, message files and TLS material live; relative to the working directory. */
         public Path dataDir = Path.of("var");
         /** Roles this node runs; the embedded default runs them all. */
@@ -162,6 +165,28 @@ public final class Config {
         public Path keyFile = null;
     }
 
+    /** The director role: the mail zone's DNS server, health checks and failover. */
+    public static final class Director {
+        /** The DNS zone served, holding maila..mailz, outbox and a name per node; empty: mail.domain. */
+        public String zone = "";
+        /** UDP and TCP port of the DNS server. */
+        public int dnsPort = 2053;
+        /** TTL of the zone's records, and of negative answers. */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration ttl = Duration.ofSeconds(60);
+        /** TTL of outbox's addresses: short, so clients follow a sorter that leaves. */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration outboxTtl = Duration.ofSeconds(30);
+        /** How often every node reports that it is alive. */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration heartbeat = Duration.ofSeconds(2);
+        /** A node not heard from for this long is taken for dead: its letters and outbox entry move. */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration nodeTimeout = Duration.ofSeconds(10);
+        /** Published as _dmarc.DOMAIN for every local domain in the zone. */
+        public String dmarc = "v=DMARC1; p=none";
+    }
+
     public static final class Storage {
         /** "sqlite" (embedded, under node.data_dir) or "postgres" (shared by the nodes of a cluster). */
         public String backend = "sqlite";
@@ -174,6 +199,16 @@ public final class Config {
         public String password = "";
         /** For postgres: connections per node. */
         public int poolSize = 16;
+    }
+
+    /** The DNS zone the director serves: configured, or the mail domain. */
+    public String zone() {
+        return director.zone.isBlank() ? mail.domain : director.zone;
+    }
+
+    /** The address this node is reached at. */
+    public String advertisedAddress() {
+        return node.advertise.isBlank() ? node.bind : node.advertise;
     }
 
     /** The host name to announce: configured, or mail.DOMAIN. */

@@ -73,6 +73,18 @@ public final class ConfigLoader {
         requirePort("submission.port", c.submission.port);
         requirePort("submission.tls_port", c.submission.tlsPort);
         requirePort("lmtp.port", c.lmtp.port);
+        requirePort("director.dns_port", c.director.dnsPort);
+        if (!c.director.zone.isBlank()) requireHostname("director.zone", c.director.zone);
+        if (!c.node.advertise.isBlank()) {
+            try {
+                InetAddress.getByName(c.node.advertise);
+            } catch (UnknownHostException e) {
+                throw new ConfigException("node.advertise", "not an address: " + c.node.advertise);
+            }
+        }
+        if (c.director.nodeTimeout.compareTo(c.director.heartbeat.multipliedBy(2)) < 0) {
+            throw new ConfigException("director.node_timeout", "must be at least twice director.heartbeat");
+        }
         requirePort("delivery.remote_port", c.delivery.remotePort);
         switch (c.storage.backend) {
             case "sqlite" -> { }

@@ -64,6 +64,11 @@ public final class PostgresStorage implements Storage {
     }
 
     @Override
+    public LeaderLock leaderLock() {
+        return new AdvisoryLeaderLock(db);
+    }
+
+    @Override
     public void close() {
         notifications.close();
         db.close();

@@ -70,6 +70,20 @@ public final class SqliteStorage implements Storage {
         return events;
     }
 
+    /** An embedded database belongs to one node, which therefore always leads. */
+    @Override
+    public LeaderLock leaderLock() {
+        return new LeaderLock() {
+            @Override
+            public boolean held() {
+                return true;
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
     @Override
     public void close() {
         db.close();

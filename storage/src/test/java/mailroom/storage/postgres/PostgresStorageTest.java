@@ -59,6 +59,18 @@ class PostgresStorageTest extends StorageContract {
     }
 
     @Test
+    void oneNodeLeadsAtATimeAndAnotherTakesOverWhenItGoes() {
+        try (Storage otherNode = opener().open(dir); var first = storage.leaderLock(); var second = otherNode.leaderLock()) {
+            assertThat(first.held()).isTrue();
+            assertThat(second.held()).as("while the first leads").isFalse();
+            assertThat(first.held()).as("still leading").isTrue();
+            first.close(); // as when its node dies and the connection closes
+            assertThat(second.held()).isTrue();
+            assertThat(second.held()).isTrue();
+        }
+    }
+
+    @Test
     void sortersOnTwoNodesNeverClaimTheSameEntry() throws Exception {
         Instant now = Instant.now();
         for (int i = 0; i < 200; i++) {

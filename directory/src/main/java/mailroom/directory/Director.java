@@ -1,0 +1,122 @@
+package mailroom.directory;
+
+import mailroom.storage.Directory;
+import mailroom.storage.Routing;
+import mailroom.storage.Storage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The director role: keeps the zone current and serves it by DNS, and, on the one director that
+ * holds the leader lock, moves the route keys of stores that died or are draining to the live ones.
+ * Several directors may run; all serve DNS from the shared directory, one acts.
+ */
+public final class Director implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Director.class);
+    private static final Duration TICK = Duration.ofMillis(250);
+
+    private final Zone.Settings settings;
+    private final Directory directory;
+    private final Function<Directory.DkimKey, String[]> dkimRecord;
+    private final Storage.LeaderLock leadership;
+    private final Clock clock;
+    private final DnsServer dns;
+    private final Thread loop;
+    private volatile Zone zone;
+    private volatile boolean leading;
+    private volatile boolean closed;
+    private Instant built = Instant.MIN;
+
+    public Director(Zone.Settings settings, Storage storage, Function<Directory.DkimKey, String[]> dkimRecord,
+                    InetAddress bind, int dnsPort, Clock clock) throws IOException {
+        this.settings = settings;
+        this.directory = storage.directory();
+        this.dkimRecord = dkimRecord;
+        this.leadership = storage.leaderLock();
+        this.clock = clock;
+        this.zone = Zone.build(settings, directory, directory.zoneSerial(), clock.instant(), dkimRecord);
+        this.dns = new DnsServer(bind, dnsPort, () -> zone);
+        this.loop = Thread.ofPlatform().daemon().name("director").start(this::run);
+    }
+
+    public int dnsPort() {
+        return dns.port();
+    }
+
+    public boolean leading() {
+        return leading;
+    }
+
+    public Zone zone() {
+        return zone;
+    }
+
+    private void run() {
+        while (!closed) {
+            try {
+                tick();
+            } catch (RuntimeException e) {
+                log.warn("director: {}", e.getMessage());
+            }
+            try {
+                Thread.sleep(TICK);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** One round: lead if we can, move what must move, and rebuild the zone when anything changed. */
+    void tick() {
+        Instant now = clock.instant();
+        boolean wasLeading = leading;
+        leading = leadership.held();
+        if (leading && !wasLeading) log.info("this director now leads");
+        if (leading) failover(now);
+        long serial = directory.zoneSerial();
+        if (serial != zone.serial() || Duration.between(built, now).compareTo(Duration.ofSeconds(1)) >= 0) {
+            Zone next = Zone.build(settings, directory, serial, now, dkimRecord);
+            if (!next.live.equals(zone.live) && leading) {
+                // Someone fell silent or came back: the records change, so the serial must too.
+                next = Zone.build(settings, directory, directory.bumpZoneSerial(), now, dkimRecord);
+            }
+            zone = next;
+            built = now;
+        }
+    }
+
+    /** Route keys on stores that cannot serve go to the live stores, balanced by accounts. */
+    private void failover(Instant now) {
+        Set<String> serving = directory.nodes().stream()
+                .filter(n -> n.has("store") && !n.draining() && n.aliveAt(now, settings.nodeTimeout()))
+                .map(Routing.Node::name).collect(Collectors.toSet());
+        Map<String, String> routes = directory.routes();
+        Map<String, String> moves = Failover.moves(routes, serving, directory.accountsByKey());
+        if (moves.isEmpty()) return;
+        log.info("moving routes {} (stores serving: {})", moves, serving);
+        directory.setRoutes(moves);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        loop.interrupt();
+        try {
+            loop.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        dns.close();
+        leadership.close();
+    }
+}
