@@ -8,6 +8,10 @@ import mailroom.pop3.Pop3Server;
 import mailroom.smtp.LocalDelivery;
 import mailroom.smtp.SmtpServer;
 import mailroom.smtp.Sorter;
+import mailroom.directory.Director;
+import mailroom.directory.Heartbeat;
+import mailroom.directory.Zone;
+import mailroom.smtp.Dkim;
 import mailroom.storage.Accounts;
 import mailroom.storage.Storage;
 import org.slf4j.Logger;
@@ -18,12 +22,15 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ExecutionException;
@@ -43,6 +50,8 @@ public final class Node implements Closeable {
     private static final Duration BLOB_GRACE = Duration.ofHours(1);
 
     private final List<Closeable> servers = new ArrayList<>();
+    private Heartbeat heartbeat;
+    private Director director;
     private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("maintenance").daemon().factory());
     private Sorter sorter;
@@ -82,6 +91,12 @@ public final class Node implements Closeable {
                 imap = bind(() -> new ImapServer(config, tls, storage, accounts), config.node.bind, config.imap.port + "/" + config.imap.tlsPort);
                 servers.add(imap);
             }
+            heartbeat = new Heartbeat(storage.directory(), config.node.name, Set.copyOf(config.node.roles), config.advertisedAddress(),
+                    config.director.heartbeat, Clock.systemUTC());
+            if (config.node.roles.contains("director")) {
+                director = bind(() -> new Director(zoneSettings(config), storage, Dkim::dnsRecord, InetAddress.getByName(config.node.bind),
+                        config.director.dnsPort, Clock.systemUTC()), config.node.bind, config.director.dnsPort);
+            }
             maintenance.scheduleWithFixedDelay(this::collectBlobs, 1, 10, TimeUnit.MINUTES);
             maintenance.scheduleWithFixedDelay(() -> forgetDeliveryKeys(config), 1, 60, TimeUnit.MINUTES);
             log.info("node {} ready: {} as {}, data in {}", config.node.name, config.node.roles, config.hostname(), config.node.dataDir.toAbsolutePath());
@@ -89,6 +104,12 @@ public final class Node implements Closeable {
             close();
             throw e;
         }
+    }
+
+    private static Zone.Settings zoneSettings(Config config) {
+        var ports = new Zone.Ports(config.imap.port, config.imap.tlsPort, config.pop3.port, config.pop3.tlsPort,
+                config.submission.port, config.submission.tlsPort);
+        return new Zone.Settings(config.zone(), config.director.ttl, config.director.outboxTtl, config.director.nodeTimeout, config.director.dmarc, ports);
     }
 
     private static SSLContext await(Future<SSLContext> loading) throws IOException {
@@ -186,9 +207,16 @@ public final class Node implements Closeable {
         return pop3.tlsPort();
     }
 
+    /** The director's DNS port (when this node directs). */
+    public int dnsPort() {
+        return director.dnsPort();
+    }
+
     @Override
     public void close() {
         maintenance.shutdownNow();
+        if (director != null) director.close();
+        if (heartbeat != null) heartbeat.close();
         for (Closeable server : servers) {
             try {
                 server.close();

@@ -30,6 +30,7 @@ final class TestNode implements AutoCloseable {
         config.submission.port = 0;
         config.submission.tlsPort = 0;
         config.lmtp.port = 0;
+        config.director.dnsPort = 0;
         config.smtp.checkAuthentication = false;
         adjust.accept(config);
         var console = new ByteArrayOutputStream();
