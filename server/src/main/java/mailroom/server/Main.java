@@ -26,7 +26,8 @@ import java.util.concurrent.CountDownLatch;
 /** The command line: {@code mailroom serve}, and the administration commands that work beside a running node. */
 @Command(name = "mailroom", mixinStandardHelpOptions = true, version = "Mailroom 0.1",
         description = "A clustered mail service: SMTP in, IMAP/POP3 out, routed by DNS.",
-        subcommands = {Main.Serve.class, Main.User.class, Main.Domain.class, Main.Alias.class, Main.Queue.class, Main.Dkim.class})
+        subcommands = {Main.Serve.class, Main.User.class, Main.Domain.class, Main.Alias.class, Main.Queue.class, Main.Dkim.class,
+                ClusterCommands.Route.class, ClusterCommands.Store.class, ClusterCommands.Status.class})
 public final class Main {
 
     public static void main(String[] args) {
@@ -79,11 +80,13 @@ public final class Main {
         @Mixin
         ConfigOption config;
         Storage storage;
+        Config loaded;
 
         @Override
         public final Integer call() throws Exception {
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
             Config c = config.load();
+            loaded = c;
             try (var storage = Backends.open(c)) {
                 this.storage = storage;
                 var accounts = new Accounts(storage, c.mail.domain);

@@ -83,6 +83,39 @@ class CommandLineTest {
         }
     }
 
+    private static String dig(int port, String name) throws Exception {
+        var dig = new ProcessBuilder("dig", "@127.0.0.1", "-p", String.valueOf(port), "+short", name, "A").redirectErrorStream(true).start();
+        dig.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        return new String(dig.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+    }
+
+    @Test
+    void routesAndStoresFromTheCommandLineShowInDnsAtOnce() throws Exception {
+        try (var node = new TestNode(dir.resolve("var"))) {
+            assertThat(ChildProcess.run(dir, null, "user", "add", "alice", "--password", "alice-password").exitCode()).isZero();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> dig(node.node.dnsPort(), "maila.example.test").equals("mailroom.example.test.\n127.0.0.1"));
+            assertThat(ChildProcess.run(dir, null, "status").out()).containsPattern("mailroom +admin,director,sorter,store +127.0.0.1 +up .* 2  abcdefghijklmnopqrstuvwxyz0");
+
+            assertThat(ChildProcess.run(dir, null, "store", "add", "store2", "127.0.1.2").exitCode()).isZero();
+            assertThat(ChildProcess.run(dir, null, "status").out()).containsPattern("store2 +store +127.0.1.2 +DOWN +never");
+            assertThat(ChildProcess.run(dir, null, "route", "move", "--letters", "a-c", "--to", "store2").err()).contains("store store2 is down");
+            node.node.storage().directory().heartbeat("store2", java.util.Set.of("store"), "127.0.1.2", java.time.Instant.now()); // as if it started
+
+            var move = ChildProcess.run(dir, null, "route", "move", "--letters", "a-c", "--to", "store2");
+            assertThat(move.out()).isEqualTo("maila, mailb, mailc -> store2\n");
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(2)).until(() -> dig(node.node.dnsPort(), "maila.example.test").equals("store2.example.test.\n127.0.1.2"));
+            assertThat(dig(node.node.dnsPort(), "maild.example.test")).isEqualTo("mailroom.example.test.\n127.0.0.1");
+
+            assertThat(ChildProcess.run(dir, null, "route", "move", "--account", "postmaster@example.test", "--to", "store2").exitCode()).isZero();
+            assertThat(ChildProcess.run(dir, null, "route", "show").out()).contains("maila  store2\n").contains("mailz  mailroom\n").contains("postmaster@example.test  store2\n");
+            assertThat(ChildProcess.run(dir, null, "route", "move", "--letters", "a-", "--to", "store2").err()).contains("not a letter or range of letters: \"a-\"");
+
+            assertThat(ChildProcess.run(dir, null, "store", "drain", "store2").out()).contains("maila -> mailroom").contains("mailc -> mailroom");
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(2)).until(() -> dig(node.node.dnsPort(), "mailb.example.test").equals("mailroom.example.test.\n127.0.0.1"));
+            assertThat(ChildProcess.run(dir, null, "status").out()).containsPattern("store2 +store +127.0.1.2 +draining");
+        }
+    }
+
     @Test
     void accountsAreManagedWhileTheNodeRuns() throws Exception {
         try (var node = new TestNode(dir.resolve("var"))) {

@@ -23,7 +23,7 @@ abstract class SqlRouting implements Routing {
 
     @Override
     public void heartbeat(String name, Set<String> roles, String address, Instant now) {
-        String roleList = String.join(",", roles);
+        String roleList = String.join(",", new java.util.TreeSet<>(roles));
         db.write(c -> {
             boolean changed;
             try (var st = c.prepareStatement("SELECT roles, address FROM nodes WHERE name = ?")) {
