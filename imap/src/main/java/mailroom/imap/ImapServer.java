@@ -4,6 +4,7 @@ import mailroom.core.config.Config;
 import mailroom.core.net.ListenerPair;
 import mailroom.storage.Accounts;
 import mailroom.storage.Storage;
+import mailroom.storage.StoreRouter;
 
 import javax.net.ssl.SSLContext;
 import java.io.Closeable;
@@ -16,9 +17,19 @@ public final class ImapServer implements Closeable {
     final SSLContext tls;
     final Storage storage;
     final Accounts accounts;
+    final StoreRouter router;
+    /** This node's address, which proxied connections leave from. */
+    final java.net.InetAddress bind;
     private final ListenerPair listeners;
 
     public ImapServer(Config config, SSLContext tls, Storage storage, Accounts accounts) throws IOException {
+        this(config, tls, storage, accounts, StoreRouter.SINGLE_NODE);
+    }
+
+    /** With {@code router}, sessions of accounts whose home is another store are passed through to it. */
+    public ImapServer(Config config, SSLContext tls, Storage storage, Accounts accounts, StoreRouter router) throws IOException {
+        this.router = router;
+        this.bind = java.net.InetAddress.getByName(config.node.bind);
         this.settings = config.imap;
         this.hostname = config.hostname();
         this.tls = tls;

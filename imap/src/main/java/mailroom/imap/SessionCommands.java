@@ -60,7 +60,7 @@ final class SessionCommands {
     }
 
     static boolean plaintextAllowed(ImapSession s) {
-        return s.connection.isTls() || switch (s.server.settings.plaintextAuth) {
+        return s.connection.isTls() || s.server.router.fromNode(s.connection.remote().getAddress()) || switch (s.server.settings.plaintextAuth) {
             case NEVER -> false;
             case LOOPBACK -> s.connection.isLoopback();
             case ALWAYS -> true;
@@ -83,7 +83,7 @@ final class SessionCommands {
         String password = args.astring();
         args.end();
         if (!plaintextAllowed(s)) throw new ImapException.No("PRIVACYREQUIRED", "Use STARTTLS or port " + s.server.settings.tlsPort + " first");
-        return loggedIn(s, user, password);
+        return loggedIn(s, tag, user, password);
     }
 
     /** AUTHENTICATE PLAIN, with the initial response on the command line (SASL-IR, RFC 4959) or after "+ ". */
@@ -106,10 +106,11 @@ final class SessionCommands {
         if (!plain.authorizationId().isEmpty() && !plain.authorizationId().equalsIgnoreCase(plain.username())) {
             throw new ImapException.No("AUTHORIZATIONFAILED", "Cannot log in as another user");
         }
-        return loggedIn(s, plain.username(), plain.password());
+        return loggedIn(s, tag, plain.username(), plain.password());
     }
 
-    private static String loggedIn(ImapSession s, String user, String password) throws ImapException, IOException {
+    /** After a good password: the session goes on here, or at the account's home store when that is another node. */
+    private static String loggedIn(ImapSession s, String tag, String user, String password) throws ImapException, IOException {
         Optional<Account> account = s.server.accounts.authenticate(user, password);
         if (account.isEmpty()) {
             log.info("imap login failed for {}", user);
@@ -119,6 +120,14 @@ final class SessionCommands {
                 Thread.currentThread().interrupt();
             }
             throw new ImapException.No("AUTHENTICATIONFAILED", "Authentication failed");
+        }
+        var router = s.server.router;
+        if (!router.fromNode(s.connection.remote().getAddress())) { // a proxied session is never passed on again
+            var home = router.elsewhere(account.get());
+            if (home.isPresent() && ImapProxy.handOver(s, tag, user, password, home.get())) {
+                s.state = ImapSession.State.LOGOUT;
+                return null;
+            }
         }
         s.account = account.get();
         s.state = ImapSession.State.AUTHENTICATED;

@@ -74,7 +74,7 @@ final class Pop3Commands {
 
     /** Passwords travel in the clear unless the session is TLS or on loopback, or the operator allows it. */
     private static boolean plaintextAllowed(Pop3Session s) {
-        return s.connection.isTls() || switch (s.server.settings.plaintextAuth) {
+        return s.connection.isTls() || s.server.router.fromNode(s.connection.remote().getAddress()) || switch (s.server.settings.plaintextAuth) {
             case NEVER -> false;
             case LOOPBACK -> s.connection.isLoopback();
             case ALWAYS -> true;
@@ -141,6 +141,14 @@ final class Pop3Commands {
             log.info("pop3 login failed for {}", user);
             sleep(FAILED_LOGIN_DELAY); // slows guessing; cheap on a virtual thread
             throw new Pop3Exception("AUTH", "Authentication failed");
+        }
+        var router = s.server.router;
+        if (!router.fromNode(s.connection.remote().getAddress())) { // a proxied session is never passed on again
+            var home = router.elsewhere(account.get());
+            if (home.isPresent() && Pop3Proxy.handOver(s, user, password, home.get())) {
+                s.quit = true;
+                return;
+            }
         }
         var mail = s.server.storage.mail();
         Mailbox inbox = mail.mailbox(account.get().id(), Mailbox.INBOX)

@@ -10,6 +10,7 @@ import mailroom.smtp.SmtpServer;
 import mailroom.smtp.Sorter;
 import mailroom.directory.Director;
 import mailroom.directory.Heartbeat;
+import mailroom.directory.StoreLocator;
 import mailroom.directory.Zone;
 import mailroom.smtp.Dkim;
 import mailroom.storage.Accounts;
@@ -83,12 +84,13 @@ public final class Node implements Closeable {
                 servers.add(submissions);
                 sorter.start();
             }
+            var router = new StoreLocator(storage.directory(), config.node.name, config.director.nodeTimeout, Clock.systemUTC());
             if (config.node.roles.contains("store")) {
                 lmtp = bind(() -> SmtpServer.lmtp(config, tls, new LocalDelivery(storage, accounts)), config.node.bind, config.lmtp.port);
                 servers.add(lmtp);
-                pop3 = bind(() -> new Pop3Server(config, tls, storage, accounts), config.node.bind, config.pop3.port + "/" + config.pop3.tlsPort);
+                pop3 = bind(() -> new Pop3Server(config, tls, storage, accounts, router), config.node.bind, config.pop3.port + "/" + config.pop3.tlsPort);
                 servers.add(pop3);
-                imap = bind(() -> new ImapServer(config, tls, storage, accounts), config.node.bind, config.imap.port + "/" + config.imap.tlsPort);
+                imap = bind(() -> new ImapServer(config, tls, storage, accounts, router), config.node.bind, config.imap.port + "/" + config.imap.tlsPort);
                 servers.add(imap);
             }
             heartbeat = new Heartbeat(storage.directory(), config.node.name, Set.copyOf(config.node.roles), config.advertisedAddress(),

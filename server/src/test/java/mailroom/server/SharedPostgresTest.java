@@ -18,7 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Two whole nodes over one PostgreSQL database, as two stores of a cluster: mail taken in by one is
- * pushed to an IMAP client idling on the other, and read there by POP3.
+ * pushed to an IMAP client idling on the other, and a session that reaches a store which is not
+ * its account's home is passed through to that home.
  */
 class SharedPostgresTest {
     @TempDir
@@ -27,7 +28,11 @@ class SharedPostgresTest {
     /** A line-at-a-time client for IMAP, POP3 and SMTP alike. */
     private record Client(Socket socket, BufferedReader in, OutputStream out) implements AutoCloseable {
         static Client connect(int port) throws IOException {
-            var socket = new Socket("127.0.0.1", port);
+            return connect("127.0.0.1", port);
+        }
+
+        static Client connect(String address, int port) throws IOException {
+            var socket = new Socket(address, port);
             socket.setSoTimeout(10_000);
             return new Client(socket, new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8)), socket.getOutputStream());
         }
@@ -101,6 +106,80 @@ class SharedPostgresTest {
                 pop.await("+OK");
                 assertThat(pop.await("filed by")).isEqualTo("filed by store1, seen on store2");
             }
+        }
+    }
+
+    /** A node of a two-store cluster on its own loopback address, with the same ports as the other. */
+    private static java.util.function.Consumer<mailroom.core.config.Config> node(String url, String name, String address, int imap, int pop3) {
+        return c -> {
+            c.storage.backend = "postgres";
+            c.storage.url = url;
+            c.storage.user = "postgres";
+            c.storage.password = "postgres";
+            c.storage.poolSize = 4;
+            c.node.name = name;
+            c.node.bind = address;
+            c.node.hostname = name + ".example.test";
+            c.imap.port = imap;
+            c.pop3.port = pop3;
+        };
+    }
+
+    /** LOGIN, then the server's answer and its goodbye, which names the store that served the session. */
+    private static String[] imapSession(String address, int port, String user) throws IOException {
+        try (var c = Client.connect(address, port)) {
+            String greeting = c.await("* OK");
+            c.send("a LOGIN " + user + " " + user.substring(0, user.indexOf('@')) + "-password");
+            String ok = c.await("a ");
+            c.send("b SELECT INBOX");
+            String selected = c.await("b ");
+            c.send("z LOGOUT");
+            String bye = c.await("* BYE");
+            return new String[] {greeting, ok, selected, bye};
+        }
+    }
+
+    @Test
+    void aStoreThatIsNotTheAccountsHomePassesTheSessionThrough() throws Exception {
+        String url = TestPostgres.newDatabase();
+        int imap = ChildProcess.freePort(), pop3 = ChildProcess.freePort();
+        try (var store1 = new TestNode(dir.resolve("store1"), node(url, "store1", "127.0.1.1", imap, pop3));
+             var store2 = new TestNode(dir.resolve("store2"), node(url, "store2", "127.0.1.2", imap, pop3))) {
+            var accounts = new Accounts(store1.node.storage(), "example.test");
+            accounts.create("alice", "alice-password");
+            accounts.create("bob", "bob-password");
+            var directory = store1.node.storage().directory();
+            directory.setRoutes(java.util.Map.of("a", "store2", "b", "store1"));
+            Thread.sleep(1100); // the stores read routes at most once a second
+
+            String[] alice = imapSession("127.0.1.1", imap, "alice@example.test");
+            assertThat(alice[0]).contains("store1.example.test");
+            assertThat(alice[1]).startsWith("a OK [CAPABILITY IMAP4rev1");
+            assertThat(alice[2]).startsWith("b OK [READ-WRITE]");
+            assertThat(alice[3]).as("served by its home, store2").isEqualTo("* BYE store2.example.test logging out");
+            String[] bob = imapSession("127.0.1.1", imap, "bob@example.test");
+            assertThat(bob[3]).as("bob's home is store1 itself").isEqualTo("* BYE store1.example.test logging out");
+            assertThat(alice[1]).as("the same capabilities either way").isEqualTo(bob[1]);
+
+            try (var pop = Client.connect("127.0.1.1", pop3)) {
+                pop.await("+OK store1");
+                pop.send("USER alice@example.test");
+                pop.await("+OK");
+                pop.send("PASS alice-password");
+                assertThat(pop.await("+OK")).startsWith("+OK Logged in");
+                pop.send("STAT");
+                assertThat(pop.await("+OK")).isEqualTo("+OK 0 0");
+                pop.send("QUIT");
+                assertThat(pop.await("+OK")).startsWith("+OK store2.example.test signing off");
+            }
+
+            directory.setAccountRoute(accounts.find("bob@example.test").orElseThrow().id(), "store2");
+            Thread.sleep(1100);
+            assertThat(imapSession("127.0.1.2", imap, "bob@example.test")[3]).as("reached directly at its new home").isEqualTo("* BYE store2.example.test logging out");
+            assertThat(imapSession("127.0.1.1", imap, "bob@example.test")[3]).as("an account routed apart from its letter").isEqualTo("* BYE store2.example.test logging out");
+
+            store2.close(); // its heartbeat is still fresh: store1 tries it, finds nobody, and serves the session itself
+            assertThat(imapSession("127.0.1.1", imap, "alice@example.test")[3]).isEqualTo("* BYE store1.example.test logging out");
         }
     }
 }

@@ -207,6 +207,62 @@ public final class Connection implements Closeable {
         pos = limit = 0;
     }
 
+    /**
+     * Hands this connection over to {@code backend} and returns when the session ends: whatever the
+     * client sent that was not read yet goes first, then bytes flow both ways as they come until
+     * either side closes. Idle timeouts are the backend's from here on. Used to pass a session
+     * through to the node that serves it.
+     */
+    public void splice(Socket backend) throws IOException {
+        flush();
+        socket.setSoTimeout(0);
+        backend.setSoTimeout(0);
+        OutputStream toBackend = backend.getOutputStream();
+        if (pos < limit) {
+            toBackend.write(buf, pos, limit - pos);
+            toBackend.flush();
+            pos = limit;
+        }
+        InputStream fromClient = in;
+        Thread upstream = Thread.ofVirtual().name("splice-" + id).start(() -> {
+            try {
+                pump(fromClient, toBackend);
+                backend.shutdownOutput();
+            } catch (IOException e) {
+                closeQuietly(backend);
+            }
+        });
+        try {
+            pump(backend.getInputStream(), socket.getOutputStream());
+        } catch (IOException e) {
+            // either side went away: the session is over
+        } finally {
+            closeQuietly(backend);
+            closeQuietly(socket);
+            try {
+                upstream.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void pump(InputStream from, OutputStream to) throws IOException {
+        byte[] chunk = new byte[16 * 1024];
+        for (int n; (n = from.read(chunk)) > 0; ) {
+            to.write(chunk, 0, n);
+            to.flush();
+        }
+    }
+
+    private static void closeQuietly(Closeable c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // already gone
+        }
+    }
+
     @Override
     public void close() {
         try {
