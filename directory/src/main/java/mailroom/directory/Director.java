@@ -36,6 +36,7 @@ public final class Director implements AutoCloseable {
     private volatile boolean leading;
     private volatile boolean closed;
     private Instant built = Instant.MIN;
+    private Instant leadingSince = Instant.EPOCH;
 
     public Director(Zone.Settings settings, Storage storage, Function<Directory.DkimKey, String[]> dkimRecord,
                     InetAddress bind, int dnsPort, Clock clock) throws IOException {
@@ -81,7 +82,10 @@ public final class Director implements AutoCloseable {
         Instant now = clock.instant();
         boolean wasLeading = leading;
         leading = leadership.held();
-        if (leading && !wasLeading) log.info("this director now leads");
+        if (leading && !wasLeading) {
+            log.info("this director now leads");
+            leadingSince = now;
+        }
         if (leading) failover(now);
         long serial = directory.zoneSerial();
         if (serial != zone.serial() || Duration.between(built, now).compareTo(Duration.ofSeconds(1)) >= 0) {
@@ -95,8 +99,13 @@ public final class Director implements AutoCloseable {
         }
     }
 
-    /** Route keys on stores that cannot serve go to the live stores, balanced by accounts. */
+    /**
+     * Route keys on stores that cannot serve go to the live stores, balanced by accounts. A new
+     * cluster has no routes at all; its first placement waits until the stores starting with it
+     * have had time to report, rather than giving every letter to the first one up.
+     */
     private void failover(Instant now) {
+        if (now.isBefore(leadingSince.plus(settings.nodeTimeout().dividedBy(2))) && directory.routes().isEmpty()) return;
         Set<String> serving = directory.nodes().stream()
                 .filter(n -> n.has("store") && !n.draining() && n.aliveAt(now, settings.nodeTimeout()))
                 .map(Routing.Node::name).collect(Collectors.toSet());

@@ -148,7 +148,11 @@ public final class Node implements Closeable {
         accounts.addDomain(domain);
         if (accounts.find("postmaster@" + domain).isPresent()) return;
         String password = Passwords.random();
-        accounts.create("postmaster@" + domain, password);
+        try {
+            accounts.create("postmaster@" + domain, password);
+        } catch (mailroom.storage.Directory.AlreadyExists e) {
+            return; // another node of the cluster, starting at the same time, made it first
+        }
         console.println();
         console.println("  First start: created postmaster@" + domain + " with password " + password);
         console.println("  It is shown only this once; change it with: ./mailroom user passwd postmaster@" + domain);
