@@ -105,7 +105,7 @@ public final class Director implements AutoCloseable {
      * have had time to report, rather than giving every letter to the first one up.
      */
     private void failover(Instant now) {
-        if (now.isBefore(leadingSince.plus(settings.nodeTimeout().dividedBy(2))) && directory.routes().isEmpty()) return;
+        if (now.isBefore(leadingSince.plus(settings.nodeTimeout())) && directory.routes().isEmpty()) return;
         Set<String> serving = directory.nodes().stream()
                 .filter(n -> n.has("store") && !n.draining() && n.aliveAt(now, settings.nodeTimeout()))
                 .map(Routing.Node::name).collect(Collectors.toSet());

@@ -87,7 +87,8 @@ class DirectorTest {
                 InetAddress.getLoopbackAddress(), 0, clock);
         director.tick();
         assertThat(storage.directory().routes()).as("a new cluster's first placement waits for the stores to report").isEmpty();
-        clock.now = clock.now.plusSeconds(6);
+        clock.now = clock.now.plusSeconds(11); // a node timeout later, everyone has reported again
+        for (var node : d.nodes()) beat(node.name(), node.roles(), node.address());
         director.tick();
     }
 

@@ -95,7 +95,7 @@ class CommandLineTest {
             assertThat(ChildProcess.run(dir, null, "user", "add", "alice", "--password", "alice-password").exitCode()).isZero();
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(() -> dig(node.node.dnsPort(), "maila.example.test").equals("mailroom.example.test.\n127.0.0.1"));
             // the director places the letters once the stores starting with it have had time to report
-            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> ChildProcess.run(dir, null, "status").out()
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> ChildProcess.run(dir, null, "status").out()
                     .matches("(?s).*mailroom +admin,director,sorter,store +127.0.0.1 +up .* 2  abcdefghijklmnopqrstuvwxyz0.*"));
 
             assertThat(ChildProcess.run(dir, null, "store", "add", "store2", "127.0.1.2").exitCode()).isZero();

@@ -5,12 +5,7 @@ import mailroom.storage.postgres.TestPostgres;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -25,35 +20,6 @@ class SharedPostgresTest {
     @TempDir
     Path dir;
 
-    /** A line-at-a-time client for IMAP, POP3 and SMTP alike. */
-    private record Client(Socket socket, BufferedReader in, OutputStream out) implements AutoCloseable {
-        static Client connect(int port) throws IOException {
-            return connect("127.0.0.1", port);
-        }
-
-        static Client connect(String address, int port) throws IOException {
-            var socket = new Socket(address, port);
-            socket.setSoTimeout(10_000);
-            return new Client(socket, new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8)), socket.getOutputStream());
-        }
-
-        void send(String line) throws IOException {
-            out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-        }
-
-        /** Reads lines until one starts with {@code prefix}, and returns it. */
-        String await(String prefix) throws IOException {
-            for (String line; (line = in.readLine()) != null; ) if (line.startsWith(prefix)) return line;
-            throw new IOException("connection closed before " + prefix);
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
-    }
-
     @Test
     void mailTakenInByOneNodeIsPushedToAnIdleClientOnTheOther() throws Exception {
         String url = TestPostgres.newDatabase();
@@ -66,7 +32,7 @@ class SharedPostgresTest {
         };
         try (var store1 = new TestNode(dir.resolve("store1"), shared); var store2 = new TestNode(dir.resolve("store2"), shared)) {
             new Accounts(store1.node.storage(), "example.test").create("alice", "alice-password");
-            try (var idle = Client.connect(store2.imap())) {
+            try (var idle = LineClient.connect("127.0.0.1", store2.imap())) {
                 idle.await("* OK");
                 idle.send("a LOGIN alice@example.test alice-password");
                 idle.await("a OK");
@@ -76,7 +42,7 @@ class SharedPostgresTest {
                 idle.send("c IDLE");
                 idle.await("+ ");
 
-                try (var smtp = Client.connect(store1.smtp())) {
+                try (var smtp = LineClient.connect("127.0.0.1", store1.smtp())) {
                     smtp.await("220 ");
                     smtp.send("EHLO test.example");
                     smtp.await("250 ");
@@ -96,7 +62,7 @@ class SharedPostgresTest {
                 idle.send("DONE");
                 idle.await("c OK");
             }
-            try (var pop = Client.connect(store2.pop3())) {
+            try (var pop = LineClient.connect("127.0.0.1", store2.pop3())) {
                 pop.await("+OK");
                 pop.send("USER alice@example.test");
                 pop.await("+OK");
@@ -127,7 +93,7 @@ class SharedPostgresTest {
 
     /** LOGIN, then the server's answer and its goodbye, which names the store that served the session. */
     private static String[] imapSession(String address, int port, String user) throws IOException {
-        try (var c = Client.connect(address, port)) {
+        try (var c = LineClient.connect(address, port)) {
             String greeting = c.await("* OK");
             c.send("a LOGIN " + user + " " + user.substring(0, user.indexOf('@')) + "-password");
             String ok = c.await("a ");
@@ -161,7 +127,7 @@ class SharedPostgresTest {
             assertThat(bob[3]).as("bob's home is store1 itself").isEqualTo("* BYE store1.example.test logging out");
             assertThat(alice[1]).as("the same capabilities either way").isEqualTo(bob[1]);
 
-            try (var pop = Client.connect("127.0.1.1", pop3)) {
+            try (var pop = LineClient.connect("127.0.1.1", pop3)) {
                 pop.await("+OK store1");
                 pop.send("USER alice@example.test");
                 pop.await("+OK");

@@ -1,0 +1,233 @@
+package mailroom.server;
+
+import mailroom.storage.Accounts;
+import mailroom.storage.postgres.PostgresStorage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The example cluster (examples/cluster) as real processes: two directors, two stores and two
+ * sorters over one PostgreSQL, started by its own script. Clients find stores the way users do,
+ * through the letter names in the cluster's DNS, while nodes are killed and routes change.
+ */
+class ClusterTest {
+    static final int IMAP = 2143, POP3 = 2110, SMTP = 2025, DNS = 2053;
+
+    @TempDir
+    Path dir;
+    Path cluster;
+    PostgresStorage storage;
+    Accounts accounts;
+
+    @BeforeEach
+    void start() throws Exception {
+        cluster = dir.resolve("cluster");
+        Files.createDirectories(cluster);
+        int postgresPort = ChildProcess.freePort();
+        try (var files = Files.list(Path.of("..", "examples", "cluster"))) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (Files.isDirectory(f)) continue;
+                String text = Files.readString(f).replace("55432", String.valueOf(postgresPort));
+                Path copy = cluster.resolve(f.getFileName());
+                Files.writeString(copy, text);
+                copy.toFile().setExecutable(Files.isExecutable(f));
+            }
+        }
+        assertThat(script("start").exitValue()).isZero();
+        storage = PostgresStorage.open("jdbc:postgresql://127.0.0.1:" + postgresPort + "/postgres", "postgres", "postgres", 2);
+        accounts = new Accounts(storage, "example.test");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (storage != null) storage.close();
+        script("stop");
+    }
+
+    /** Runs examples/cluster/cluster (the copy) with Mailroom's Main class from this test's class path. */
+    private Process script(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(cluster.resolve("cluster").toString()));
+        command.addAll(List.of(args));
+        var builder = new ProcessBuilder(command).directory(cluster.toFile()).redirectErrorStream(true)
+                .redirectOutput(cluster.resolve("script.log").toFile());
+        builder.environment().put("MAILROOM", Path.of(System.getProperty("java.home"), "bin", "java") + " -Xmx256m --enable-native-access=ALL-UNNAMED -cp "
+                + System.getProperty("java.class.path") + " " + Main.class.getName());
+        var process = builder.start();
+        assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("cluster " + String.join(" ", args)).isTrue();
+        return process;
+    }
+
+    /** Where a name leads, asked of the cluster's DNS (either director): the address after its CNAME. */
+    static String resolve(String name, String director) throws IOException {
+        var resolver = new SimpleResolver(new InetSocketAddress(director, DNS));
+        resolver.setTimeout(Duration.ofSeconds(2));
+        Message m = resolver.send(Message.newQuery(Record.newRecord(Name.fromString(name, Name.root), Type.A, DClass.IN)));
+        return m.getSection(Section.ANSWER).stream().filter(r -> r instanceof ARecord).map(r -> ((ARecord) r).getAddress().getHostAddress())
+                .findFirst().orElseThrow(() -> new IOException("no address for " + name));
+    }
+
+    static String storeOf(String address) {
+        return switch (address) {
+            case "127.0.1.1" -> "store1";
+            case "127.0.1.2" -> "store2";
+            default -> throw new IllegalArgumentException(address);
+        };
+    }
+
+    /** Logs in through {@code address} and returns the subjects in the INBOX, and which store served the session. */
+    static Map.Entry<List<String>, String> inbox(String address, String user) throws IOException {
+        try (var c = LineClient.connect(address, IMAP)) {
+            c.await("* OK");
+            c.send("a LOGIN " + user + "@example.test " + user + "-password");
+            c.await("a OK");
+            c.send("b SELECT INBOX");
+            c.await("b OK");
+            c.send("c FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
+            List<String> subjects = new ArrayList<>();
+            for (String line; !(line = c.in().readLine()).startsWith("c "); ) {
+                if (line.startsWith("Subject: ")) subjects.add(line.substring(9));
+            }
+            c.send("z LOGOUT");
+            String bye = c.await("* BYE ");
+            return Map.entry(subjects, bye.split(" ")[2].replace(".example.test", ""));
+        }
+    }
+
+    static int pop3Count(String address, String user) throws IOException {
+        try (var c = LineClient.connect(address, POP3)) {
+            c.await("+OK");
+            c.send("USER " + user + "@example.test");
+            c.await("+OK");
+            c.send("PASS " + user + "-password");
+            c.await("+OK");
+            c.send("STAT");
+            int count = Integer.parseInt(c.await("+OK").split(" ")[1]);
+            c.send("QUIT");
+            return count;
+        }
+    }
+
+    private String log(String node) throws IOException {
+        return Files.readString(cluster.resolve("var/log/" + node + ".log"), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void nodesDieAndRoutesMoveWhileMailKeepsFlowing() throws Exception {
+        for (String user : List.of("alice", "bob", "carol", "zoe")) accounts.create(user, user + "-password");
+        await().atMost(Duration.ofSeconds(20)).until(() -> storage.directory().routes().size() == 27);
+        assertThat(Set(storage.directory().routes().values())).as("the first placement uses both stores").hasSize(2);
+
+        // 1. kill -9 alice's store while 200 messages are sent to her at a steady rate through outbox
+        String aliceStore = storeOf(resolve("maila.example.test", "127.0.3.1"));
+        var sending = Executors.newSingleThreadExecutor();
+        var sent = sending.submit(() -> {
+            for (int i = 0; i < 200; i++) {
+                String sorter = resolve("outbox.example.test", "127.0.3.1");
+                LineClient.sendMail(sorter, SMTP, "friend@remote.test", "alice@example.test", "steady " + i);
+                Thread.sleep(25);
+            }
+            return null;
+        });
+        Thread.sleep(1500);
+        long killed = System.nanoTime();
+        assertThat(script("kill", aliceStore).exitValue()).isZero();
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                .until(() -> !storeOf(resolve("maila.example.test", "127.0.3.1")).equals(aliceStore));
+        double failoverSeconds = (System.nanoTime() - killed) / 1e9;
+        System.out.printf("failover of maila after kill -9 of %s: %.1f s%n", aliceStore, failoverSeconds);
+        sent.get(60, TimeUnit.SECONDS);
+        sending.shutdown();
+        String maila = resolve("maila.example.test", "127.0.3.1");
+        await().atMost(Duration.ofSeconds(20)).until(() -> inbox(maila, "alice").getKey().size() >= 200);
+        var aliceInbox = inbox(maila, "alice");
+        assertThat(aliceInbox.getKey()).as("every message, once").hasSize(200).doesNotHaveDuplicates();
+        assertThat(aliceInbox.getValue()).isNotEqualTo(aliceStore);
+        assertThat(pop3Count(maila, "alice")).isEqualTo(200);
+
+        // 2. the store comes back, and rebalance gives it letters again
+        assertThat(script("run", aliceStore).exitValue()).isZero();
+        var rebalance = ChildProcess.run(cluster, null, "route", "rebalance", "--config", "store1.toml");
+        assertThat(rebalance.exitCode()).as(rebalance.err()).isZero();
+        await().atMost(Duration.ofSeconds(5)).until(() -> Set(storage.directory().routes().values()).size() == 2);
+
+        // 3. an account routed away from its letter is the same mailbox through any letter's name
+        String other = storeOf(resolve("maila.example.test", "127.0.3.1")).equals("store1") ? "store2" : "store1";
+        assertThat(ChildProcess.run(cluster, null, "route", "move", "--account", "alice@example.test", "--to", other, "--config", "store1.toml").exitCode()).isZero();
+        Thread.sleep(1200); // stores read routes at most once a second
+        for (String name : List.of("maila.example.test", "mailz.example.test", "mailb.example.test")) {
+            var seen = inbox(resolve(name, "127.0.3.2"), "alice");
+            assertThat(seen.getKey()).as(name).hasSize(200);
+            assertThat(seen.getValue()).as("served by her home, through " + name).isEqualTo(other);
+        }
+
+        // 4. kill the leading director: the other leads within seconds, and DNS answers on
+        String leader = log("director").contains("this director now leads") ? "director" : "director2";
+        String follower = leader.equals("director") ? "director2" : "director";
+        String followerAddress = follower.equals("director") ? "127.0.3.1" : "127.0.3.2";
+        long directorKilled = System.nanoTime();
+        assertThat(script("kill", leader).exitValue()).isZero();
+        await().atMost(Duration.ofSeconds(20)).until(() -> log(follower).contains("this director now leads"));
+        System.out.printf("%s took over the lead in %.1f s%n", follower, (System.nanoTime() - directorKilled) / 1e9);
+        assertThat(resolve("mailb.example.test", followerAddress)).startsWith("127.0.1.");
+
+        // 5. drain bob's store with his session open: the session goes on, new ones go to the other store
+        String bobStore = storeOf(resolve("mailb.example.test", followerAddress));
+        try (var open = LineClient.connect(resolve("mailb.example.test", followerAddress), IMAP)) {
+            open.await("* OK");
+            open.send("a LOGIN bob@example.test bob-password");
+            open.await("a OK");
+            open.send("b SELECT INBOX");
+            open.await("b OK");
+            var drain = ChildProcess.run(cluster, null, "store", "drain", bobStore, "--config", "store1.toml");
+            assertThat(drain.out()).as(drain.err()).contains("mailb -> ");
+            await().atMost(Duration.ofSeconds(3)).until(() -> !storeOf(resolve("mailb.example.test", followerAddress)).equals(bobStore));
+            LineClient.sendMail(resolve("outbox.example.test", followerAddress), SMTP, "friend@remote.test", "bob@example.test", "during the drain");
+            boolean heard = false;
+            for (int i = 0; i < 20 && !heard; i++) { // 250 means queued: filing follows within moments
+                open.send("c" + i + " NOOP");
+                for (String line; !(line = open.in().readLine()).startsWith("c" + i + " "); ) heard |= line.equals("* 1 EXISTS");
+                if (!heard) Thread.sleep(250);
+            }
+            assertThat(heard).as("the session on the drained store goes on and hears of new mail").isTrue();
+        }
+        assertThat(inbox(resolve("mailb.example.test", followerAddress), "bob").getKey()).containsExactly("during the drain");
+
+        // 6. kill a sorter right after it took a burst: the other delivers what it held, each message once
+        String sorter = "sorter1";
+        for (int i = 0; i < 30; i++) LineClient.sendMail("127.0.2.1", SMTP, "friend@remote.test", "carol@example.test", "burst " + i);
+        assertThat(script("kill", sorter).exitValue()).isZero();
+        await().atMost(Duration.ofSeconds(40)).until(() -> inbox(resolve("mailc.example.test", followerAddress), "carol").getKey().size() >= 30);
+        Thread.sleep(2000); // a second copy would have arrived by now
+        assertThat(inbox(resolve("mailc.example.test", followerAddress), "carol").getKey()).hasSize(30).doesNotHaveDuplicates();
+        await().atMost(Duration.ofSeconds(15)).until(() -> List.of(resolve("outbox.example.test", followerAddress)).equals(List.of("127.0.2.2")));
+    }
+
+    private static <T> java.util.Set<T> Set(java.util.Collection<T> values) {
+        return new java.util.HashSet<>(values);
+    }
+}
