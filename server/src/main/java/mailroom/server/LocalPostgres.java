@@ -25,7 +25,10 @@ final class LocalPostgres implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Files.createDirectories(data);
-        var postgres = EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).setPort(port).start();
+        // zonky's builder turns durability off for tests; mail accepted with 250 must survive a crash here too.
+        var postgres = EmbeddedPostgres.builder().setDataDirectory(data).setCleanDataDirectory(false).setPort(port)
+                .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on").setServerConfig("full_page_writes", "on")
+                .start();
         System.out.println("PostgreSQL ready: " + postgres.getJdbcUrl("postgres", "postgres") + " (user postgres, password postgres)");
         var stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
