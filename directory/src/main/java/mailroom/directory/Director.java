@@ -31,6 +31,8 @@ public final class Director implements AutoCloseable {
     private final Storage.LeaderLock leadership;
     private final Clock clock;
     private final DnsServer dns;
+    /** Null when only heartbeats count. */
+    private final Probes probes;
     private final Thread loop;
     private volatile Zone zone;
     private volatile boolean leading;
@@ -40,12 +42,28 @@ public final class Director implements AutoCloseable {
 
     public Director(Zone.Settings settings, Storage storage, Function<Directory.DkimKey, String[]> dkimRecord,
                     InetAddress bind, int dnsPort, Clock clock) throws IOException {
+        this(settings, storage, dkimRecord, bind, dnsPort, clock, null);
+    }
+
+    /**
+     * A director that also probes each store's IMAP port and each sorter's SMTP port (the ports every
+     * node of the cluster shares) every {@code probeEvery}.
+     */
+    public static Director probing(Zone.Settings settings, Storage storage, Function<Directory.DkimKey, String[]> dkimRecord,
+                                   InetAddress bind, int dnsPort, int smtpPort, Duration probeEvery, Clock clock) throws IOException {
+        return new Director(settings, storage, dkimRecord, bind, dnsPort, clock,
+                new Probes(settings.ports().imap(), smtpPort, probeEvery, settings.nodeTimeout(), clock));
+    }
+
+    private Director(Zone.Settings settings, Storage storage, Function<Directory.DkimKey, String[]> dkimRecord,
+                     InetAddress bind, int dnsPort, Clock clock, Probes probes) throws IOException {
+        this.probes = probes;
         this.settings = settings;
         this.directory = storage.directory();
         this.dkimRecord = dkimRecord;
         this.leadership = storage.leaderLock();
         this.clock = clock;
-        this.zone = Zone.build(settings, directory, directory.zoneSerial(), clock.instant(), dkimRecord);
+        this.zone = Zone.build(settings, directory, directory.zoneSerial(), clock.instant(), dkimRecord); // heartbeats only, until probes have run
         this.dns = new DnsServer(bind, dnsPort, () -> zone);
         this.loop = Thread.ofPlatform().daemon().name("director").start(this::run);
     }
@@ -86,13 +104,16 @@ public final class Director implements AutoCloseable {
             log.info("this director now leads");
             leadingSince = now;
         }
-        if (leading) failover(now);
+        var nodes = directory.nodes();
+        if (probes != null) probes.probe(nodes);
+        java.util.function.Predicate<Routing.Node> live = n -> n.aliveAt(now, settings.nodeTimeout()) && (probes == null || probes.healthy(n, now));
+        if (leading) failover(now, nodes, live);
         long serial = directory.zoneSerial();
         if (serial != zone.serial() || Duration.between(built, now).compareTo(Duration.ofSeconds(1)) >= 0) {
-            Zone next = Zone.build(settings, directory, serial, now, dkimRecord);
+            Zone next = Zone.build(settings, directory, serial, live, dkimRecord);
             if (!next.live.equals(zone.live) && leading) {
                 // Someone fell silent or came back: the records change, so the serial must too.
-                next = Zone.build(settings, directory, directory.bumpZoneSerial(), now, dkimRecord);
+                next = Zone.build(settings, directory, directory.bumpZoneSerial(), live, dkimRecord);
             }
             zone = next;
             built = now;
@@ -104,10 +125,10 @@ public final class Director implements AutoCloseable {
      * cluster has no routes at all; its first placement waits until the stores starting with it
      * have had time to report, rather than giving every letter to the first one up.
      */
-    private void failover(Instant now) {
+    private void failover(Instant now, java.util.List<Routing.Node> nodes, java.util.function.Predicate<Routing.Node> live) {
         if (now.isBefore(leadingSince.plus(settings.nodeTimeout())) && directory.routes().isEmpty()) return;
-        Set<String> serving = directory.nodes().stream()
-                .filter(n -> n.has("store") && !n.draining() && n.aliveAt(now, settings.nodeTimeout()))
+        Set<String> serving = nodes.stream()
+                .filter(n -> n.has("store") && !n.draining() && live.test(n))
                 .map(Routing.Node::name).collect(Collectors.toSet());
         Map<String, String> routes = directory.routes();
         Map<String, String> moves = Failover.moves(routes, serving, directory.accountsByKey());

@@ -88,10 +88,16 @@ public final class Zone {
      * so a name never points nowhere while there is a store to point at.
      */
     public static Zone build(Settings settings, Directory directory, long serial, java.time.Instant now, Function<Directory.DkimKey, String[]> dkimRecord) {
+        return build(settings, directory, serial, node -> node.aliveAt(now, settings.nodeTimeout()), dkimRecord);
+    }
+
+    /** The zone with {@code live} deciding which nodes are up (heartbeats, and the director's probes). */
+    static Zone build(Settings settings, Directory directory, long serial, java.util.function.Predicate<Routing.Node> isLive,
+                      Function<Directory.DkimKey, String[]> dkimRecord) {
         try {
             Name origin = Name.fromString(settings.origin(), Name.root);
             long ttl = settings.ttl().toSeconds();
-            List<Routing.Node> live = directory.nodes().stream().filter(n -> n.aliveAt(now, settings.nodeTimeout())).toList();
+            List<Routing.Node> live = directory.nodes().stream().filter(isLive).toList();
             List<Routing.Node> directors = live.stream().filter(n -> n.has("director")).toList();
             Name primary = directors.isEmpty() ? new Name("ns", origin) : nodeName(directors.getFirst(), origin);
             var soa = new SOARecord(origin, DClass.IN, ttl, primary, new Name("hostmaster", origin), serial, 3600, 600, 86400, ttl);

@@ -81,15 +81,20 @@ class DirectorTest {
         beat("sorter1", Set.of("sorter"), "127.0.2.1");
         beat("sorter2", Set.of("sorter"), "127.0.2.2");
         d.setDkimKey(new Directory.DkimKey("example.test", "mr1", "unused-here"));
-        var settings = new Zone.Settings("example.test", Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(10),
-                "v=DMARC1; p=none", new Zone.Ports(143, 993, 110, 995, 587, 465));
-        director = new Director(settings, storage, key -> new String[] {key.selector() + "._domainkey." + key.domain(), "v=DKIM1; k=rsa; p=" + "A".repeat(300)},
-                InetAddress.getLoopbackAddress(), 0, clock);
+        director = new Director(settings(143), storage, DKIM, InetAddress.getLoopbackAddress(), 0, clock);
         director.tick();
         assertThat(storage.directory().routes()).as("a new cluster's first placement waits for the stores to report").isEmpty();
         clock.now = clock.now.plusSeconds(11); // a node timeout later, everyone has reported again
         for (var node : d.nodes()) beat(node.name(), node.roles(), node.address());
         director.tick();
+    }
+
+    static final java.util.function.Function<Directory.DkimKey, String[]> DKIM =
+            key -> new String[] {key.selector() + "._domainkey." + key.domain(), "v=DKIM1; k=rsa; p=" + "A".repeat(300)};
+
+    static Zone.Settings settings(int imapPort) {
+        return new Zone.Settings("example.test", Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(10),
+                "v=DMARC1; p=none", new Zone.Ports(imapPort, 993, 110, 995, 587, 465));
     }
 
     @AfterEach
@@ -244,5 +249,34 @@ class DirectorTest {
         var routes = storage.directory().routes();
         long onStore2 = storage.directory().accountsByKey().entrySet().stream().filter(e -> routes.get(e.getKey()).equals("store2")).mapToLong(java.util.Map.Entry::getValue).sum();
         assertThat(onStore2).as("store2 serves about half of the six accounts again").isBetween(2L, 4L);
+    }
+
+    @Test
+    void aStoreThatHeartbeatsButDoesNotAnswerIsTakenForDead() throws Exception {
+        // store1 answers IMAP greetings; at store2's address nothing listens on that port, though it heartbeats
+        try (var imap = new java.net.ServerSocket(0, 50, InetAddress.getByName("127.0.1.1"))) {
+            Thread.ofVirtual().start(() -> {
+                while (true) {
+                    try (var client = imap.accept()) {
+                        client.getOutputStream().write("* OK ready\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            director.close();
+            director = Director.probing(settings(imap.getLocalPort()), storage, DKIM, InetAddress.getLoopbackAddress(), 0, 1, Duration.ofMillis(100), clock);
+            director.tick(); // the first probes go out
+            Thread.sleep(500);
+            director.tick();
+            assertThat(Set.copyOf(storage.directory().routes().values())).as("within the timeout both count").containsExactlyInAnyOrder("store1", "store2");
+            clock.now = clock.now.plusSeconds(11);
+            for (var node : storage.directory().nodes()) beat(node.name(), node.roles(), node.address()); // everyone still heartbeats
+            director.tick(); // probes again: store1 answers
+            Thread.sleep(500);
+            director.tick();
+            assertThat(Set.copyOf(storage.directory().routes().values())).containsExactly("store1");
+            assertThat(answers(query("_imap._tcp.example.test", Type.SRV))).containsExactly("0 1 " + imap.getLocalPort() + " store1.example.test.");
+        }
     }
 }

@@ -96,8 +96,14 @@ public final class Node implements Closeable {
             heartbeat = new Heartbeat(storage.directory(), config.node.name, Set.copyOf(config.node.roles), config.advertisedAddress(),
                     config.director.heartbeat, Clock.systemUTC());
             if (config.node.roles.contains("director")) {
-                director = bind(() -> new Director(zoneSettings(config), storage, Dkim::dnsRecord, InetAddress.getByName(config.node.bind),
-                        config.director.dnsPort, Clock.systemUTC()), config.node.bind, config.director.dnsPort);
+                // Probes need the ports every node shares; a node on ephemeral ports (tests) is judged by heartbeats alone.
+                boolean fixedPorts = config.imap.port > 0 && config.smtp.port > 0;
+                var bindAddress = InetAddress.getByName(config.node.bind);
+                director = bind(() -> fixedPorts
+                        ? Director.probing(zoneSettings(config), storage, Dkim::dnsRecord, bindAddress, config.director.dnsPort, config.smtp.port,
+                                config.director.heartbeat, Clock.systemUTC())
+                        : new Director(zoneSettings(config), storage, Dkim::dnsRecord, bindAddress, config.director.dnsPort, Clock.systemUTC()),
+                        config.node.bind, config.director.dnsPort);
             }
             maintenance.scheduleWithFixedDelay(this::collectBlobs, 1, 10, TimeUnit.MINUTES);
             maintenance.scheduleWithFixedDelay(() -> forgetDeliveryKeys(config), 1, 60, TimeUnit.MINUTES);
