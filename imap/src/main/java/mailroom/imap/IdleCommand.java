@@ -18,6 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class IdleCommand {
     private static final Logger log = LoggerFactory.getLogger(IdleCommand.class);
     private static final Duration KEEPALIVE = Duration.ofMinutes(2);
+    /** How often an idle session checks whether its account's home has moved. */
+    private static final Duration MOVE_CHECK = Duration.ofSeconds(2);
 
     private IdleCommand() {}
 
@@ -35,15 +37,25 @@ final class IdleCommand {
         })) {
             Thread notifier = Thread.ofVirtual().name("imap-idle").start(() -> {
                 try {
+                    long lastWritten = System.nanoTime();
                     while (!Thread.currentThread().isInterrupted()) {
-                        boolean changed = wake.tryAcquire(KEEPALIVE.toMillis(), TimeUnit.MILLISECONDS);
+                        boolean changed = wake.tryAcquire(MOVE_CHECK.toMillis(), TimeUnit.MILLISECONDS);
                         wake.drainPermits();
+                        boolean keepAlive = System.nanoTime() - lastWritten > KEEPALIVE.toNanos();
+                        boolean moved = !changed && s.movedAway();
+                        if (!changed && !keepAlive && !moved) continue;
                         output.lock();
                         try {
                             if (Thread.currentThread().isInterrupted()) return;
+                            if (moved) {
+                                s.sayMoved();
+                                s.connection.close(); // ends the wait for DONE: the session is over
+                                return;
+                            }
                             if (changed) s.reportChanges(true);
                             else s.untagged("OK Still here");
                             s.connection.flush();
+                            lastWritten = System.nanoTime();
                         } finally {
                             output.unlock();
                         }

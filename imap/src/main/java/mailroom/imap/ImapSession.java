@@ -96,6 +96,10 @@ final class ImapSession {
             }
             if (command == null) return;
             if (command != ANSWERED) execute(command);
+            if (!connection.hasBufferedInput() && state != State.LOGOUT && movedAway()) {
+                sayMoved();
+                return;
+            }
             if (!connection.hasBufferedInput() || state == State.LOGOUT) connection.flush();
         }
     }
@@ -144,6 +148,31 @@ final class ImapSession {
         String head = new String(command, 0, Math.min(command.length, 128), StandardCharsets.ISO_8859_1);
         int space = head.indexOf(' ');
         return space > 0 ? head.substring(0, space) : "*";
+    }
+
+    /** When the account's home was first seen to be another store; null while it is here. */
+    private java.time.Instant awaySince;
+
+    /**
+     * True once the account's home has been another store for the grace period: the session should
+     * end at a quiet moment, so the client reconnects and lands on its home. Cheap: the router reads
+     * the routes at most once a second.
+     */
+    boolean movedAway() {
+        if (account == null || server.router.elsewhere(account).isEmpty()) {
+            awaySince = null;
+            return false;
+        }
+        var now = java.time.Instant.now();
+        if (awaySince == null) awaySince = now;
+        return !now.isBefore(awaySince.plus(server.settings.reconnectAfterMove));
+    }
+
+    /** The gentle end after a move: a client reconnects after BYE, by the same name, and reaches the new home. */
+    void sayMoved() throws IOException {
+        untagged("BYE This account has moved to another server of " + server.hostname + "; please reconnect");
+        connection.flush();
+        log.info("imap {} told to reconnect: its home moved", account.address());
     }
 
     /** Parses and runs one command; the single place where outcomes become tagged replies. */

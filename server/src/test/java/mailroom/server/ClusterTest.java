@@ -214,6 +214,11 @@ class ClusterTest {
                 if (!heard) Thread.sleep(250);
             }
             assertThat(heard).as("the session on the drained store goes on and hears of new mail").isTrue();
+            open.send("i IDLE");
+            open.await("+ ");
+            long idling = System.nanoTime();
+            assertThat(open.await("* BYE")).as("after the grace period, a gentle goodbye").contains("moved to another server");
+            System.out.printf("the drained store's session was told to reconnect %.1f s into IDLE%n", (System.nanoTime() - idling) / 1e9);
         }
         assertThat(inbox(resolve("mailb.example.test", followerAddress), "bob").getKey()).containsExactly("during the drain");
 

@@ -145,6 +145,12 @@ public final class Config {
         @JsonDeserialize(using = ByteSizeDeserializer.class)
         public long maxAppendSize = 25L * 1024 * 1024;
         public int maxConnections = 10000;
+        /**
+         * When an account's home moves to another store, its sessions here keep working for this long,
+         * then end with BYE at a quiet moment (in IDLE, or after a command) so the client reconnects there.
+         */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration reconnectAfterMove = Duration.ofMinutes(2);
     }
 
     /** Where passwords may travel unencrypted; TOML values are the lower-case names. */
