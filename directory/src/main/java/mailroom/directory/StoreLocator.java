@@ -10,7 +10,9 @@ import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -72,6 +74,21 @@ public final class StoreLocator implements StoreRouter {
         } catch (UnknownHostException e) {
             return Optional.empty();
         }
+    }
+
+    @Override
+    public List<InetAddress> liveStores() {
+        Instant now = clock.instant();
+        List<InetAddress> out = new ArrayList<>();
+        for (var node : snapshot().nodes().values()) {
+            if (!node.has("store") || node.draining() || !node.aliveAt(now, nodeTimeout)) continue;
+            try {
+                out.add(InetAddress.getByName(node.address()));
+            } catch (UnknownHostException ignored) {
+                // not reachable by address
+            }
+        }
+        return out;
     }
 
     @Override

@@ -74,8 +74,9 @@ public final class Node implements Closeable {
             var accounts = new Accounts(storage, config.mail.domain);
             firstStart(accounts, config, console);
             SSLContext tls = await(tlsLoading);
+            var router = new StoreLocator(storage.directory(), config.node.name, config.director.nodeTimeout, Clock.systemUTC());
             if (config.node.roles.contains("sorter")) {
-                sorter = new Sorter(config, storage, accounts, config.node.name);
+                sorter = new Sorter(config, storage, accounts, config.node.name, router);
                 smtp = bind(() -> SmtpServer.mx(config, tls, sorter), config.node.bind, config.smtp.port);
                 servers.add(smtp);
                 submission = bind(() -> SmtpServer.submission(config, tls, sorter, false), config.node.bind, config.submission.port);
@@ -84,7 +85,6 @@ public final class Node implements Closeable {
                 servers.add(submissions);
                 sorter.start();
             }
-            var router = new StoreLocator(storage.directory(), config.node.name, config.director.nodeTimeout, Clock.systemUTC());
             if (config.node.roles.contains("store")) {
                 lmtp = bind(() -> SmtpServer.lmtp(config, tls, new LocalDelivery(storage, accounts)), config.node.bind, config.lmtp.port);
                 servers.add(lmtp);

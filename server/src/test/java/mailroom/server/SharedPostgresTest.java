@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Two whole nodes over one PostgreSQL database, as two stores of a cluster: mail taken in by one is
@@ -147,5 +148,41 @@ class SharedPostgresTest {
             store2.close(); // its heartbeat is still fresh: store1 tries it, finds nobody, and serves the session itself
             assertThat(imapSession("127.0.1.1", imap, "alice@example.test")[3]).isEqualTo("* BYE store1.example.test logging out");
         }
+    }
+
+    @Test
+    void aSorterHandsLocalMailToTheHomeStoreOverLmtpAndFilesItItselfWhenNoStoreAnswers() throws Exception {
+        String url = TestPostgres.newDatabase();
+        int imap = ChildProcess.freePort(), pop3 = ChildProcess.freePort(), lmtp = ChildProcess.freePort();
+        java.util.function.Consumer<mailroom.core.config.Config> sorterRole = node(url, "sorter1", "127.0.2.1", imap, pop3)
+                .andThen(c -> { c.node.roles = java.util.List.of("sorter"); c.lmtp.port = lmtp; });
+        java.util.function.Consumer<mailroom.core.config.Config> storeRole = node(url, "store1", "127.0.1.1", imap, pop3)
+                .andThen(c -> { c.node.roles = java.util.List.of("store"); c.lmtp.port = lmtp; });
+        try (var store = new TestNode(dir.resolve("store1"), storeRole); var sorter = new TestNode(dir.resolve("sorter1"), sorterRole)) {
+            var storage = sorter.node.storage(); // the sorter's view of the shared database outlives the store
+            var accounts = new Accounts(storage, "example.test");
+            accounts.create("alice", "alice-password");
+            storage.directory().setRoutes(java.util.Map.of("a", "store1"));
+            Thread.sleep(1100); // the sorter reads routes at most once a second
+
+            LineClient.sendMail("127.0.2.1", sorter.smtp(), "friend@remote.test", "alice@example.test", "through the home store");
+            await().atMost(java.time.Duration.ofSeconds(10)).until(() -> rawMessages(storage, accounts, "alice").size() == 1);
+            assertThat(rawMessages(storage, accounts, "alice").getFirst()).as("handed over by LMTP to store1")
+                    .contains("by store1.example.test (Mailroom) with LMTP").contains("Return-Path: <friend@remote.test>");
+
+            store.close(); // no store answers LMTP now: the sorter files the mail itself, without delay
+            LineClient.sendMail("127.0.2.1", sorter.smtp(), "friend@remote.test", "alice@example.test", "while no store answers");
+            await().atMost(java.time.Duration.ofSeconds(10)).until(() -> rawMessages(storage, accounts, "alice").size() == 2);
+            assertThat(rawMessages(storage, accounts, "alice").get(1)).contains("Subject: while no store answers").doesNotContain("with LMTP");
+        }
+    }
+
+    /** Every message in the account's INBOX, as stored. */
+    private static java.util.List<String> rawMessages(mailroom.storage.Storage storage, Accounts accounts, String user) throws IOException {
+        long id = accounts.find(user + "@example.test").orElseThrow().id();
+        long inbox = storage.mail().mailbox(id, "INBOX").orElseThrow().id();
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (var m : storage.mail().messages(id, inbox)) out.add(new String(storage.blobs().read(m.blobId()), java.nio.charset.StandardCharsets.UTF_8));
+        return out;
     }
 }

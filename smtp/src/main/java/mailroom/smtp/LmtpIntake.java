@@ -35,7 +35,7 @@ final class LmtpIntake implements Intake {
         String blobId = message.store(delivery.storage().blobs(), Trace.returnPath(s) + Trace.received(s));
         List<String> addresses = s.recipients.stream().map(r -> r.deliverTo().get(0)).toList();
         List<Reply> replies = new ArrayList<>();
-        for (var result : delivery.deliver(blobId, addresses, null)) replies.add(result.reply());
+        for (var result : delivery.deliver(blobId, addresses, s.onceToken)) replies.add(result.reply());
         return replies;
     }
 }

@@ -33,7 +33,7 @@ final class QueueRunner implements AutoCloseable {
     private final Config.Queue settings;
     private final String hostname;
     private final Storage storage;
-    private final LocalDelivery local;
+    private final StoreHandoff local;
     private final RemoteDelivery remote;
     private final Predicate<String> isLocalDomain;
     private final String owner;
@@ -44,7 +44,7 @@ final class QueueRunner implements AutoCloseable {
     private volatile boolean running = true;
     private Thread loop;
 
-    QueueRunner(Config config, Storage storage, LocalDelivery local, RemoteDelivery remote, Predicate<String> isLocalDomain, String owner) {
+    QueueRunner(Config config, Storage storage, StoreHandoff local, RemoteDelivery remote, Predicate<String> isLocalDomain, String owner) {
         this.settings = config.queue;
         this.hostname = config.hostname();
         this.storage = storage;
@@ -124,7 +124,7 @@ final class QueueRunner implements AutoCloseable {
         List<RecipientResult> results = new ArrayList<>();
         try {
             if (!localRecipients.isEmpty()) {
-                results.addAll(local.deliver(entry.blobId(), localRecipients.stream().map(Queue.Recipient::address).toList(), entry.token()));
+                results.addAll(local.deliver(entry, localRecipients.stream().map(Queue.Recipient::address).toList()));
             }
             if (!remoteRecipients.isEmpty()) results.addAll(remote.deliver(entry, remoteRecipients));
         } catch (IOException | RuntimeException e) {

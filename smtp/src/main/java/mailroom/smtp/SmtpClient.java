@@ -67,6 +67,26 @@ final class SmtpClient implements Closeable {
         }
     }
 
+    /** Connects from {@code local} to a store's LMTP port and says LHLO (RFC 2033): no TLS inside the cluster. */
+    static SmtpClient lmtp(InetSocketAddress address, java.net.InetAddress local, String name, Duration connectTimeout,
+                           Duration commandTimeout) throws IOException, SmtpException {
+        var socket = new Socket();
+        try {
+            socket.bind(new InetSocketAddress(local, 0));
+            socket.connect(address, (int) connectTimeout.toMillis());
+            socket.setSoTimeout((int) commandTimeout.toMillis());
+            var client = new SmtpClient(address.getHostString(), socket);
+            client.expect(client.read(), 220);
+            Reply reply = client.command("LHLO " + name);
+            client.expect(reply, 250);
+            for (String line : reply.lines().subList(1, reply.lines().size())) client.extensions.add(line.split(" ", 2)[0]);
+            return client;
+        } catch (IOException | SmtpException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
     private void hello(String heloName) throws IOException, SmtpException {
         Reply reply = command("EHLO " + heloName);
         extensions.clear();

@@ -50,7 +50,7 @@ final class SmtpCommands {
 
     static final CommandTable<SmtpSession.State, Command> TABLE = new CommandTable<SmtpSession.State, Command>()
             .add("EHLO", ANY, new Command(SmtpCommands::ehlo, SMTP_MODES, s -> List.of("PIPELINING", "ENHANCEDSTATUSCODES")))
-            .add("LHLO", ANY, new Command(SmtpCommands::ehlo, EnumSet.of(LMTP), s -> List.of("PIPELINING", "ENHANCEDSTATUSCODES")))
+            .add("LHLO", ANY, new Command(SmtpCommands::ehlo, EnumSet.of(LMTP), s -> List.of("PIPELINING", "ENHANCEDSTATUSCODES", "XQUEUE")))
             .add("HELO", ANY, new Command(SmtpCommands::helo, SMTP_MODES, s -> List.of()))
             .add("STARTTLS", EnumSet.of(CONNECTED, GREETED), new Command(SmtpCommands::startTls, ALL_MODES,
                     s -> s.connection.isTls() || s.server.tls == null ? List.of() : List.of("STARTTLS")))
@@ -185,7 +185,7 @@ final class SmtpCommands {
         var path = SmtpCodec.parsePath(argument, "FROM", true, false)
                 .orElseThrow(() -> new SmtpException(501, "5.1.7", "Syntax: MAIL FROM:<address> [parameters]"));
         long declaredSize = 0;
-        String envid = null, ret = null;
+        String envid = null, ret = null, onceToken = null;
         for (var param : path.params().entrySet()) {
             String value = param.getValue();
             switch (param.getKey()) {
@@ -212,6 +212,10 @@ final class SmtpCommands {
                     envid = SmtpCodec.decodeXtext(value).filter(v -> v.length() <= 100)
                             .orElseThrow(() -> new SmtpException(501, "5.5.4", "ENVID must be xtext of at most 100 characters"));
                 }
+                case "XQUEUE" -> { // LMTP from a sorter: the queue entry's token, so a retried hand-off files nothing twice
+                    if (s.server.mode != LMTP || !value.matches("[A-Za-z0-9-]{1,64}")) throw new SmtpException(555, "5.5.4", "Unsupported parameter XQUEUE");
+                    onceToken = value;
+                }
                 default -> throw new SmtpException(555, "5.5.4", "Unsupported parameter " + param.getKey());
             }
         }
@@ -220,6 +224,7 @@ final class SmtpCommands {
         s.declaredSize = declaredSize;
         s.envid = envid;
         s.ret = ret;
+        s.onceToken = onceToken;
         s.state = MAIL;
         return List.of(Reply.of(250, "2.1.0", "Sender ok"));
     }

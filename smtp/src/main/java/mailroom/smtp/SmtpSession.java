@@ -51,6 +51,8 @@ final class SmtpSession {
     /** The SIZE the client declared at MAIL (RFC 1870), 0 when it did not. */
     long declaredSize;
     String envid, ret;
+    /** LMTP's XQUEUE: the sorter's queue entry token, which makes filing idempotent across retries. */
+    String onceToken;
     final List<Accepted> recipients = new ArrayList<>();
     /** The message so far while BDAT chunks arrive (RFC 3030); null otherwise. */
     Spool chunks;
@@ -129,7 +131,7 @@ final class SmtpSession {
     void resetTransaction() {
         sender = null;
         declaredSize = 0;
-        envid = ret = null;
+        envid = ret = onceToken = null;
         recipients.clear();
         chunksFailed = false;
         if (chunks != null) {

@@ -5,6 +5,7 @@ import mailroom.core.mail.EmailAddress;
 import mailroom.storage.Accounts;
 import mailroom.storage.Queue;
 import mailroom.storage.Storage;
+import mailroom.storage.StoreRouter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,11 @@ public final class Sorter implements AutoCloseable {
 
     /** @param owner the name this sorter holds queue leases under (the node's name) */
     public Sorter(Config config, Storage storage, Accounts accounts, String owner) throws IOException {
+        this(config, storage, accounts, owner, StoreRouter.SINGLE_NODE);
+    }
+
+    /** A sorter of a cluster, which hands local mail to each recipient's home store over LMTP ({@code router} knows where). */
+    public Sorter(Config config, Storage storage, Accounts accounts, String owner, StoreRouter router) throws IOException {
         this.config = config;
         this.hostname = config.hostname();
         this.storage = storage;
@@ -47,7 +53,9 @@ public final class Sorter implements AutoCloseable {
         Dns dns = new Dns(config.delivery);
         this.checks = config.smtp.checkAuthentication ? new AuthenticationChecks(hostname, dns) : null;
         this.remote = new RemoteDelivery(config.delivery, hostname, dns, storage.blobs());
-        this.runner = new QueueRunner(config, storage, local, remote, recipients::isLocal, owner);
+        var handoff = new StoreHandoff(local, router, java.net.InetAddress.getByName(config.node.bind), config.lmtp.port, hostname,
+                config.node.roles.contains("store"));
+        this.runner = new QueueRunner(config, storage, handoff, remote, recipients::isLocal, owner);
     }
 
     /** Starts delivering what is queued. */

@@ -150,6 +150,32 @@ class QueueDeliveryTest extends SmtpTestServer {
     }
 
     @Test
+    void lmtpWithAQueueTokenFilesEachAccountOnceHoweverOftenItIsRetried() throws Exception {
+        for (int attempt = 0; attempt < 2; attempt++) { // a sorter that died after DATA and tried again
+            try (var t = new Transcript("127.0.0.1", lmtp.port())) {
+                t.expect("220");
+                t.send("LHLO sorter.test");
+                assertThat(t.expectReply("250 ")).contains("250-XQUEUE");
+                t.send("MAIL FROM:<x@outside.test> XQUEUE=4f6c1e2a-0b7d-4c53-9a61-2d0e8f3b7c11").expect("250 2.1.0");
+                t.send("RCPT TO:<alice@example.test>").expect("250");
+                t.send("DATA").expect("354");
+                t.send("Subject: handed over\r\n\r\nonce\r\n.");
+                t.expect("250 2.0.0 <alice@example.test>");
+            }
+        }
+        assertThat(inbox("alice")).as("filed once").hasSize(1);
+        try (var t = new Transcript("127.0.0.1", lmtp.port())) {
+            t.expect("220");
+            t.send("LHLO sorter.test").expectReply("250 ");
+            t.send("MAIL FROM:<x@outside.test> XQUEUE=not/a/token").expect("555 5.5.4");
+        }
+        try (var t = connect()) { // not on the SMTP side
+            t.send("EHLO client.test").expectReply("250 ");
+            t.send("MAIL FROM:<x@outside.test> XQUEUE=abc").expect("555 5.5.4 Unsupported parameter XQUEUE");
+        }
+    }
+
+    @Test
     void chunkingTakesBdatInPieces() throws Exception {
         try (var t = connect()) {
             t.send("EHLO client.test").expectReply("250 ");

@@ -1,6 +1,7 @@
 package mailroom.storage;
 
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -19,6 +20,11 @@ public interface StoreRouter {
         public boolean fromNode(InetAddress peer) {
             return false;
         }
+
+        @Override
+        public List<InetAddress> liveStores() {
+            return List.of();
+        }
     };
 
     /** The address of the live store that is {@code account}'s home, when that is another node; empty: serve it here. */
@@ -29,4 +35,7 @@ public interface StoreRouter {
      * required TLS of the client. Such a connection may log in without TLS and is never passed on again.
      */
     boolean fromNode(InetAddress peer);
+
+    /** The addresses of the stores that are up and not draining, for mail whose home cannot take it. */
+    List<InetAddress> liveStores();
 }
