@@ -35,6 +35,9 @@ public final class Director implements AutoCloseable {
     private final Probes probes;
     private final Thread loop;
     private volatile Zone zone;
+    /** An outside DNS server to keep in line with the zone, or null. */
+    private volatile DnsPush push;
+    private long pushedSerial = -1;
     private volatile boolean leading;
     private volatile boolean closed;
     private Instant built = Instant.MIN;
@@ -66,6 +69,11 @@ public final class Director implements AutoCloseable {
         this.zone = Zone.build(settings, directory, directory.zoneSerial(), clock.instant(), dkimRecord); // heartbeats only, until probes have run
         this.dns = new DnsServer(bind, dnsPort, () -> zone);
         this.loop = Thread.ofPlatform().daemon().name("director").start(this::run);
+    }
+
+    /** Also keeps {@code server}'s copy of the zone current by dynamic update (done by the leader). */
+    public void pushTo(DnsPush server) {
+        this.push = server;
     }
 
     public int dnsPort() {
@@ -118,6 +126,8 @@ public final class Director implements AutoCloseable {
             zone = next;
             built = now;
         }
+        DnsPush server = push;
+        if (server != null && leading && zone.serial() != pushedSerial && server.push(zone)) pushedSerial = zone.serial();
     }
 
     /**

@@ -60,6 +60,16 @@ public final class Zone {
         this.live = live;
     }
 
+    /** Every RRset but the apex SOA and NS, which a server we push to keeps for itself: what RFC 2136 updates carry. */
+    Map<String, List<Record>> rrsets() {
+        Map<String, List<Record>> out = new LinkedHashMap<>();
+        records.forEach((name, byType) -> byType.forEach((type, list) -> {
+            if (name.equals(origin) && (type == Type.SOA || type == Type.NS)) return;
+            out.put(name + " " + Type.string(type), list);
+        }));
+        return out;
+    }
+
     /** Records of {@code type} at {@code name} (ANY: all of them); empty when there are none. */
     List<Record> lookup(Name name, int type) {
         var byType = records.get(name);

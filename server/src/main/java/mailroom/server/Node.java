@@ -104,6 +104,11 @@ public final class Node implements Closeable {
                                 config.director.heartbeat, Clock.systemUTC())
                         : new Director(zoneSettings(config), storage, Dkim::dnsRecord, bindAddress, config.director.dnsPort, Clock.systemUTC()),
                         config.node.bind, config.director.dnsPort);
+                if (!config.director.pushServer.isBlank()) {
+                    var server = mailroom.core.net.HostPort.parse(config.director.pushServer, 53).orElseThrow();
+                    director.pushTo(new mailroom.directory.DnsPush(new mailroom.directory.DnsPush.Target(server.host(), server.port(),
+                            config.director.pushKeyName, config.director.pushKeyAlgorithm, config.director.pushKeySecret)));
+                }
             }
             maintenance.scheduleWithFixedDelay(this::collectBlobs, 1, 10, TimeUnit.MINUTES);
             maintenance.scheduleWithFixedDelay(() -> forgetDeliveryKeys(config), 1, 60, TimeUnit.MINUTES);

@@ -191,6 +191,12 @@ public final class Config {
         public Duration nodeTimeout = Duration.ofSeconds(10);
         /** Published as _dmarc.DOMAIN for every local domain in the zone. */
         public String dmarc = "v=DMARC1; p=none";
+        /** An existing DNS server ("host:port") to send the zone to by RFC 2136 dynamic update; empty: none. */
+        public String pushServer = "";
+        /** The TSIG key that server accepts updates with: its name, algorithm and base64 secret. */
+        public String pushKeyName = "";
+        public String pushKeyAlgorithm = "hmac-sha256";
+        public String pushKeySecret = "";
     }
 
     public static final class Storage {

@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 
 import java.io.IOException;
+import mailroom.core.net.HostPort;
+
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
@@ -80,6 +82,12 @@ public final class ConfigLoader {
                 InetAddress.getByName(c.node.advertise);
             } catch (UnknownHostException e) {
                 throw new ConfigException("node.advertise", "not an address: " + c.node.advertise);
+            }
+        }
+        if (!c.director.pushServer.isBlank()) {
+            HostPort.parse(c.director.pushServer, 53).orElseThrow(() -> new ConfigException("director.push_server", "expected host or host:port, not " + quote(c.director.pushServer)));
+            if (c.director.pushKeyName.isBlank() || c.director.pushKeySecret.isBlank()) {
+                throw new ConfigException("director.push_key_secret", "director.push_server needs push_key_name and push_key_secret (TSIG)");
             }
         }
         if (c.director.nodeTimeout.compareTo(c.director.heartbeat.multipliedBy(2)) < 0) {
