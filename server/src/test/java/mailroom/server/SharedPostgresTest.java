@@ -109,9 +109,9 @@ class SharedPostgresTest {
     @Test
     void aStoreThatIsNotTheAccountsHomePassesTheSessionThrough() throws Exception {
         String url = TestPostgres.newDatabase();
-        int imap = ChildProcess.freePort(), pop3 = ChildProcess.freePort();
-        try (var store1 = new TestNode(dir.resolve("store1"), node(url, "store1", "127.0.1.1", imap, pop3));
-             var store2 = new TestNode(dir.resolve("store2"), node(url, "store2", "127.0.1.2", imap, pop3))) {
+        int imap = ChildProcess.freePort(), pop3 = ChildProcess.freePort(), lmtp = ChildProcess.freePort();
+        try (var store1 = new TestNode(dir.resolve("store1"), node(url, "store1", "127.0.1.1", imap, pop3).andThen(c -> c.lmtp.port = lmtp));
+             var store2 = new TestNode(dir.resolve("store2"), node(url, "store2", "127.0.1.2", imap, pop3).andThen(c -> c.lmtp.port = lmtp))) {
             var accounts = new Accounts(store1.node.storage(), "example.test");
             accounts.create("alice", "alice-password");
             accounts.create("bob", "bob-password");
@@ -139,6 +139,24 @@ class SharedPostgresTest {
                 pop.send("QUIT");
                 assertThat(pop.await("+OK")).startsWith("+OK store2.example.test signing off");
             }
+
+            // LMTP from outside the cluster (an MTA of the site) to a store that is not alice's home: passed on
+            try (var t = LineClient.connect("127.0.1.1", lmtp)) {
+                t.await("220 ");
+                t.send("LHLO mta.test");
+                t.await("250 ");
+                t.send("MAIL FROM:<friend@remote.test>");
+                t.await("250 ");
+                t.send("RCPT TO:<alice@example.test>");
+                t.await("250 ");
+                t.send("DATA");
+                t.await("354 ");
+                t.send("Subject: by LMTP\r\n\r\nto the wrong store\r\n.");
+                assertThat(t.await("")).startsWith("250 2.0.0 <alice@example.test>");
+            }
+            var aliceMail = rawMessages(store1.node.storage(), accounts, "alice");
+            assertThat(aliceMail).hasSize(1);
+            assertThat(aliceMail.getFirst()).contains("by store1.example.test (Mailroom) with LMTP").contains("by store2.example.test (Mailroom) with LMTP");
 
             directory.setAccountRoute(accounts.find("bob@example.test").orElseThrow().id(), "store2");
             Thread.sleep(1100);

@@ -1,6 +1,7 @@
 package mailroom.smtp;
 
 import mailroom.core.mail.EmailAddress;
+import mailroom.storage.StoreRouter;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -8,13 +9,19 @@ import java.util.List;
 
 /**
  * LMTP on a store (RFC 2033): the sorter has done the checks and the queueing; here each recipient
- * is filed and answered on its own, so one full mailbox does not hold up the others.
+ * is filed and answered on its own, so one full mailbox does not hold up the others. Mail for an
+ * account whose home is another store is passed on to it over LMTP, unless it came from another
+ * node (which has already chosen): every store accepts for every account.
  */
 final class LmtpIntake implements Intake {
     private final LocalDelivery delivery;
+    private final StoreRouter router;
+    private final StoreHandoff handoff;
 
-    LmtpIntake(LocalDelivery delivery) {
+    LmtpIntake(LocalDelivery delivery, StoreRouter router, StoreHandoff handoff) {
         this.delivery = delivery;
+        this.router = router;
+        this.handoff = handoff;
     }
 
     @Override
@@ -35,7 +42,10 @@ final class LmtpIntake implements Intake {
         String blobId = message.store(delivery.storage().blobs(), Trace.returnPath(s) + Trace.received(s));
         List<String> addresses = s.recipients.stream().map(r -> r.deliverTo().get(0)).toList();
         List<Reply> replies = new ArrayList<>();
-        for (var result : delivery.deliver(blobId, addresses, s.onceToken)) replies.add(result.reply());
+        var results = router.fromNode(s.connection.remote().getAddress())
+                ? delivery.deliver(blobId, addresses, s.onceToken)
+                : handoff.deliver(new StoreHandoff.Mail(s.sender.address() == null ? "" : s.sender.address().toString(), blobId, s.onceToken), addresses);
+        for (var result : results) replies.add(result.reply());
         return replies;
     }
 }

@@ -124,7 +124,7 @@ final class QueueRunner implements AutoCloseable {
         List<RecipientResult> results = new ArrayList<>();
         try {
             if (!localRecipients.isEmpty()) {
-                results.addAll(local.deliver(entry, localRecipients.stream().map(Queue.Recipient::address).toList()));
+                results.addAll(local.deliver(StoreHandoff.Mail.of(entry), localRecipients.stream().map(Queue.Recipient::address).toList()));
             }
             if (!remoteRecipients.isEmpty()) results.addAll(remote.deliver(entry, remoteRecipients));
         } catch (IOException | RuntimeException e) {

@@ -3,6 +3,7 @@ package mailroom.smtp;
 import mailroom.core.config.Config;
 import mailroom.core.net.Listener;
 import mailroom.storage.Accounts;
+import mailroom.storage.StoreRouter;
 
 import javax.net.ssl.SSLContext;
 import java.io.Closeable;
@@ -66,7 +67,13 @@ public final class SmtpServer implements Closeable {
 
     /** The LMTP listener of a store. */
     public static SmtpServer lmtp(Config config, SSLContext tls, LocalDelivery delivery) throws IOException {
-        return new SmtpServer(Mode.LMTP, config.lmtp.port, false, config, tls, delivery.accounts(), new LmtpIntake(delivery));
+        return lmtp(config, tls, delivery, StoreRouter.SINGLE_NODE);
+    }
+
+    /** LMTP on a store of a cluster: mail for accounts at home on another store is passed on to it. */
+    public static SmtpServer lmtp(Config config, SSLContext tls, LocalDelivery delivery, StoreRouter router) throws IOException {
+        var handoff = new StoreHandoff(delivery, router, java.net.InetAddress.getByName(config.node.bind), config.lmtp.port, config.hostname(), true);
+        return new SmtpServer(Mode.LMTP, config.lmtp.port, false, config, tls, delivery.accounts(), new LmtpIntake(delivery, router, handoff));
     }
 
     Spool spool() {

@@ -48,8 +48,15 @@ final class StoreHandoff {
         this.name = name;
     }
 
+    /** What is handed over: the envelope sender, the stored message, and the token that makes filing idempotent (or null). */
+    record Mail(String sender, String blobId, String token) {
+        static Mail of(Queue.Entry entry) {
+            return new Mail(entry.sender(), entry.blobId(), entry.token());
+        }
+    }
+
     /** One result per address, in order. */
-    List<RecipientResult> deliver(Queue.Entry entry, List<String> addresses) throws IOException {
+    List<RecipientResult> deliver(Mail entry, List<String> addresses) throws IOException {
         // Recipients by home store; those without one (unknown, or home down) go to any live store.
         Map<Optional<InetAddress>, List<String>> byHome = new LinkedHashMap<>();
         for (String address : addresses) {
@@ -63,7 +70,7 @@ final class StoreHandoff {
         return addresses.stream().map(results::get).toList();
     }
 
-    private List<RecipientResult> deliverGroup(Queue.Entry entry, Optional<InetAddress> home, List<String> addresses) throws IOException {
+    private List<RecipientResult> deliverGroup(Mail entry, Optional<InetAddress> home, List<String> addresses) throws IOException {
         if (home.isEmpty() && selfIsStore) return direct.deliver(entry.blobId(), addresses, entry.token());
         List<InetAddress> candidates = new ArrayList<>();
         home.ifPresent(candidates::add);
@@ -71,23 +78,23 @@ final class StoreHandoff {
         int start = live.isEmpty() ? 0 : Math.floorMod(rotation.getAndIncrement(), live.size());
         for (int i = 0; i < live.size(); i++) {
             InetAddress store = live.get((start + i) % live.size());
-            if (!candidates.contains(store)) candidates.add(store);
+            if (!candidates.contains(store) && !store.equals(bind)) candidates.add(store); // never to ourselves
         }
         for (InetAddress store : candidates) {
             try {
                 return lmtp(entry, store, addresses);
             } catch (IOException | SmtpException e) {
-                log.warn("queue {}: LMTP to store {} failed ({}); trying the next", entry.id(), store.getHostAddress(), e.getMessage());
+                log.warn("LMTP to store {} failed ({}); trying the next", store.getHostAddress(), e.getMessage());
             }
         }
         return direct.deliver(entry.blobId(), addresses, entry.token()); // no store answers: file it ourselves
     }
 
     /** One LMTP transaction: a reply per recipient at RCPT, and for those accepted one more after the data. */
-    private List<RecipientResult> lmtp(Queue.Entry entry, InetAddress store, List<String> addresses) throws IOException, SmtpException {
+    private List<RecipientResult> lmtp(Mail entry, InetAddress store, List<String> addresses) throws IOException, SmtpException {
         try (var client = SmtpClient.lmtp(new InetSocketAddress(store, lmtpPort), bind, name, CONNECT, COMMAND)) {
             if (!client.supports("XQUEUE")) throw new SmtpException(554, "5.5.1", "store does not take XQUEUE");
-            SmtpClient.expect(client.command("MAIL FROM:<" + entry.sender() + "> XQUEUE=" + entry.token()), 250);
+            SmtpClient.expect(client.command("MAIL FROM:<" + entry.sender() + ">" + (entry.token() == null ? "" : " XQUEUE=" + entry.token())), 250);
             List<RecipientResult> results = new ArrayList<>();
             List<Integer> accepted = new ArrayList<>();
             for (String address : addresses) {
