@@ -6,17 +6,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.xbill.DNS.ARecord;
-import org.xbill.DNS.DClass;
-import org.xbill.DNS.Message;
-import org.xbill.DNS.Name;
-import org.xbill.DNS.Record;
-import org.xbill.DNS.Section;
-import org.xbill.DNS.SimpleResolver;
-import org.xbill.DNS.Type;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,6 +57,7 @@ class ClusterTest {
     @AfterEach
     void stop() throws Exception {
         if (storage != null) storage.close();
+        if (Files.exists(cluster.resolve("var/store3.pid"))) script("kill", "store3");
         script("stop");
     }
 
@@ -82,19 +74,26 @@ class ClusterTest {
         return process;
     }
 
-    /** Where a name leads, asked of the cluster's DNS (either director): the address after its CNAME. */
+    /** Where a name leads, asked of the cluster's DNS (either director) with dig: the address after its CNAME. */
     static String resolve(String name, String director) throws IOException {
-        var resolver = new SimpleResolver(new InetSocketAddress(director, DNS));
-        resolver.setTimeout(Duration.ofSeconds(2));
-        Message m = resolver.send(Message.newQuery(Record.newRecord(Name.fromString(name, Name.root), Type.A, DClass.IN)));
-        return m.getSection(Section.ANSWER).stream().filter(r -> r instanceof ARecord).map(r -> ((ARecord) r).getAddress().getHostAddress())
-                .findFirst().orElseThrow(() -> new IOException("no address for " + name));
+        var dig = new ProcessBuilder("dig", "@" + director, "-p", String.valueOf(DNS), "+short", "+time=2", "+tries=1", name, "A")
+                .redirectErrorStream(true).start();
+        try {
+            if (!dig.waitFor(10, TimeUnit.SECONDS)) throw new IOException("dig did not finish");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+        var lines = new String(dig.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        return lines.stream().filter(l -> l.matches("\\d+\\.\\d+\\.\\d+\\.\\d+")).findFirst()
+                .orElseThrow(() -> new IOException("no address for " + name + ": " + lines));
     }
 
     static String storeOf(String address) {
         return switch (address) {
             case "127.0.1.1" -> "store1";
             case "127.0.1.2" -> "store2";
+            case "127.0.1.3" -> "store3";
             default -> throw new IllegalArgumentException(address);
         };
     }
@@ -229,7 +228,34 @@ class ClusterTest {
         await().atMost(Duration.ofSeconds(40)).until(() -> inbox(resolve("mailc.example.test", followerAddress), "carol").getKey().size() >= 30);
         Thread.sleep(2000); // a second copy would have arrived by now
         assertThat(inbox(resolve("mailc.example.test", followerAddress), "carol").getKey()).hasSize(30).doesNotHaveDuplicates();
-        await().atMost(Duration.ofSeconds(15)).until(() -> List.of(resolve("outbox.example.test", followerAddress)).equals(List.of("127.0.2.2")));
+        await().atMost(Duration.ofSeconds(15)).until(() -> resolve("outbox.example.test", followerAddress).equals("127.0.2.2"));
+
+        // 7. a third store is added and the letters rebalanced while zoe's session stays open
+        Files.writeString(cluster.resolve("store3.toml"), Files.readString(cluster.resolve("store1.toml"))
+                .replace("store1", "store3").replace("127.0.1.1", "127.0.1.3"));
+        try (var open = LineClient.connect(resolve("mailz.example.test", followerAddress), IMAP)) {
+            open.await("* OK");
+            open.send("a LOGIN zoe@example.test zoe-password");
+            open.await("a OK");
+            open.send("b SELECT INBOX");
+            open.await("b OK");
+            var add = ChildProcess.run(cluster, null, "store", "add", "store3", "127.0.1.3", "--config", "store1.toml");
+            assertThat(add.exitCode()).as(add.err()).isZero();
+            assertThat(script("run", "store3").exitValue()).isZero();
+            var undrain = ChildProcess.run(cluster, null, "store", "undrain", bobStore, "--config", "store1.toml");
+            assertThat(undrain.exitCode()).as(undrain.err()).isZero();
+            var rebalanced = ChildProcess.run(cluster, null, "route", "rebalance", "--config", "store1.toml");
+            assertThat(rebalanced.out()).as(rebalanced.err()).contains("-> store3");
+            await().atMost(Duration.ofSeconds(3)).until(() -> storage.directory().routes().containsValue("store3"));
+            open.send("c NOOP");
+            assertThat(open.await("c ")).as("the open session goes on through the rebalance").startsWith("c OK");
+        }
+        String onStore3 = storage.directory().routes().entrySet().stream().filter(e -> e.getValue().equals("store3")).findFirst().orElseThrow().getKey();
+        await().atMost(Duration.ofSeconds(3)).until(() -> resolve("mail" + onStore3 + ".example.test", followerAddress).equals("127.0.1.3"));
+        String zoeHome = storeOf(resolve("mailz.example.test", followerAddress));
+        Thread.sleep(1200); // stores read routes at most once a second
+        assertThat(inbox(resolve("mail" + onStore3 + ".example.test", followerAddress), "zoe").getValue()).as("any letter's name, through store3")
+                .isEqualTo(zoeHome);
     }
 
     private static <T> java.util.Set<T> Set(java.util.Collection<T> values) {
