@@ -51,6 +51,7 @@ class DnsPushTest {
                     recursion no;
                     dnssec-validation no;
                 };
+                controls { };
                 key "mailroom" { algorithm hmac-sha256; secret "%3$s"; };
                 zone "example.test" { type primary; file "%1$s/example.test.zone"; allow-update { key "mailroom"; }; };
                 """.formatted(dir, port, secret));
