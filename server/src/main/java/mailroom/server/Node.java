@@ -2,17 +2,19 @@ package mailroom.server;
 
 import mailroom.core.auth.Passwords;
 import mailroom.core.config.Config;
+import mailroom.core.net.HostPort;
 import mailroom.core.net.TlsContexts;
-import mailroom.imap.ImapServer;
-import mailroom.pop3.Pop3Server;
-import mailroom.smtp.LocalDelivery;
-import mailroom.smtp.SmtpServer;
-import mailroom.smtp.Sorter;
 import mailroom.directory.Director;
+import mailroom.directory.DnsPush;
 import mailroom.directory.Heartbeat;
 import mailroom.directory.StoreLocator;
 import mailroom.directory.Zone;
+import mailroom.imap.ImapServer;
+import mailroom.pop3.Pop3Server;
 import mailroom.smtp.Dkim;
+import mailroom.smtp.LocalDelivery;
+import mailroom.smtp.SmtpServer;
+import mailroom.smtp.Sorter;
 import mailroom.storage.Accounts;
 import mailroom.storage.Storage;
 import org.slf4j.Logger;
@@ -95,21 +97,7 @@ public final class Node implements Closeable {
             }
             heartbeat = new Heartbeat(storage.directory(), config.node.name, Set.copyOf(config.node.roles), config.advertisedAddress(),
                     config.director.heartbeat, Clock.systemUTC());
-            if (config.node.roles.contains("director")) {
-                // Probes need the ports every node shares; a node on ephemeral ports (tests) is judged by heartbeats alone.
-                boolean fixedPorts = config.imap.port > 0 && config.smtp.port > 0;
-                var bindAddress = InetAddress.getByName(config.node.bind);
-                director = bind(() -> fixedPorts
-                        ? Director.probing(zoneSettings(config), storage, Dkim::dnsRecord, bindAddress, config.director.dnsPort, config.smtp.port,
-                                config.director.heartbeat, Clock.systemUTC())
-                        : new Director(zoneSettings(config), storage, Dkim::dnsRecord, bindAddress, config.director.dnsPort, Clock.systemUTC()),
-                        config.node.bind, config.director.dnsPort);
-                if (!config.director.pushServer.isBlank()) {
-                    var server = mailroom.core.net.HostPort.parse(config.director.pushServer, 53).orElseThrow();
-                    director.pushTo(new mailroom.directory.DnsPush(new mailroom.directory.DnsPush.Target(server.host(), server.port(),
-                            config.director.pushKeyName, config.director.pushKeyAlgorithm, config.director.pushKeySecret)));
-                }
-            }
+            if (config.node.roles.contains("director")) director = bind(() -> startDirector(config, storage), config.node.bind, config.director.dnsPort);
             maintenance.scheduleWithFixedDelay(this::collectBlobs, 1, 10, TimeUnit.MINUTES);
             maintenance.scheduleWithFixedDelay(() -> forgetDeliveryKeys(config), 1, 60, TimeUnit.MINUTES);
             log.info("node {} ready: {} as {}, data in {}", config.node.name, config.node.roles, config.hostname(), config.node.dataDir.toAbsolutePath());
@@ -117,6 +105,25 @@ public final class Node implements Closeable {
             close();
             throw e;
         }
+    }
+
+    /**
+     * The director: DNS for the zone, failover, and the optional push to an outside DNS server. Its
+     * probes need the ports every node shares; a node on ephemeral ports (tests) is judged by
+     * heartbeats alone.
+     */
+    private static Director startDirector(Config config, Storage storage) throws IOException {
+        var bindAddress = InetAddress.getByName(config.node.bind);
+        var director = config.imap.port > 0 && config.smtp.port > 0
+                ? Director.probing(zoneSettings(config), storage, Dkim::dnsRecord, bindAddress, config.director.dnsPort, config.smtp.port,
+                        config.director.heartbeat, Clock.systemUTC())
+                : new Director(zoneSettings(config), storage, Dkim::dnsRecord, bindAddress, config.director.dnsPort, Clock.systemUTC());
+        if (!config.director.pushServer.isBlank()) {
+            var server = HostPort.parse(config.director.pushServer, 53).orElseThrow();
+            director.pushTo(new DnsPush(new DnsPush.Target(server.host(), server.port(),
+                    config.director.pushKeyName, config.director.pushKeyAlgorithm, config.director.pushKeySecret)));
+        }
+        return director;
     }
 
     private static Zone.Settings zoneSettings(Config config) {
