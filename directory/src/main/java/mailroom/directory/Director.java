@@ -119,8 +119,9 @@ public final class Director implements AutoCloseable {
         long serial = directory.zoneSerial();
         if (serial != zone.serial() || Duration.between(built, now).compareTo(Duration.ofSeconds(1)) >= 0) {
             Zone next = Zone.build(settings, directory, serial, live, dkimRecord);
-            if (!next.live.equals(zone.live) && leading) {
-                // Someone fell silent or came back: the records change, so the serial must too.
+            if (leading && serial == zone.serial() && !next.rrsets().equals(zone.rrsets())) {
+                // The records changed without a write that took a serial (a node fell silent or came back,
+                // a DKIM key or a domain was added): the serial must move too.
                 next = Zone.build(settings, directory, directory.bumpZoneSerial(), live, dkimRecord);
             }
             zone = next;

@@ -50,14 +50,10 @@ public final class Zone {
     private final Set<Name> names = new HashSet<>();
     /** Which store each route key points at, after liveness: what maila..mail0 say. */
     final Map<String, String> storeByKey = new LinkedHashMap<>();
-    /** The live nodes, for the SOA's change detection. */
-    final Set<String> live;
-
-    private Zone(Name origin, long serial, SOARecord soa, Set<String> live) {
+    private Zone(Name origin, long serial, SOARecord soa) {
         this.origin = origin;
         this.serial = serial;
         this.soa = soa;
-        this.live = live;
     }
 
     /** Every RRset but the apex SOA and NS, which a server we push to keeps for itself: what RFC 2136 updates carry. */
@@ -111,7 +107,7 @@ public final class Zone {
             List<Routing.Node> directors = live.stream().filter(n -> n.has("director")).toList();
             Name primary = directors.isEmpty() ? new Name("ns", origin) : nodeName(directors.getFirst(), origin);
             var soa = new SOARecord(origin, DClass.IN, ttl, primary, new Name("hostmaster", origin), serial, 3600, 600, 86400, ttl);
-            var zone = new Zone(origin, serial, soa, new HashSet<>(live.stream().map(Routing.Node::name).toList()));
+            var zone = new Zone(origin, serial, soa);
             zone.add(soa);
             for (var d : directors) zone.add(new NSRecord(origin, DClass.IN, ttl, nodeName(d, origin)));
             for (var node : directory.nodes()) zone.addAddress(nodeName(node, origin), node.address(), ttl);

@@ -151,6 +151,20 @@ class DirectorTest {
     }
 
     @Test
+    void theSerialMovesWithEveryChangeOfTheRecords() throws IOException {
+        long before = director.zone().serial();
+        storage.directory().setDkimKey(new Directory.DkimKey("example.test", "mr2", "unused-here")); // no route or node change
+        clock.now = clock.now.plusSeconds(2);
+        director.tick();
+        assertThat(director.zone().serial()).isGreaterThan(before);
+        assertThat(answers(query("mr2._domainkey.example.test", Type.TXT))).hasSize(1);
+        long after = director.zone().serial();
+        clock.now = clock.now.plusSeconds(2);
+        director.tick();
+        assertThat(director.zone().serial()).as("no change, no new serial").isEqualTo(after);
+    }
+
+    @Test
     void outboxRotatesOverTheLiveSortersWithAShortTtl() throws IOException {
         Message first = query("outbox.example.test", Type.A), second = query("outbox.example.test", Type.A);
         assertThat(answers(first)).containsExactlyInAnyOrder("127.0.2.1", "127.0.2.2");
