@@ -98,10 +98,13 @@ class DnsPushTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws InterruptedException {
         if (director != null) director.close();
         if (storage != null) storage.close();
-        if (named != null) named.destroy();
+        if (named != null) { // named writes its journal and pid file as it stops: wait, so the directory can go
+            named.destroy();
+            if (!named.waitFor(10, TimeUnit.SECONDS)) named.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
     }
 
     private List<String> dig(String name, String type) throws Exception {
