@@ -18,8 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class IdleCommand {
     private static final Logger log = LoggerFactory.getLogger(IdleCommand.class);
     private static final Duration KEEPALIVE = Duration.ofMinutes(2);
-    /** How often an idle session checks whether its account's home has moved. */
-    private static final Duration MOVE_CHECK = Duration.ofSeconds(2);
+    /** At most how often an idle session checks whether its account's home has moved (a fraction of the grace period). */
+    private static final Duration MOVE_CHECK = Duration.ofSeconds(15);
 
     private IdleCommand() {}
 
@@ -38,8 +38,10 @@ final class IdleCommand {
             Thread notifier = Thread.ofVirtual().name("imap-idle").start(() -> {
                 try {
                     long lastWritten = System.nanoTime();
+                    // Thousands of idle sessions each wake this often; half the grace period is soon enough.
+                    long check = Math.max(500, Math.min(MOVE_CHECK.toMillis(), s.server.settings.reconnectAfterMove.toMillis() / 2));
                     while (!Thread.currentThread().isInterrupted()) {
-                        boolean changed = wake.tryAcquire(MOVE_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+                        boolean changed = wake.tryAcquire(check, TimeUnit.MILLISECONDS);
                         wake.drainPermits();
                         boolean keepAlive = System.nanoTime() - lastWritten > KEEPALIVE.toNanos();
                         boolean moved = !changed && s.movedAway();
