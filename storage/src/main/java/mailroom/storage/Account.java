@@ -3,9 +3,10 @@ package mailroom.storage;
 /**
  * A mail account: one user, one login, one set of mailboxes. {@code username} is the local part;
  * {@code quotaBytes} limits the size of all its mail, 0 for no limit. {@code scram} holds the
- * SCRAM-SHA-256 credentials (empty until the password is next set or used).
+ * SCRAM-SHA-256 credentials (empty until the password is next set or used). An {@code admin} may
+ * use the admin API and console.
  */
-public record Account(long id, String username, String domain, String passwordHash, long quotaBytes, String scram) {
+public record Account(long id, String username, String domain, String passwordHash, long quotaBytes, String scram, boolean admin) {
     public String address() {
         return username + "@" + domain;
     }

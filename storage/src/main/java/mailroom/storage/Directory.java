@@ -5,9 +5,10 @@ import java.util.Optional;
 
 /**
  * Domains, accounts, address aliases, DKIM keys, and (through {@link Routing}) the cluster's nodes
- * and routes. Look-ups of local parts and domains ignore case.
+ * and routes, and (through {@link Administration}) who administers. Look-ups of local parts and
+ * domains ignore case.
  */
-public interface Directory extends Routing {
+public interface Directory extends Routing, Administration {
 
     /** Mail for {@code localPart@domain} goes to {@code targets}; local part "*" is the domain's catch-all. */
     record Alias(String localPart, String domain, List<String> targets) {

@@ -484,6 +484,31 @@ public abstract class StorageContract {
         assertThat(dir.bumpZoneSerial()).isEqualTo(beforeRemove + 2);
     }
 
+    @Test
+    void adminsTokensAndTheAuditLog() {
+        Administration admin = storage.directory();
+        assertThat(storage.directory().account(alice).orElseThrow().admin()).isFalse();
+        assertThat(admin.setAdmin(alice, true)).isTrue();
+        assertThat(storage.directory().account(alice).orElseThrow().admin()).isTrue();
+        assertThat(storage.directory().account("bob", "example.test").orElseThrow().admin()).isFalse();
+
+        admin.addAdminToken("backup-script", "hash-1", Instant.now());
+        assertThatThrownBy(() -> admin.addAdminToken("backup-script", "hash-2", Instant.now())).isInstanceOf(Directory.AlreadyExists.class);
+        assertThat(admin.adminTokenName("hash-1")).contains("backup-script");
+        assertThat(admin.adminTokenName("hash-2")).isEmpty();
+        assertThat(admin.adminTokens()).containsExactly("backup-script");
+        assertThat(admin.deleteAdminToken("backup-script")).isTrue();
+        assertThat(admin.adminTokenName("hash-1")).isEmpty();
+
+        Instant at = Instant.ofEpochMilli(1_800_000_000_000L);
+        admin.audit(at, "alice@example.test", "POST /api/v1/accounts", "carol@example.test");
+        admin.audit(at.plusSeconds(1), "token:backup-script", "DELETE /api/v1/queue/7", "");
+        var log = admin.auditLog(10);
+        assertThat(log).extracting(Administration.AuditEntry::actor).containsExactly("token:backup-script", "alice@example.test");
+        assertThat(log.get(1).at()).isEqualTo(at);
+        assertThat(admin.auditLog(1)).hasSize(1);
+    }
+
     /**
      * kill -9 in the middle of deliveries, at random moments, several times over: every delivery the
      * child saw acknowledged is there, and every message row points to a complete blob.

@@ -13,8 +13,8 @@ import java.util.Locale;
 import java.util.Optional;
 
 /** {@link Directory} in SQL; the same database as the mail, so the CLI and the server share it. */
-public final class SqlDirectory extends SqlRouting implements Directory {
-    private static final String ACCOUNT_COLUMNS = "SELECT id, username, domain, password_hash, quota_bytes, scram FROM accounts ";
+public final class SqlDirectory extends SqlAdministration implements Directory {
+    private static final String ACCOUNT_COLUMNS = "SELECT id, username, domain, password_hash, quota_bytes, scram, admin FROM accounts ";
 
     public SqlDirectory(Database db) {
         super(db);
@@ -64,7 +64,7 @@ public final class SqlDirectory extends SqlRouting implements Directory {
                 st.setLong(4, System.currentTimeMillis());
                 try (var rs = st.executeQuery()) {
                     rs.next();
-                    return new Account(rs.getLong(1), username, domain.toLowerCase(Locale.ROOT), passwordHash, 0, "");
+                    return new Account(rs.getLong(1), username, domain.toLowerCase(Locale.ROOT), passwordHash, 0, "", false);
                 }
             } catch (SQLException e) {
                 if (e.getMessage() != null && e.getMessage().contains("FOREIGN KEY")) {
@@ -114,7 +114,7 @@ public final class SqlDirectory extends SqlRouting implements Directory {
     }
 
     private static Account accountOf(ResultSet rs) throws SQLException {
-        return new Account(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5), rs.getString(6));
+        return new Account(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getLong(5), rs.getString(6), rs.getInt(7) != 0);
     }
 
     @Override
