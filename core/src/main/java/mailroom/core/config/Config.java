@@ -24,6 +24,7 @@ public final class Config {
     public Tls tls = new Tls();
     public Storage storage = new Storage();
     public Director director = new Director();
+    public Admin admin = new Admin();
 
     public static final class Node {
         /** Name of this node in logs and, later, in the cluster's directory. */
@@ -169,6 +170,11 @@ public final class Config {
         public Path certFile = null;
         /** PEM private key (PKCS#8 or traditional). */
         public Path keyFile = null;
+    }
+
+    /** The admin role: HTTP API, console, metrics, health checks and client autoconfiguration. */
+    public static final class Admin {
+        public int port = 2080;
     }
 
     /** The director role: the mail zone's DNS server, health checks and failover. */

@@ -76,6 +76,7 @@ public final class ConfigLoader {
         requirePort("submission.tls_port", c.submission.tlsPort);
         requirePort("lmtp.port", c.lmtp.port);
         requirePort("director.dns_port", c.director.dnsPort);
+        requirePort("admin.port", c.admin.port);
         if (!c.director.zone.isBlank()) requireHostname("director.zone", c.director.zone);
         if (!c.node.advertise.isBlank()) {
             try {
