@@ -1,5 +1,6 @@
 package mailroom.server;
 
+import mailroom.admin.AdminServer;
 import mailroom.core.auth.Passwords;
 import mailroom.core.config.Config;
 import mailroom.core.net.HostPort;
@@ -55,6 +56,7 @@ public final class Node implements Closeable {
     private final List<Closeable> servers = new ArrayList<>();
     private Heartbeat heartbeat;
     private Director director;
+    private AdminServer admin;
     private final ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("maintenance").daemon().factory());
     private Sorter sorter;
@@ -98,6 +100,7 @@ public final class Node implements Closeable {
             heartbeat = new Heartbeat(storage.directory(), config.node.name, Set.copyOf(config.node.roles), config.advertisedAddress(),
                     config.director.heartbeat, Clock.systemUTC());
             if (config.node.roles.contains("director")) director = bind(() -> startDirector(config, storage), config.node.bind, config.director.dnsPort);
+            if (config.node.roles.contains("admin")) admin = startAdmin(config, storage, accounts);
             maintenance.scheduleWithFixedDelay(this::collectBlobs, 1, 10, TimeUnit.MINUTES);
             maintenance.scheduleWithFixedDelay(() -> forgetDeliveryKeys(config), 1, 60, TimeUnit.MINUTES);
             log.info("node {} ready: {} as {}, data in {}", config.node.name, config.node.roles, config.hostname(), config.node.dataDir.toAbsolutePath());
@@ -105,6 +108,22 @@ public final class Node implements Closeable {
             close();
             throw e;
         }
+    }
+
+    private static AdminServer startAdmin(Config config, Storage storage, Accounts accounts) {
+        try {
+            return new AdminServer(config, storage, accounts);
+        } catch (RuntimeException e) { // Jetty reports a taken port as a wrapped BindException
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof BindException) throw new StartupException("cannot listen on " + config.node.bind + " port " + config.admin.port + ": " + t.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    /** The admin HTTP port (when this node runs the admin role). */
+    public int adminPort() {
+        return admin.port();
     }
 
     /**
@@ -167,13 +186,15 @@ public final class Node implements Closeable {
         if (accounts.find("postmaster@" + domain).isPresent()) return;
         String password = Passwords.random();
         try {
-            accounts.create("postmaster@" + domain, password);
+            var postmaster = accounts.create("postmaster@" + domain, password);
+            accounts.storage().directory().setAdmin(postmaster.id(), true); // so someone can use the console from the start
         } catch (mailroom.storage.Directory.AlreadyExists e) {
             return; // another node of the cluster, starting at the same time, made it first
         }
         console.println();
         console.println("  First start: created postmaster@" + domain + " with password " + password);
         console.println("  It is shown only this once; change it with: ./mailroom user passwd postmaster@" + domain);
+        console.println("  postmaster is an administrator: it logs in to the admin API (HTTP port " + config.admin.port + ")");
         console.println();
     }
 
@@ -239,6 +260,7 @@ public final class Node implements Closeable {
     @Override
     public void close() {
         maintenance.shutdownNow();
+        if (admin != null) admin.close();
         if (director != null) director.close();
         if (heartbeat != null) heartbeat.close();
         for (Closeable server : servers) {

@@ -118,6 +118,39 @@ class CommandLineTest {
         }
     }
 
+    private static String curl(String... args) throws Exception {
+        var command = new java.util.ArrayList<>(java.util.List.of("curl", "-sS", "-w", " %{http_code}"));
+        command.addAll(java.util.List.of(args));
+        var curl = new ProcessBuilder(command).redirectErrorStream(true).start();
+        curl.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        return new String(curl.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+    }
+
+    @Test
+    void administratorsAndTokensFromTheCommandLineWithCurlAgainstTheApi() throws Exception {
+        try (var node = new TestNode(dir.resolve("var"))) {
+            String api = "http://127.0.0.1:" + node.node.adminPort() + "/api/v1/domains";
+            assertThat(curl("-u", "postmaster@example.test:" + node.postmasterPassword, api)).as("the first account administers").isEqualTo("[\"example.test\"] 200");
+            assertThat(ChildProcess.run(dir, null, "user", "add", "alice", "--password", "alice-password").exitCode()).isZero();
+            assertThat(curl("-u", "alice@example.test:alice-password", api)).endsWith(" 403");
+            assertThat(ChildProcess.run(dir, null, "admin", "grant", "alice@example.test").out()).isEqualTo("alice@example.test is an administrator\n");
+            assertThat(curl("-u", "alice@example.test:alice-password", api)).endsWith(" 200");
+            assertThat(ChildProcess.run(dir, null, "admin", "revoke", "alice@example.test").exitCode()).isZero();
+            assertThat(curl("-u", "alice@example.test:alice-password", api)).endsWith(" 403");
+
+            String token = ChildProcess.run(dir, null, "admin", "token", "create", "deploy").out().strip();
+            assertThat(token).startsWith("mr_");
+            assertThat(ChildProcess.run(dir, null, "admin", "token", "list").out()).isEqualTo("deploy\n");
+            assertThat(curl("-H", "Authorization: Bearer " + token, "-X", "POST", "-H", "Content-Type: application/json",
+                    "-d", "{\"address\":\"bob@example.test\",\"password\":\"bob-password\"}", "http://127.0.0.1:" + node.node.adminPort() + "/api/v1/accounts")).endsWith(" 201");
+            assertThat(ChildProcess.run(dir, null, "user", "list").out()).contains("bob@example.test");
+            assertThat(ChildProcess.run(dir, null, "admin", "token", "delete", "deploy").exitCode()).isZero();
+            assertThat(curl("-H", "Authorization: Bearer " + token, api)).endsWith(" 401");
+            assertThat(ChildProcess.run(dir, null, "admin", "token", "delete", "deploy").err()).contains("no token deploy");
+            assertThat(curl("http://127.0.0.1:" + node.node.adminPort() + "/healthz")).isEqualTo("ok 200");
+        }
+    }
+
     @Test
     void accountsAreManagedWhileTheNodeRuns() throws Exception {
         try (var node = new TestNode(dir.resolve("var"))) {

@@ -40,6 +40,10 @@ public final class Accounts {
         this.defaultDomain = defaultDomain.toLowerCase(Locale.ROOT);
     }
 
+    public Storage storage() {
+        return storage;
+    }
+
     public String defaultDomain() {
         return defaultDomain;
     }
