@@ -22,7 +22,7 @@ import java.util.Map;
 
 /**
  * The admin role's HTTP server (2080): the JSON API under /api/v1 for what the command line does,
- * health checks, and client autoconfiguration. Every API call needs an administrator; every change
+ * health checks, Prometheus metrics, and client autoconfiguration. Every API call needs an administrator; every change
  * is written to the audit log with who made it. Handlers call the same services as the command
  * line (Accounts, ClusterAdmin, the storage), so the two cannot drift.
  */
@@ -48,6 +48,8 @@ public final class AdminServer implements Closeable {
             c.startup.showJavalinBanner = false;
             c.routes.get("/healthz", ctx -> ctx.result("ok"));
             c.routes.get("/readyz", this::ready);
+            var prometheus = Prometheus.registry(storage.queue());
+            c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(prometheus.scrape()));
             autoconfig.register(c.routes);
             c.routes.before("/api/*", auth::require);
             c.routes.after("/api/*", this::audit);

@@ -118,6 +118,12 @@ public final class DnsServer implements AutoCloseable {
 
     /** The reply to one query, at most {@code limit} octets (truncated with TC when larger), or null for no reply. */
     byte[] answer(byte[] wire, int limit) {
+        byte[] reply = reply(wire, limit);
+        mailroom.core.metrics.Meters.dnsQuery(reply == null ? "dropped" : reply.length < Header.LENGTH ? "short" : Rcode.string(reply[3] & 0x0F));
+        return reply;
+    }
+
+    private byte[] reply(byte[] wire, int limit) {
         Message query;
         try {
             query = new Message(wire);

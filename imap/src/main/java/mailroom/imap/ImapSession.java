@@ -193,6 +193,7 @@ final class ImapSession {
             return;
         }
         var entry = ImapCommands.TABLE.lookup(name);
+        mailroom.core.metrics.Meters.command("imap", entry.isPresent() ? name : "unknown");
         if (entry.isEmpty()) {
             tagged(tag, "BAD", null, "Unknown command " + name);
             return;

@@ -65,6 +65,7 @@ final class Pop3Session {
     private void execute(String line) throws IOException {
         var command = Pop3Codec.parseCommand(line);
         var entry = Pop3Commands.TABLE.lookup(command.keyword());
+        mailroom.core.metrics.Meters.command("pop3", entry.isPresent() ? command.keyword() : "unknown");
         if (entry.isEmpty() || command.keyword().isEmpty()) {
             error("Unknown command");
             return;

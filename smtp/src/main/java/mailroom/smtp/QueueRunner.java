@@ -1,6 +1,7 @@
 package mailroom.smtp;
 
 import mailroom.core.config.Config;
+import mailroom.core.metrics.Meters;
 import mailroom.storage.BlobStore;
 import mailroom.storage.Queue;
 import mailroom.storage.Storage;
@@ -147,7 +148,10 @@ final class QueueRunner implements AutoCloseable {
             Queue.Recipient recipient = byAddress.get(result.address());
             Reply reply = result.reply();
             var report = new Dsn.Report(recipient.rcpt(), reply, null);
+            String where = isLocalDomain.test(domain(result.address())) ? "local" : "remote";
+            Meters.delivery(where, reply.code() < 400 ? "delivered" : reply.code() >= 500 || expired ? "failed" : "deferred");
             if (reply.code() < 400) {
+                Meters.deliveryLatency(java.time.Duration.between(entry.createdAt(), Instant.now()));
                 outcomes.add(new Queue.Delivered(result.address()));
                 if (Dsn.wanted(recipient.rcpt(), Dsn.Action.DELIVERED)) delivered.add(report);
             } else if (reply.code() >= 500 || expired) {

@@ -104,6 +104,7 @@ final class SmtpSession {
     private List<Reply> execute(String line) throws IOException {
         var command = SmtpCodec.parseCommand(line);
         var entry = SmtpCommands.TABLE.lookup(command.verb()).filter(e -> e.handler().modes().contains(server.mode));
+        mailroom.core.metrics.Meters.command(server.mode.name().toLowerCase(java.util.Locale.ROOT), entry.isPresent() ? command.verb() : "unknown");
         if (entry.isEmpty()) return List.of(Reply.UNKNOWN);
         if (!entry.get().states().contains(state)) return List.of(Reply.BAD_SEQUENCE);
         try {

@@ -119,6 +119,12 @@ public final class Accounts {
 
     /** The account when the password is right; empty for an unknown login or a wrong password. */
     public Optional<Account> authenticate(String login, String password) {
+        Optional<Account> account = check(login, password);
+        mailroom.core.metrics.Meters.login(account.isPresent());
+        return account;
+    }
+
+    private Optional<Account> check(String login, String password) {
         Optional<Account> account = find(login);
         if (account.isEmpty()) {
             Passwords.verify(password, DummyHash.VALUE); // same cost as a real check, so timing does not reveal accounts

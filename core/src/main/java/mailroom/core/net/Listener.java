@@ -77,6 +77,7 @@ public final class Listener implements Closeable {
         var remote = (InetSocketAddress) socket.getRemoteSocketAddress();
         log.info("{} session start from {}:{}", protocol, remote.getHostString(), remote.getPort());
         String outcome = "closed";
+        Runnable closed = mailroom.core.metrics.Meters.connected(protocol);
         try {
             socket.setTcpNoDelay(true);
             if (implicitTls != null) socket = handshake(socket, implicitTls);
@@ -98,6 +99,7 @@ public final class Listener implements Closeable {
             } catch (IOException ignored) {
                 // already gone
             }
+            closed.run();
             log.info("{} session end: {} after {} ms", protocol, outcome, (System.nanoTime() - started) / 1_000_000);
             MDC.remove("session");
         }

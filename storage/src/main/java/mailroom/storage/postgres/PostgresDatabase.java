@@ -59,6 +59,10 @@ final class PostgresDatabase implements Database {
 
     @Override
     public <T> T write(Work<T> work) {
+        return mailroom.core.metrics.Meters.storage("write", () -> timedWrite(work));
+    }
+
+    private <T> T timedWrite(Work<T> work) {
         Connection joined = inWrite.get();
         if (joined != null) return run(joined, work);
         for (int attempt = 1; ; attempt++) {
@@ -85,6 +89,10 @@ final class PostgresDatabase implements Database {
 
     @Override
     public <T> T read(Work<T> work) {
+        return mailroom.core.metrics.Meters.storage("read", () -> timedRead(work));
+    }
+
+    private <T> T timedRead(Work<T> work) {
         Connection joined = inWrite.get();
         if (joined != null) return run(joined, work);
         try (Connection c = pool.getConnection()) {

@@ -82,6 +82,10 @@ final class SqliteDatabase implements Database {
     /** Runs {@code work} in the writer's next transaction and returns once that transaction is durable. */
     @Override
     public <T> T write(Work<T> work) {
+        return mailroom.core.metrics.Meters.storage("write", () -> timedWrite(work));
+    }
+
+    private <T> T timedWrite(Work<T> work) {
         var pending = new Pending<>(work, new CompletableFuture<T>());
         writes.add(pending);
         try {
@@ -97,6 +101,10 @@ final class SqliteDatabase implements Database {
 
     @Override
     public <T> T read(Work<T> work) {
+        return mailroom.core.metrics.Meters.storage("read", () -> timedRead(work));
+    }
+
+    private <T> T timedRead(Work<T> work) {
         Connection c;
         try {
             c = readers.take();

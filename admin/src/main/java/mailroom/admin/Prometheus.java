@@ -1,0 +1,66 @@
+package mailroom.admin;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import mailroom.storage.Queue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The Prometheus view of Micrometer's global registry, where every module records (see
+ * {@code mailroom.core.metrics.Meters}), plus the JVM's own meters and the queue's depth and age.
+ * One per process.
+ */
+final class Prometheus {
+    private static PrometheusMeterRegistry registry;
+
+    private Prometheus() {}
+
+    static synchronized PrometheusMeterRegistry registry(Queue queue) {
+        if (registry != null) return registry;
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Metrics.addRegistry(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        var snapshot = new QueueSnapshot(queue);
+        Gauge.builder("mailroom.queue.depth", snapshot, s -> s.entries().size()).strongReference(true)
+                .description("messages waiting in the queue").register(registry);
+        Gauge.builder("mailroom.queue.oldest.age", snapshot, QueueSnapshot::oldestAgeSeconds).strongReference(true).baseUnit("seconds")
+                .description("how long the oldest queued message has waited").register(registry);
+        return registry;
+    }
+
+    /** The queue read at most every five seconds, however often it is scraped. */
+    private static final class QueueSnapshot {
+        private final Queue queue;
+        private List<Queue.Entry> entries = List.of();
+        private Instant read = Instant.EPOCH;
+
+        QueueSnapshot(Queue queue) {
+            this.queue = queue;
+        }
+
+        synchronized List<Queue.Entry> entries() {
+            if (Duration.between(read, Instant.now()).toSeconds() >= 5) {
+                entries = queue.list();
+                read = Instant.now();
+            }
+            return entries;
+        }
+
+        double oldestAgeSeconds() {
+            return entries().stream().map(Queue.Entry::createdAt).min(Instant::compareTo)
+                    .map(oldest -> Duration.between(oldest, Instant.now()).toMillis() / 1000.0).orElse(0.0);
+        }
+    }
+}
