@@ -51,6 +51,9 @@ public final class AdminServer implements Closeable {
             var prometheus = Prometheus.registry(storage.queue());
             c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(prometheus.scrape()));
             autoconfig.register(c.routes);
+            c.routes.get("/", ctx -> ctx.redirect("/console"));
+            c.routes.get("/console", ctx -> console(ctx, "index.html"));
+            c.routes.get("/console/{file}", ctx -> console(ctx, ctx.pathParam("file")));
             c.routes.before("/api/*", auth::require);
             c.routes.after("/api/*", this::audit);
             routes(c.routes);
@@ -66,6 +69,15 @@ public final class AdminServer implements Closeable {
 
     private static void error(Context ctx, int status, String message) {
         ctx.status(status).json(Map.of("error", message == null ? "bad request" : message));
+    }
+
+    /** The console's files, built into the jar; it runs in the browser and uses the API. */
+    private void console(Context ctx, String file) {
+        String type = file.endsWith(".html") ? "text/html; charset=utf-8" : file.endsWith(".css") ? "text/css; charset=utf-8"
+                : file.endsWith(".js") ? "text/javascript; charset=utf-8" : null;
+        var in = type == null || !file.matches("[a-z]+\\.[a-z]+") ? null : getClass().getResourceAsStream("/admin/console/" + file);
+        if (in == null) throw new NotFoundResponse("no such file");
+        ctx.contentType(type).header("Cache-Control", "no-cache").result(in);
     }
 
     /** Ready when the storage answers. */

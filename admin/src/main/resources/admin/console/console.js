@@ -1,0 +1,174 @@
+// The Mailroom console: the admin API in a page. Credentials stay in this tab (sessionStorage) and
+// go with every call as HTTP Basic; nothing here is trusted by the server that the API does not check.
+"use strict";
+const $ = id => document.getElementById(id);
+let auth = sessionStorage.getItem("mailroom-auth");
+const selected = new Set();
+const samples = [];
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: Object.assign({ Authorization: auth }, body ? { "Content-Type": "application/json" } : {}),
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (response.status === 401) { logout(); throw new Error("please log in again"); }
+  const text = await response.text();
+  const data = text && response.headers.get("Content-Type")?.includes("json") ? JSON.parse(text) : text;
+  if (!response.ok) throw new Error(data?.error || response.status + " " + response.statusText);
+  return data;
+}
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) k === "class" ? (e.className = v) : e.setAttribute(k, v);
+  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+}
+
+const bytes = n => n === 0 ? "—" : n < 1e6 ? (n / 1e3).toFixed(1) + " KB" : n < 1e9 ? (n / 1e6).toFixed(1) + " MB" : (n / 1e9).toFixed(2) + " GB";
+
+async function showNodes() {
+  const nodes = await api("GET", "/api/v1/nodes");
+  $("nodes").replaceChildren(...nodes.map(n => el("div", { class: "node", "data-node": n.name },
+    el("b", {}, n.name + " "), el("span", { class: "state " + n.state }, n.state),
+    el("small", {}, n.roles.join(", ") + " · " + n.address),
+    el("small", {}, n.roles.includes("store") ? n.accounts + " accounts · " + (n.letters.join("") || "no letters") : ""))));
+  const stores = nodes.filter(n => n.roles.includes("store") && n.state === "up").map(n => n.name);
+  const target = $("target"), chosen = target.value;
+  target.replaceChildren(...stores.map(s => el("option", { value: s }, s)));
+  if (stores.includes(chosen)) target.value = chosen;
+}
+
+async function showLetters() {
+  const { letters } = await api("GET", "/api/v1/routes");
+  $("letters").replaceChildren(...Object.entries(letters).map(([key, store]) => {
+    const tile = el("div", { class: "letter" + (selected.has(key) ? " selected" : ""), "data-letter": key, tabindex: "0", role: "button" },
+      el("b", {}, key), el("small", { class: "store" }, store));
+    const toggle = () => { selected.has(key) ? selected.delete(key) : selected.add(key); tile.classList.toggle("selected"); $("move").disabled = selected.size === 0; };
+    tile.addEventListener("click", toggle);
+    tile.addEventListener("keydown", e => { if (e.key === " " || e.key === "Enter") { e.preventDefault(); toggle(); } });
+    return tile;
+  }));
+  $("move").disabled = selected.size === 0;
+}
+
+async function showAccounts() {
+  const q = $("search").value.trim();
+  const accounts = await api("GET", "/api/v1/accounts" + (q ? "?search=" + encodeURIComponent(q) : ""));
+  const { letters, accounts: routed } = await api("GET", "/api/v1/routes");
+  $("accounts").replaceChildren(...accounts.slice(0, 200).map(a => {
+    const first = a.address[0].toLowerCase(), key = first >= "a" && first <= "z" ? first : "0";
+    return el("tr", {}, el("td", {}, a.address), el("td", {}, bytes(a.usedBytes)), el("td", {}, bytes(a.quotaBytes)),
+      el("td", {}, routed[a.address] || letters[key]), el("td", {}, a.admin ? "admin" : ""));
+  }));
+}
+
+async function showQueue() {
+  const queue = await api("GET", "/api/v1/queue");
+  $("queue-empty").hidden = queue.length > 0;
+  $("queue").replaceChildren(...queue.map(q => {
+    const retry = el("button", { class: "quiet" }, "Retry"), drop = el("button", { class: "quiet" }, "Delete");
+    retry.onclick = () => api("POST", "/api/v1/queue/" + q.id + "/retry").then(showQueue).catch(alert);
+    drop.onclick = () => confirm("Delete message " + q.id + " without delivering it?") && api("DELETE", "/api/v1/queue/" + q.id).then(showQueue).catch(alert);
+    return el("tr", {}, el("td", {}, q.id), el("td", {}, q.sender || "<>"),
+      el("td", {}, q.recipients.map(r => r.address + " (" + r.state.toLowerCase() + (r.lastError ? ": " + r.lastError : "") + ")").join(", ")),
+      el("td", {}, retry, " ", drop));
+  }));
+}
+
+// Deliveries per second and mean delivery latency, from two scrapes of /metrics five seconds apart.
+function metric(text, name) {
+  let sum = 0;
+  for (const line of text.split("\n")) if (line.startsWith(name)) sum += parseFloat(line.slice(line.lastIndexOf(" ") + 1)) || 0;
+  return sum;
+}
+
+async function sampleTraffic() {
+  const text = await (await fetch("/metrics")).text();
+  const now = { t: Date.now(), delivered: metric(text, 'mailroom_deliveries_total{result="delivered"'),
+    latencySum: metric(text, "mailroom_delivery_latency_seconds_sum"), latencyCount: metric(text, "mailroom_delivery_latency_seconds_count") };
+  const last = samples.at(-1);
+  samples.push(now);
+  if (samples.length > 61) samples.shift();
+  if (!last) return;
+  const seconds = (now.t - last.t) / 1000, count = now.latencyCount - last.latencyCount;
+  now.rate = (now.delivered - last.delivered) / seconds;
+  now.latency = count > 0 ? (now.latencySum - last.latencySum) / count * 1000 : 0;
+  $("traffic").textContent = now.rate.toFixed(1) + " deliveries/s · mean latency " + now.latency.toFixed(0) + " ms";
+  drawChart();
+}
+
+function drawChart() {
+  const canvas = $("chart"), g = canvas.getContext("2d"), points = samples.filter(s => s.rate !== undefined);
+  g.clearRect(0, 0, canvas.width, canvas.height);
+  const max = Math.max(1, ...points.map(p => p.rate));
+  g.strokeStyle = "#2f6fed"; g.lineWidth = 2; g.beginPath();
+  points.forEach((p, i) => {
+    const x = i * canvas.width / 60, y = canvas.height - 10 - p.rate / max * (canvas.height - 20);
+    i ? g.lineTo(x, y) : g.moveTo(x, y);
+  });
+  g.stroke();
+}
+
+async function refresh() {
+  try {
+    await Promise.all([showNodes(), showLetters(), showQueue()]);
+  } catch (e) {
+    $("letters-status").textContent = e.message;
+  }
+}
+
+function logout() {
+  auth = null;
+  sessionStorage.removeItem("mailroom-auth");
+  $("app").hidden = true; $("logout").hidden = true; $("login").hidden = false; $("who").textContent = "";
+}
+
+async function start() {
+  $("login").hidden = true; $("app").hidden = false; $("logout").hidden = false;
+  $("who").textContent = atob(auth.slice(6)).split(":")[0];
+  await refresh();
+  await showAccounts();
+  sampleTraffic();
+  setInterval(refresh, 5000);
+  setInterval(sampleTraffic, 5000);
+}
+
+$("login").addEventListener("submit", async e => {
+  e.preventDefault();
+  auth = "Basic " + btoa(unescape(encodeURIComponent($("user").value + ":" + $("password").value)));
+  try {
+    await api("GET", "/api/v1/domains");
+    sessionStorage.setItem("mailroom-auth", auth);
+    $("login-error").textContent = "";
+    start();
+  } catch (err) {
+    auth = null;
+    $("login-error").textContent = "That did not work: " + err.message;
+  }
+});
+$("logout").onclick = logout;
+$("search").addEventListener("input", () => showAccounts().catch(() => {}));
+$("move").onclick = async () => {
+  const letters = [...selected].join(","), to = $("target").value;
+  try {
+    await api("POST", "/api/v1/routes/move", { letters, to });
+    $("letters-status").textContent = "mail" + [...selected].join(", mail") + " → " + to + "; DNS follows within a second.";
+    selected.clear();
+    await refresh();
+  } catch (e) {
+    $("letters-status").textContent = e.message;
+  }
+};
+$("rebalance").onclick = async () => {
+  try {
+    const { moves } = await api("POST", "/api/v1/routes/rebalance");
+    const n = Object.keys(moves).length;
+    $("letters-status").textContent = n ? "Moved " + Object.entries(moves).map(([k, s]) => "mail" + k + " → " + s).join(", ") : "Already balanced.";
+    await refresh();
+  } catch (e) {
+    $("letters-status").textContent = e.message;
+  }
+};
+if (auth) start(); else logout();
