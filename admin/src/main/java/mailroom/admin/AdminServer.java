@@ -36,6 +36,11 @@ public final class AdminServer implements Closeable {
     private final Autoconfig autoconfig;
 
     public AdminServer(Config config, Storage storage, Accounts accounts) {
+        this(config, storage, accounts, null);
+    }
+
+    /** With {@code tls} (and [admin] tls on), HTTPS with the node's certificate. */
+    public AdminServer(Config config, Storage storage, Accounts accounts, javax.net.ssl.SSLContext tls) {
         this.accounts = accounts;
         this.storage = storage;
         this.directory = storage.directory();
@@ -45,6 +50,14 @@ public final class AdminServer implements Closeable {
         this.app = Javalin.create(c -> {
             c.jetty.host = config.node.bind;
             c.jetty.port = config.admin.port;
+            if (config.admin.tls && tls != null) c.jetty.modifyServer(server -> {
+                var factory = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
+                factory.setSslContext(tls);
+                var https = new org.eclipse.jetty.server.ServerConnector(server, factory);
+                https.setHost(config.node.bind);
+                https.setPort(config.admin.port);
+                server.setConnectors(new org.eclipse.jetty.server.Connector[] {https});
+            });
             c.startup.showJavalinBanner = false;
             c.routes.get("/healthz", ctx -> ctx.result("ok"));
             c.routes.get("/readyz", this::ready);

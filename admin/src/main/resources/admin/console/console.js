@@ -59,8 +59,16 @@ async function showAccounts() {
   const { letters, accounts: routed } = await api("GET", "/api/v1/routes");
   $("accounts").replaceChildren(...accounts.slice(0, 200).map(a => {
     const first = a.address[0].toLowerCase(), key = first >= "a" && first <= "z" ? first : "0";
+    const home = routed[a.address] || letters[key];
+    const stores = [...$("target").options].map(o => o.value).filter(s => s !== home);
+    const to = el("select", { "aria-label": "Store for " + a.address, "data-account": a.address },
+      el("option", { value: "" }, "move to…"), ...stores.map(s => el("option", { value: s }, s)),
+      ...(routed[a.address] ? [el("option", { value: "letter" }, "back to its letter")] : []));
+    to.onchange = () => to.value && api("POST", "/api/v1/routes/move", { account: a.address, to: to.value })
+      .then(() => { $("letters-status").textContent = a.address + " → " + to.value; return showAccounts(); })
+      .catch(e => { $("letters-status").textContent = e.message; });
     return el("tr", {}, el("td", {}, a.address), el("td", {}, bytes(a.usedBytes)), el("td", {}, bytes(a.quotaBytes)),
-      el("td", {}, routed[a.address] || letters[key]), el("td", {}, a.admin ? "admin" : ""));
+      el("td", { class: "home" }, home + (a.admin ? " · admin" : "")), el("td", {}, to));
   }));
 }
 
@@ -129,7 +137,7 @@ async function start() {
   $("login").hidden = true; $("app").hidden = false; $("logout").hidden = false;
   $("who").textContent = atob(auth.slice(6)).split(":")[0];
   await refresh();
-  await showAccounts();
+  await showAccounts(); // after refresh: the move menus list the stores
   sampleTraffic();
   setInterval(refresh, 5000);
   setInterval(sampleTraffic, 5000);

@@ -195,4 +195,33 @@ class AdminServerTest {
         assertThat(apple.body()).contains("<key>IncomingMailServerHostName</key><string>mailz.example.test</string>", "<string>com.apple.mail.managed</string>");
         assertThat(call("GET", "/apple/mailroom.mobileconfig?email=zoe@example.test", null, null).body()).as("the same UUIDs each time").isEqualTo(apple.body());
     }
+
+    @Test
+    void httpsWhenConfigured() throws Exception {
+        var config = new Config();
+        config.admin.port = 0;
+        config.admin.tls = true;
+        var tls = mailroom.core.net.TlsContexts.load(null, null, dir, "mail.example.test");
+        try (var secure = new AdminServer(config, storage, accounts, tls)) {
+            var trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+            trustAll.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String type) {}
+                public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String type) {}
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            var client = HttpClient.newBuilder().sslContext(trustAll).build();
+            var reply = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + secure.port() + "/healthz")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(reply.body()).isEqualTo("ok");
+            assertThat(reply.sslSession()).isPresent();
+            int plainStatus;
+            try {
+                plainStatus = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + secure.port() + "/healthz")).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+            } catch (java.io.IOException e) {
+                plainStatus = -1; // the TLS port does not speak plain HTTP
+            }
+            assertThat(plainStatus).as("no plain HTTP on an HTTPS port").isNotEqualTo(200);
+        }
+    }
 }

@@ -100,7 +100,7 @@ public final class Node implements Closeable {
             heartbeat = new Heartbeat(storage.directory(), config.node.name, Set.copyOf(config.node.roles), config.advertisedAddress(),
                     config.director.heartbeat, Clock.systemUTC());
             if (config.node.roles.contains("director")) director = bind(() -> startDirector(config, storage), config.node.bind, config.director.dnsPort);
-            if (config.node.roles.contains("admin")) admin = startAdmin(config, storage, accounts);
+            if (config.node.roles.contains("admin")) admin = startAdmin(config, storage, accounts, tls);
             maintenance.scheduleWithFixedDelay(this::collectBlobs, 1, 10, TimeUnit.MINUTES);
             maintenance.scheduleWithFixedDelay(() -> forgetDeliveryKeys(config), 1, 60, TimeUnit.MINUTES);
             log.info("node {} ready: {} as {}, data in {}", config.node.name, config.node.roles, config.hostname(), config.node.dataDir.toAbsolutePath());
@@ -110,9 +110,9 @@ public final class Node implements Closeable {
         }
     }
 
-    private static AdminServer startAdmin(Config config, Storage storage, Accounts accounts) {
+    private static AdminServer startAdmin(Config config, Storage storage, Accounts accounts, SSLContext tls) {
         try {
-            return new AdminServer(config, storage, accounts);
+            return new AdminServer(config, storage, accounts, tls);
         } catch (RuntimeException e) { // Jetty reports a taken port as a wrapped BindException
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t instanceof BindException) throw new StartupException("cannot listen on " + config.node.bind + " port " + config.admin.port + ": " + t.getMessage());

@@ -95,6 +95,21 @@ class ConsoleTest {
                 assertThat(node.node.storage().directory().auditLog(5)).extracting(e -> e.actor() + " " + e.action())
                         .contains("postmaster@example.test POST /api/v1/routes/move");
 
+                // alice (letter a, on mailroom) is moved to store2 on her own, from the accounts table
+                new Select(driver.findElement(By.cssSelector("select[data-account='alice@example.test']"))).selectByValue("store2");
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("letters-status"), "alice@example.test → store2"));
+                assertThat(node.node.storage().directory().accountRoutes()).containsValue("store2");
+                wait.until(d -> d.findElements(By.cssSelector("#accounts tr")).stream().anyMatch(r -> r.getText().contains("alice@example.test") && r.getText().contains("store2")));
+
+                // autoconfiguration for a user of each store names a host that DNS leads to that store
+                node.node.storage().directory().setRoutes(java.util.Map.of("b", "store2", "c", "mailroom"));
+                for (String[] user : new String[][] {{"bob@example.test", "mailb.example.test", "127.0.1.2"}, {"carol@example.test", "mailc.example.test", "127.0.0.1"}}) {
+                    var xml = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(console + "mail/config-v1.1.xml?emailaddress=" + user[0])).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                    assertThat(xml).contains("<hostname>" + user[1] + "</hostname>");
+                    await().atMost(Duration.ofSeconds(3)).until(() -> dig(node.node.dnsPort(), user[1]).endsWith(user[2]));
+                }
+
                 driver.manage().window().setSize(new Dimension(390, 844)); // a phone
                 Thread.sleep(300);
                 screenshot(driver, "console-phone");

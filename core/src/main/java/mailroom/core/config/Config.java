@@ -175,6 +175,8 @@ public final class Config {
     /** The admin role: HTTP API, console, metrics, health checks and client autoconfiguration. */
     public static final class Admin {
         public int port = 2080;
+        /** HTTPS instead of HTTP, with the node's certificate ([tls], or the self-signed one). */
+        public boolean tls = false;
     }
 
     /** The director role: the mail zone's DNS server, health checks and failover. */
