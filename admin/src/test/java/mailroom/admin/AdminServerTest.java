@@ -95,11 +95,17 @@ class AdminServerTest {
         var created = call("POST", "/api/v1/accounts", admin, "{\"address\":\"carol@example.test\",\"password\":\"carol-password\"}");
         assertThat(created.status()).isEqualTo(201);
         assertThat(created.body()).contains("\"address\":\"carol@example.test\"", "\"quotaBytes\":0");
-        assertThat(call("POST", "/api/v1/accounts", admin, "{\"address\":\"carol@example.test\",\"password\":\"x\"}"))
+        assertThat(call("POST", "/api/v1/accounts", admin, "{\"address\":\"carol@example.test\",\"password\":\"another-password\"}"))
                 .extracting(Reply::status, Reply::body).containsExactly(409, "{\"error\":\"account carol@example.test already exists\"}");
         assertThat(call("POST", "/api/v1/accounts", admin, "{\"address\":\"dave@example.test\"}"))
                 .extracting(Reply::status, Reply::body).containsExactly(400, "{\"error\":\"\\\"password\\\" (a string) is required\"}");
         assertThat(call("POST", "/api/v1/accounts", admin, "{not json").status()).isEqualTo(400);
+        assertThat(call("POST", "/api/v1/accounts", admin, "{\"address\":\"dave@example.test\",\"password\":\"short\"}").body())
+                .isEqualTo("{\"error\":\"a password needs at least 8 characters\"}");
+        assertThat(call("POST", "/api/v1/accounts/import", admin, "# moved from the old server\nfrank@example.test frank-password\n\ngina@example.test gina-password\n").body())
+                .isEqualTo("{\"created\":2}");
+        assertThat(accounts.authenticate("gina@example.test", "gina-password")).isPresent();
+        assertThat(call("POST", "/api/v1/accounts/import", admin, "hank@example.test\n").body()).contains("the body line 1: expected an address and a password");
         assertThat(get("/api/v1/accounts?search=car").body()).contains("carol@").doesNotContain("alice@");
         assertThat(get("/api/v1/accounts/nobody@example.test").status()).isEqualTo(404);
 

@@ -123,8 +123,7 @@ public final class Main {
         }
 
         static String check(String password) {
-            if (password.length() < 8) throw new IllegalArgumentException("a password needs at least 8 characters");
-            return password;
+            return Accounts.requireGoodPassword(password);
         }
     }
 
@@ -149,9 +148,6 @@ public final class Main {
                 + "the address and the password separated by white space; an Argon2id hash in PHC form "
                 + "($argon2id$v=19$...) may stand for the password. Blank lines and lines starting with # are skipped.")
         static final class Import extends StorageCommand {
-            /** Accounts created at once: their writes share the database's group commits. */
-            private static final int PARALLEL = 64;
-
             @Parameters(paramLabel = "FILE")
             String file;
 
@@ -159,34 +155,9 @@ public final class Main {
             int run(Accounts accounts) throws Exception {
                 var in = file.equals("-") ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
                         : java.nio.file.Files.newBufferedReader(Path.of(file));
-                var created = new java.util.concurrent.atomic.AtomicInteger();
-                var slots = new java.util.concurrent.Semaphore(PARALLEL);
-                var failure = new java.util.concurrent.atomic.AtomicReference<RuntimeException>();
-                int lineNumber = 0;
-                try (in; var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-                    for (String line = in.readLine(); line != null && failure.get() == null; line = in.readLine()) {
-                        lineNumber++;
-                        String t = line.strip();
-                        if (t.isEmpty() || t.startsWith("#")) continue;
-                        String[] f = t.split("\\s+", 2);
-                        if (f.length < 2) throw new IllegalArgumentException(file + " line " + lineNumber + ": expected an address and a password");
-                        String secret = f[1].startsWith("$argon2id$") ? f[1] : PasswordOptions.check(f[1]);
-                        slots.acquire();
-                        pool.submit(() -> {
-                            try {
-                                if (secret.startsWith("$argon2id$")) accounts.createWithHash(f[0], secret);
-                                else accounts.create(f[0], secret);
-                                created.incrementAndGet();
-                            } catch (RuntimeException e) {
-                                failure.compareAndSet(null, e);
-                            } finally {
-                                slots.release();
-                            }
-                        });
-                    }
+                try (in) {
+                    System.out.println("created " + accounts.importAccounts(in, file) + " accounts");
                 }
-                if (failure.get() != null) throw failure.get();
-                System.out.println("created " + created.get() + " accounts");
                 return 0;
             }
         }
