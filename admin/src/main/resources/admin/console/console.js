@@ -103,20 +103,23 @@ async function sampleTraffic() {
   const seconds = (now.t - last.t) / 1000, count = now.latencyCount - last.latencyCount;
   now.rate = (now.delivered - last.delivered) / seconds;
   now.latency = count > 0 ? (now.latencySum - last.latencySum) / count * 1000 : 0;
-  $("traffic").textContent = now.rate.toFixed(1) + " deliveries/s · mean latency " + now.latency.toFixed(0) + " ms";
+  $("traffic").textContent = now.rate.toFixed(1) + " deliveries/s (blue) · mean delivery latency " + now.latency.toFixed(0) + " ms (orange)";
   drawChart();
 }
 
 function drawChart() {
   const canvas = $("chart"), g = canvas.getContext("2d"), points = samples.filter(s => s.rate !== undefined);
   g.clearRect(0, 0, canvas.width, canvas.height);
-  const max = Math.max(1, ...points.map(p => p.rate));
-  g.strokeStyle = "#2f6fed"; g.lineWidth = 2; g.beginPath();
-  points.forEach((p, i) => {
-    const x = i * canvas.width / 60, y = canvas.height - 10 - p.rate / max * (canvas.height - 20);
-    i ? g.lineTo(x, y) : g.moveTo(x, y);
-  });
-  g.stroke();
+  // Two lines, each on its own scale: deliveries per second (blue) and mean latency (orange).
+  for (const [field, colour] of [["rate", "#2f6fed"], ["latency", "#f79009"]]) {
+    const max = Math.max(1, ...points.map(p => p[field]));
+    g.strokeStyle = colour; g.lineWidth = 2; g.beginPath();
+    points.forEach((p, i) => {
+      const x = i * canvas.width / 60, y = canvas.height - 10 - p[field] / max * (canvas.height - 20);
+      i ? g.lineTo(x, y) : g.moveTo(x, y);
+    });
+    g.stroke();
+  }
 }
 
 async function refresh() {

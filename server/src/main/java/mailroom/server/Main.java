@@ -232,9 +232,6 @@ public final class Main {
 
             @Override
             int run(Accounts accounts) {
-                if (!mailroom.core.mail.EmailAddress.isHostname(domain)) {
-                    throw new IllegalArgumentException("not a domain name: " + domain);
-                }
                 accounts.addDomain(domain);
                 System.out.println("added " + domain.toLowerCase(java.util.Locale.ROOT));
                 return 0;

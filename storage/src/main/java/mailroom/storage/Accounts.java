@@ -90,8 +90,10 @@ public final class Accounts {
         return defaultDomain;
     }
 
+    /** Adds a local domain (lower-cased); refuses what is not a host name. */
     public void addDomain(String domain) {
-        storage.directory().addDomain(domain);
+        if (!mailroom.core.mail.EmailAddress.isHostname(domain)) throw new IllegalArgumentException("not a domain name: " + domain);
+        storage.directory().addDomain(domain.toLowerCase(java.util.Locale.ROOT));
     }
 
     public List<String> domains() {
