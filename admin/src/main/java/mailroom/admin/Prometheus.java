@@ -21,18 +21,23 @@ import java.util.List;
  */
 final class Prometheus {
     private static PrometheusMeterRegistry registry;
+    private static QueueSnapshot snapshot;
 
     private Prometheus() {}
 
+    /** The registry; the queue gauges follow {@code queue}, the queue of the admin server made last. */
     static synchronized PrometheusMeterRegistry registry(Queue queue) {
-        if (registry != null) return registry;
+        if (registry != null) {
+            snapshot.follow(queue);
+            return registry;
+        }
         registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Metrics.addRegistry(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
-        var snapshot = new QueueSnapshot(queue);
+        snapshot = new QueueSnapshot(queue);
         Gauge.builder("mailroom.queue.depth", snapshot, s -> s.entries().size()).strongReference(true)
                 .description("messages waiting in the queue").register(registry);
         Gauge.builder("mailroom.queue.oldest.age", snapshot, QueueSnapshot::oldestAgeSeconds).strongReference(true).baseUnit("seconds")
@@ -42,12 +47,17 @@ final class Prometheus {
 
     /** The queue read at most every five seconds, however often it is scraped. */
     private static final class QueueSnapshot {
-        private final Queue queue;
+        private Queue queue;
         private List<Queue.Entry> entries = List.of();
         private Instant read = Instant.EPOCH;
 
         QueueSnapshot(Queue queue) {
             this.queue = queue;
+        }
+
+        synchronized void follow(Queue queue) {
+            this.queue = queue;
+            this.read = Instant.EPOCH;
         }
 
         synchronized List<Queue.Entry> entries() {
