@@ -19,20 +19,31 @@ import java.util.List;
  * {@code mailroom.core.metrics.Meters}), plus the JVM's own meters and the queue's depth and age.
  * One per process.
  */
-final class Prometheus {
+public final class Prometheus {
     private static PrometheusMeterRegistry registry;
     private static QueueSnapshot snapshot;
 
     private Prometheus() {}
 
+    /**
+     * Makes the registry and adds it to the global one. A node calls this first thing, so that
+     * every meter is registered after it (Micrometer warns about meters made before).
+     */
+    public static synchronized PrometheusMeterRegistry install() {
+        if (registry == null) {
+            registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            Metrics.addRegistry(registry);
+        }
+        return registry;
+    }
+
     /** The registry; the queue gauges follow {@code queue}, the queue of the admin server made last. */
     static synchronized PrometheusMeterRegistry registry(Queue queue) {
-        if (registry != null) {
+        install();
+        if (snapshot != null) {
             snapshot.follow(queue);
             return registry;
         }
-        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Metrics.addRegistry(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

@@ -66,6 +66,7 @@ public final class Node implements Closeable {
 
     /** Opens the data directory, makes the first account on a fresh one, and starts the listeners. */
     public Node(Config config, PrintStream console) throws IOException {
+        if (config.node.roles.contains("admin")) mailroom.admin.Prometheus.install(); // before any meter is made
         Files.createDirectories(config.node.dataDir);
         var lockChannel = FileChannel.open(config.node.dataDir.resolve("node.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         this.lock = lockChannel.tryLock();
