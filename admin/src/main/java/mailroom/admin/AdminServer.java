@@ -119,10 +119,12 @@ public final class AdminServer implements Closeable {
             ctx.status(201).json(Map.of("name", name.toLowerCase(Locale.ROOT)));
         });
 
-        r.get("/api/v1/accounts", ctx -> {
+        r.get("/api/v1/accounts", ctx -> { // at most ?limit= (default 1000): each row reads the account's usage
             String search = ctx.queryParam("search");
+            int limit = positive(ctx.queryParam("limit"), 1000);
             List<Map<String, Object>> out = new ArrayList<>();
             for (Account a : accounts.list()) {
+                if (out.size() == limit) break;
                 if (search == null || a.address().contains(search.toLowerCase(Locale.ROOT))) out.add(describe(a));
             }
             ctx.json(out);
@@ -235,7 +237,7 @@ public final class AdminServer implements Closeable {
             ctx.status(204);
         });
 
-        r.get("/api/v1/audit", ctx -> ctx.json(directory.auditLog(ctx.queryParamAsClass("limit", Integer.class).getOrDefault(100)).stream()
+        r.get("/api/v1/audit", ctx -> ctx.json(directory.auditLog(positive(ctx.queryParam("limit"), 100)).stream()
                 .map(a -> Map.of("at", a.at().toString(), "actor", a.actor(), "action", a.action(), "detail", a.detail())).toList()));
         r.get("/api/v1/openapi.json", ctx -> ctx.contentType("application/json").result(getClass().getResourceAsStream("/admin/openapi.json")));
     }
@@ -257,6 +259,18 @@ public final class AdminServer implements Closeable {
     private Account account(Context ctx) {
         String address = ctx.pathParam("address");
         return accounts.find(address).orElseThrow(() -> new NotFoundResponse("no account " + address));
+    }
+
+    /** A positive number from a query parameter, or {@code otherwise} when it is absent. */
+    private static int positive(String text, int otherwise) {
+        if (text == null) return otherwise;
+        try {
+            int n = Integer.parseInt(text);
+            if (n > 0) return n;
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new IllegalArgumentException("limit must be a positive number, not " + text);
     }
 
     private static long id(Context ctx) {

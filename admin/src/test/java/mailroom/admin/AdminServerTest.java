@@ -107,6 +107,8 @@ class AdminServerTest {
         assertThat(accounts.authenticate("gina@example.test", "gina-password")).isPresent();
         assertThat(call("POST", "/api/v1/accounts/import", admin, "hank@example.test\n").body()).contains("the body line 1: expected an address and a password");
         assertThat(get("/api/v1/accounts?search=car").body()).contains("carol@").doesNotContain("alice@");
+        assertThat(get("/api/v1/accounts?limit=1").body()).startsWith("[{").doesNotContain("},{");
+        assertThat(get("/api/v1/accounts?limit=0").status()).isEqualTo(400);
         assertThat(get("/api/v1/accounts/nobody@example.test").status()).isEqualTo(404);
 
         assertThat(call("PUT", "/api/v1/accounts/carol@example.test/quota", admin, "{\"bytes\":1048576}").body()).contains("\"quotaBytes\":1048576");
