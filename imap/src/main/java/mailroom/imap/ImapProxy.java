@@ -1,8 +1,6 @@
 package mailroom.imap;
 
 import mailroom.core.net.BackendLink;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -18,46 +16,22 @@ import java.util.List;
  * served here instead: every store can serve every account.
  */
 final class ImapProxy {
-    private static final Logger log = LoggerFactory.getLogger(ImapProxy.class);
-
     private ImapProxy() {}
 
     /** True when the session went to {@code home} and has ended there; false to serve it here. */
     static boolean handOver(ImapSession s, String tag, String user, String password, InetAddress home) {
-        BackendLink link;
-        try {
-            link = new BackendLink(s.server.bind, home, s.server.settings.port);
-        } catch (IOException e) {
-            log.warn("home store {} of {} unreachable ({}); serving here", home.getHostAddress(), user, e.getMessage());
-            return false;
-        }
-        try {
+        return BackendLink.passThrough(s.connection, s.server.bind, home, s.server.settings.port, "imap " + user, link -> {
             if (!link.readLine().startsWith("* OK")) throw new IOException("no greeting");
             byte[] u = user.getBytes(StandardCharsets.UTF_8), p = password.getBytes(StandardCharsets.UTF_8);
             // Non-synchronising literals (LITERAL+): any octet may be in a password.
             link.send((tag + " LOGIN {" + u.length + "+}\r\n").getBytes(StandardCharsets.US_ASCII), u,
                     (" {" + p.length + "+}\r\n").getBytes(StandardCharsets.US_ASCII), p, "\r\n".getBytes(StandardCharsets.US_ASCII));
-            List<String> untagged = new ArrayList<>();
+            List<String> answer = new ArrayList<>();
             String line;
-            while (!(line = link.readLine()).startsWith(tag + " ")) untagged.add(line);
+            while (!(line = link.readLine()).startsWith(tag + " ")) answer.add(line);
             if (!line.startsWith(tag + " OK")) throw new IOException("refused: " + line);
-            for (String u2 : untagged) s.connection.write(u2 + "\r\n");
-            s.connection.write(line + "\r\n");
-            log.info("imap {} passed to its home store {}", user, home.getHostAddress());
-        } catch (IOException e) {
-            log.warn("passing {} to {} failed ({}); serving here", user, home.getHostAddress(), e.getMessage());
-            try {
-                link.close();
-            } catch (IOException ignored) {
-                // nothing more to do
-            }
-            return false;
-        }
-        try {
-            s.connection.splice(link.socket());
-        } catch (IOException e) {
-            log.debug("proxied session ended: {}", e.toString());
-        }
-        return true;
+            answer.add(line);
+            return answer;
+        });
     }
 }

@@ -11,6 +11,13 @@ import picocli.CommandLine.Parameters;
 final class AdminCommands {
     private AdminCommands() {}
 
+    private static int setAdmin(Accounts accounts, String address, boolean admin) {
+        var account = accounts.find(address).orElseThrow(() -> new IllegalArgumentException("no account " + address));
+        accounts.storage().directory().setAdmin(account.id(), admin);
+        System.out.println(account.address() + (admin ? " is an administrator" : " is no longer an administrator"));
+        return 0;
+    }
+
     @Command(name = "grant", description = "Let an account use the admin API and console (with its mail password).")
     static final class Grant extends Main.StorageCommand {
         @Parameters(paramLabel = "ADDRESS")
@@ -18,10 +25,7 @@ final class AdminCommands {
 
         @Override
         int run(Accounts accounts) {
-            var account = accounts.find(address).orElseThrow(() -> new IllegalArgumentException("no account " + address));
-            storage.directory().setAdmin(account.id(), true);
-            System.out.println(account.address() + " is an administrator");
-            return 0;
+            return setAdmin(accounts, address, true);
         }
     }
 
@@ -32,10 +36,7 @@ final class AdminCommands {
 
         @Override
         int run(Accounts accounts) {
-            var account = accounts.find(address).orElseThrow(() -> new IllegalArgumentException("no account " + address));
-            storage.directory().setAdmin(account.id(), false);
-            System.out.println(account.address() + " is no longer an administrator");
-            return 0;
+            return setAdmin(accounts, address, false);
         }
     }
 

@@ -17,6 +17,47 @@ import java.time.Duration;
  */
 public final class BackendLink implements AutoCloseable {
     private static final Duration CONNECT = Duration.ofSeconds(5), READ = Duration.ofSeconds(15);
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BackendLink.class);
+
+    /** A protocol's log-in at the home store: returns the lines to relay to the client, or throws when refused. */
+    @FunctionalInterface
+    public interface Login {
+        java.util.List<String> logIn(BackendLink link) throws IOException;
+    }
+
+    /**
+     * Passes {@code client}'s session to its home store: connects from {@code local}, logs in there
+     * with {@code login}, relays the answer, and splices the two connections until the session ends.
+     * Returns false, having sent the client nothing, when the home cannot be reached or refuses: the
+     * caller then serves the session itself.
+     */
+    public static boolean passThrough(Connection client, InetAddress local, InetAddress home, int port, String user, Login login) {
+        BackendLink link;
+        try {
+            link = new BackendLink(local, home, port);
+        } catch (IOException e) {
+            log.warn("home store {} of {} unreachable ({}); serving here", home.getHostAddress(), user, e.getMessage());
+            return false;
+        }
+        try {
+            for (String line : login.logIn(link)) client.write(line + "\r\n");
+            log.info("{} passed to its home store {}", user, home.getHostAddress());
+        } catch (IOException e) {
+            log.warn("passing {} to {} failed ({}); serving here", user, home.getHostAddress(), e.getMessage());
+            try {
+                link.close();
+            } catch (IOException ignored) {
+                // nothing more to do
+            }
+            return false;
+        }
+        try {
+            client.splice(link.socket());
+        } catch (IOException e) {
+            log.debug("proxied session ended: {}", e.toString());
+        }
+        return true;
+    }
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
