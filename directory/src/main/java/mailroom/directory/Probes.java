@@ -31,6 +31,8 @@ final class Probes {
     private final Map<String, Instant> firstProbed = new ConcurrentHashMap<>();
     private final Map<String, Instant> lastStarted = new ConcurrentHashMap<>();
     private final Set<String> running = ConcurrentHashMap.newKeySet();
+    /** Nodes whose heartbeats had stopped: when they resume, the node restarted and its probes start afresh. */
+    private final Set<String> silent = ConcurrentHashMap.newKeySet();
 
     Probes(int imapPort, int smtpPort, Duration every, Duration timeout, Clock clock) {
         this.imapPort = imapPort;
@@ -45,6 +47,15 @@ final class Probes {
         Instant now = clock.instant();
         for (var node : nodes) {
             if (!node.has("store") && !node.has("sorter")) continue;
+            if (!node.aliveAt(now, timeout)) {
+                silent.add(node.name());
+                continue; // the heartbeats already say it is down
+            }
+            if (silent.remove(node.name())) { // back after a restart: judge the new process by its own probes
+                lastAnswer.remove(node.name());
+                firstProbed.remove(node.name());
+                lastStarted.remove(node.name());
+            }
             Instant last = lastStarted.get(node.name());
             if (last != null && now.isBefore(last.plus(every))) continue;
             if (!running.add(node.name())) continue;

@@ -136,7 +136,7 @@ public final class Node implements Closeable {
         var bindAddress = InetAddress.getByName(config.node.bind);
         var director = config.imap.port > 0 && config.smtp.port > 0
                 ? Director.probing(zoneSettings(config), storage, Dkim::dnsRecord, bindAddress, config.director.dnsPort, config.smtp.port,
-                        config.director.heartbeat, Clock.systemUTC())
+                        config.director.nodeTimeout.dividedBy(2), Clock.systemUTC()) // each probe is a session in the node's log: not too often
                 : new Director(zoneSettings(config), storage, Dkim::dnsRecord, bindAddress, config.director.dnsPort, Clock.systemUTC());
         if (!config.director.pushServer.isBlank()) {
             var server = HostPort.parse(config.director.pushServer, 53).orElseThrow();
