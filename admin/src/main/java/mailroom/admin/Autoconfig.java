@@ -62,30 +62,24 @@ final class Autoconfig {
                     <domain>%1$s</domain>
                     <displayName>%1$s mail</displayName>
                     <displayShortName>%1$s</displayShortName>
-                    <incomingServer type="imap">
-                      <hostname>%2$s</hostname>
-                      <port>%3$d</port>
-                      <socketType>SSL</socketType>
-                      <authentication>password-cleartext</authentication>
-                      <username>%%EMAILADDRESS%%</username>
-                    </incomingServer>
-                    <incomingServer type="pop3">
-                      <hostname>%2$s</hostname>
+                %2$s%3$s%4$s  </emailProvider>
+                </clientConfig>
+                """.formatted(domain, server("incomingServer", "imap", incoming(user), config.imap.tlsPort),
+                server("incomingServer", "pop3", incoming(user), config.pop3.tlsPort),
+                server("outgoingServer", "smtp", outgoing(), config.submission.tlsPort)));
+    }
+
+    /** One server of a Thunderbird configuration: implicit TLS, the password, the address as login. */
+    private static String server(String element, String type, String host, int port) {
+        return """
+                    <%1$s type="%2$s">
+                      <hostname>%3$s</hostname>
                       <port>%4$d</port>
                       <socketType>SSL</socketType>
                       <authentication>password-cleartext</authentication>
                       <username>%%EMAILADDRESS%%</username>
-                    </incomingServer>
-                    <outgoingServer type="smtp">
-                      <hostname>%5$s</hostname>
-                      <port>%6$d</port>
-                      <socketType>SSL</socketType>
-                      <authentication>password-cleartext</authentication>
-                      <username>%%EMAILADDRESS%%</username>
-                    </outgoingServer>
-                  </emailProvider>
-                </clientConfig>
-                """.formatted(domain, incoming(user), config.imap.tlsPort, config.pop3.tlsPort, outgoing(), config.submission.tlsPort));
+                    </%1$s>
+                """.formatted(element, type, host, port);
     }
 
     /** Outlook's plain-old-XML Autodiscover: the request names the address, the reply the servers. */

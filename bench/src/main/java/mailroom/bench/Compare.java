@@ -48,12 +48,19 @@ public final class Compare {
             System.out.printf("  %-14s %-44s %12.1f %s%n", stack.name(), name, value, unit);
         }
 
+        /** The median of the stack's rounds; NaN (shown as such in the report) when it was never measured. */
         double median(String stack) {
             List<Double> measured = values.get(stack);
-            if (measured == null) return Double.NaN;
-            double[] v = measured.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-            return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+            return measured == null ? Double.NaN : Compare.median(measured.stream().mapToDouble(Double::doubleValue).toArray());
         }
+    }
+
+    /** The middle value, or the mean of the two middle ones for an even count. */
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
     static final String PASSWORD = "bench-password";

@@ -8,7 +8,6 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -44,7 +43,7 @@ public final class ImapBench {
                 fetch[i] = (System.nanoTime() - s) / 1e6;
             }
             System.out.printf("SELECT of %d messages: median %.0f ms; FETCH 1:* (UID FLAGS): median %.0f ms (%d KB of responses)%n",
-                    messages, median(select), median(fetch), bytes / 1024);
+                    messages, Compare.median(select), Compare.median(fetch), bytes / 1024);
         }
 
         if (idle > 0) {
@@ -76,17 +75,11 @@ public final class ImapBench {
         }
     }
 
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
-    }
-
-    /** Eight sessions appending with LITERAL+ (no round trip per message). */
     /** The message that fills the scale test's large mailbox. */
     static final byte[] BIG_MESSAGE = ("From: bench@example.test\r\nSubject: message for the scale test\r\n\r\n" + "x".repeat(800) + "\r\n")
             .getBytes(StandardCharsets.US_ASCII);
 
+    /** Eight sessions appending with LITERAL+ (no round trip per message). */
     static void fill(String host, int port, String user, String password, int messages) throws Exception {
         int sessions = 8;
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {

@@ -1,5 +1,6 @@
 package mailroom.core.metrics;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -17,6 +18,9 @@ import java.util.function.Supplier;
  */
 public final class Meters {
     private static final Map<String, AtomicInteger> ACTIVE = new ConcurrentHashMap<>();
+    /** Meters looked up once and kept: a registry look-up builds tags and ids, too much for every command and query. */
+    private static final Map<String, Counter> COUNTERS = new ConcurrentHashMap<>();
+    private static final Map<String, Timer> TIMERS = new ConcurrentHashMap<>();
     private static final Timer DELIVERY_LATENCY = Timer.builder("mailroom.delivery.latency")
             .description("from queueing to filing or hand-over, per delivered recipient")
             .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofHours(1))
@@ -26,7 +30,7 @@ public final class Meters {
 
     /** A connection opened; returns what to call when it closes. */
     public static Runnable connected(String protocol) {
-        Metrics.counter("mailroom.connections", "protocol", protocol).increment();
+        counter("mailroom.connections", "protocol", protocol).increment();
         var active = ACTIVE.computeIfAbsent(protocol, p -> Metrics.gauge("mailroom.connections.active", Tags.of("protocol", p), new AtomicInteger()));
         active.incrementAndGet();
         return active::decrementAndGet;
@@ -34,16 +38,16 @@ public final class Meters {
 
     /** A command the protocol's table knows (unknown ones count as "unknown"). */
     public static void command(String protocol, String command) {
-        Metrics.counter("mailroom.commands", "protocol", protocol, "command", command).increment();
+        counter("mailroom.commands", "protocol", protocol, "command", command).increment();
     }
 
     public static void login(boolean ok) {
-        Metrics.counter("mailroom.logins", "result", ok ? "ok" : "failed").increment();
+        counter("mailroom.logins", "result", ok ? "ok" : "failed").increment();
     }
 
     /** One recipient's delivery attempt: where ("local" or "remote") and how it ended ("delivered", "deferred", "failed"). */
     public static void delivery(String where, String result) {
-        Metrics.counter("mailroom.deliveries", "where", where, "result", result).increment();
+        counter("mailroom.deliveries", "where", where, "result", result).increment();
     }
 
     public static void deliveryLatency(Duration sinceQueued) {
@@ -56,11 +60,15 @@ public final class Meters {
         try {
             return work.get();
         } finally {
-            Metrics.timer("mailroom.storage", "op", op).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            TIMERS.computeIfAbsent(op, o -> Metrics.timer("mailroom.storage", "op", o)).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         }
     }
 
     public static void dnsQuery(String rcode) {
-        Metrics.counter("mailroom.dns.queries", "rcode", rcode).increment();
+        counter("mailroom.dns.queries", "rcode", rcode).increment();
+    }
+
+    private static Counter counter(String name, String... tags) {
+        return COUNTERS.computeIfAbsent(name + " " + String.join(" ", tags), key -> Metrics.counter(name, tags));
     }
 }
