@@ -62,7 +62,10 @@ public final class AdminServer implements Closeable {
             c.routes.get("/healthz", ctx -> ctx.result("ok"));
             c.routes.get("/readyz", this::ready);
             var prometheus = Prometheus.registry(storage.queue());
-            c.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(prometheus.scrape()));
+            c.routes.get("/metrics", ctx -> {
+                Prometheus.recordDatabase(storage.databaseMembers());
+                ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(prometheus.scrape());
+            });
             autoconfig.register(c.routes);
             c.routes.get("/", ctx -> ctx.redirect("/console"));
             c.routes.get("/console", ctx -> console(ctx, "index.html"));
@@ -93,9 +96,13 @@ public final class AdminServer implements Closeable {
         ctx.contentType(type).header("Cache-Control", "no-cache").result(in);
     }
 
-    /** Ready when the storage answers. */
+    /** Ready when the storage answers and takes writes (in a cluster: a primary is reachable). */
     private void ready(Context ctx) {
         try {
+            if (!storage.writable()) {
+                ctx.status(503).result("no primary database to write to");
+                return;
+            }
             directory.zoneSerial();
             ctx.result("ready");
         } catch (RuntimeException e) {
@@ -207,6 +214,8 @@ public final class AdminServer implements Closeable {
             n.put("accounts", s.accounts());
             return n;
         }).toList()));
+        r.get("/api/v1/database", ctx -> ctx.json(storage.databaseMembers().stream().map(m -> Map.of(
+                "name", m.name(), "address", m.address(), "role", m.role(), "state", m.state(), "lag_bytes", m.lagBytes())).toList()));
         r.post("/api/v1/stores", ctx -> {
             cluster.addStore(field(ctx, "name"), field(ctx, "address"));
             ctx.status(201).json(Map.of("name", field(ctx, "name")));

@@ -2,12 +2,15 @@ package mailroom.admin;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import mailroom.storage.DatabaseMember;
 import mailroom.storage.Queue;
 
 import java.time.Duration;
@@ -54,6 +57,27 @@ public final class Prometheus {
         Gauge.builder("mailroom.queue.oldest.age", snapshot, QueueSnapshot::oldestAgeSeconds).strongReference(true).baseUnit("seconds")
                 .description("how long the oldest queued message has waited").register(registry);
         return registry;
+    }
+
+    private static MultiGauge databaseUp, databaseLag;
+
+    /**
+     * The database members as gauges, renewed at each scrape: {@code mailroom_database_member_up}
+     * (1 when it answers) and {@code mailroom_database_replication_lag_bytes}, labelled with the
+     * member's name, address and role. None on embedded storage.
+     */
+    static synchronized void recordDatabase(List<DatabaseMember> members) {
+        if (databaseUp == null) {
+            databaseUp = MultiGauge.builder("mailroom.database.member.up").description("1 when the database member answers, by role").register(registry);
+            databaseLag = MultiGauge.builder("mailroom.database.replication.lag").baseUnit("bytes")
+                    .description("how far a standby's replay is behind the primary").register(registry);
+        }
+        databaseUp.register(members.stream().map(m -> MultiGauge.Row.of(tags(m), m.role().equals(DatabaseMember.UNREACHABLE) ? 0 : 1)).toList(), true);
+        databaseLag.register(members.stream().filter(m -> m.lagBytes() >= 0).map(m -> MultiGauge.Row.of(tags(m), m.lagBytes())).toList(), true);
+    }
+
+    private static Tags tags(DatabaseMember m) {
+        return Tags.of("member", m.name(), "address", m.address(), "role", m.role());
     }
 
     /** The queue read at most every five seconds, however often it is scraped. */

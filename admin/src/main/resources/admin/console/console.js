@@ -40,6 +40,16 @@ async function showNodes() {
   if (stores.includes(chosen)) target.value = chosen;
 }
 
+// The database members behind the cluster (none on embedded storage): role, state and lag.
+async function showDatabase() {
+  const members = await api("GET", "/api/v1/database");
+  $("database-card").hidden = members.length === 0;
+  $("database").replaceChildren(...members.map(m => el("div", { class: "node", "data-member": m.name },
+    el("b", {}, m.name + " "), el("span", { class: "state " + (m.role === "primary" ? "up" : m.role === "standby" ? "draining" : "down") }, m.role),
+    el("small", {}, m.address + " · " + m.state),
+    el("small", {}, m.role === "standby" ? "lag " + (m.lag_bytes < 0 ? "unknown" : m.lag_bytes + " bytes") : ""))));
+}
+
 async function showLetters() {
   const { letters } = await api("GET", "/api/v1/routes");
   $("letters").replaceChildren(...Object.entries(letters).map(([key, store]) => {
@@ -124,7 +134,7 @@ function drawChart() {
 
 async function refresh() {
   try {
-    await Promise.all([showNodes(), showLetters(), showQueue()]);
+    await Promise.all([showNodes(), showDatabase(), showLetters(), showQueue()]);
   } catch (e) {
     $("letters-status").textContent = e.message;
   }

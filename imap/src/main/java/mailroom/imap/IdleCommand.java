@@ -1,6 +1,7 @@
 package mailroom.imap;
 
 import mailroom.imap.codec.ImapParser;
+import mailroom.storage.StorageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,31 +34,37 @@ final class IdleCommand {
         long mailboxId = s.selected == null ? -1 : s.selected.mailbox.id();
         if (s.selected != null) s.selected.forgetFlags(); // an idle session should hold little
         try (var subscription = s.server.storage.events().subscribe(s.account.id(), e -> {
-            if (e.mailboxId() == mailboxId) wake.release();
+            if (e.concerns(mailboxId)) wake.release();
         })) {
             Thread notifier = Thread.ofVirtual().name("imap-idle").start(() -> {
                 try {
                     long lastWritten = System.nanoTime();
                     // Thousands of idle sessions each wake this often; half the grace period is soon enough.
                     long check = Math.max(500, Math.min(MOVE_CHECK.toMillis(), s.server.settings.reconnectAfterMove.toMillis() / 2));
+                    boolean pending = false; // a change not yet reported, kept while the storage fails
                     while (!Thread.currentThread().isInterrupted()) {
-                        boolean changed = wake.tryAcquire(check, TimeUnit.MILLISECONDS);
+                        boolean changed = wake.tryAcquire(check, TimeUnit.MILLISECONDS) | pending;
                         wake.drainPermits();
                         boolean keepAlive = System.nanoTime() - lastWritten > KEEPALIVE.toNanos();
-                        boolean moved = !changed && s.movedAway();
-                        if (!changed && !keepAlive && !moved) continue;
                         output.lock();
                         try {
                             if (Thread.currentThread().isInterrupted()) return;
-                            if (moved) {
+                            if (!changed && s.movedAway()) {
                                 s.sayMoved();
                                 s.connection.close(); // ends the wait for DONE: the session is over
                                 return;
                             }
+                            if (!changed && !keepAlive) continue;
                             if (changed) s.reportChanges(true);
                             else s.untagged("OK Still here");
+                            pending = false;
                             s.connection.flush();
                             lastWritten = System.nanoTime();
+                        } catch (StorageException e) {
+                            // The database is failing over: keep the change and look again at the
+                            // next check, so the client still hears of what arrived meanwhile.
+                            log.debug("idle notifier waits for storage: {}", e.getMessage());
+                            pending = changed;
                         } finally {
                             output.unlock();
                         }

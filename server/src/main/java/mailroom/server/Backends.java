@@ -13,7 +13,8 @@ final class Backends {
         return switch (config.storage.backend) {
             case "postgres" -> {
                 String password = System.getenv().getOrDefault("MAILROOM_DB_PASSWORD", config.storage.password);
-                yield PostgresStorage.open(config.storage.url, config.storage.user, password, config.storage.poolSize);
+                var s = config.storage;
+                yield PostgresStorage.open(new PostgresStorage.Settings(s.url, s.user, password, s.poolSize, s.failoverWait, s.patroniPort));
             }
             default -> SqliteStorage.open(config.node.dataDir, config.storage.fsync);
         };

@@ -142,6 +142,11 @@ final class ClusterCommands {
                 System.out.printf("%-12s %-28s %-16s %-9s %-9s %8d  %s%s%n", n.name(), String.join(",", n.roles()), n.address(), state, heard,
                         s.accounts(), letters, extra);
             }
+            var members = storage.databaseMembers();
+            if (!members.isEmpty()) {
+                System.out.println();
+                DatabaseCommands.print(members);
+            }
             return 0;
         }
     }

@@ -1,10 +1,10 @@
 package mailroom.smtp;
 
 import mailroom.core.mail.EmailAddress;
+import mailroom.storage.StorageException;
 import mailroom.storage.StoreRouter;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -36,16 +36,21 @@ final class LmtpIntake implements Intake {
         return List.of(account.get().address());
     }
 
-    /** RFC 2033 section 4.2: one reply per accepted recipient, in the order of the RCPT commands. */
+    /**
+     * RFC 2033 section 4.2: one reply per accepted recipient, in the order of the RCPT commands. A
+     * storage failure (the database failing over) is a temporary failure for each of them.
+     */
     @Override
     public List<Reply> accept(SmtpSession s, Spool message) throws IOException {
-        String blobId = message.store(delivery.storage().blobs(), Trace.returnPath(s) + Trace.received(s));
-        List<String> addresses = s.recipients.stream().map(r -> r.deliverTo().get(0)).toList();
-        List<Reply> replies = new ArrayList<>();
-        var results = router.fromNode(s.connection.remote().getAddress())
-                ? delivery.deliver(blobId, addresses, s.onceToken)
-                : handoff.deliver(new StoreHandoff.Mail(s.sender.address() == null ? "" : s.sender.address().toString(), blobId, s.onceToken), addresses);
-        for (var result : results) replies.add(result.reply());
-        return replies;
+        try {
+            String blobId = message.store(delivery.storage().blobs(), Trace.returnPath(s) + Trace.received(s));
+            List<String> addresses = s.recipients.stream().map(r -> r.deliverTo().get(0)).toList();
+            var results = router.fromNode(s.connection.remote().getAddress())
+                    ? delivery.deliver(blobId, addresses, s.onceToken)
+                    : handoff.deliver(new StoreHandoff.Mail(s.sender.address() == null ? "" : s.sender.address().toString(), blobId, s.onceToken), addresses);
+            return results.stream().map(RecipientResult::reply).toList();
+        } catch (StorageException e) {
+            return s.recipients.stream().map(r -> Reply.STORAGE_FAILURE).toList();
+        }
     }
 }

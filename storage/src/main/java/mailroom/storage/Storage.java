@@ -22,6 +22,19 @@ public interface Storage extends Closeable {
      */
     LeaderLock leaderLock();
 
+    /**
+     * The members of the database behind this storage, with their roles: for a replicated
+     * PostgreSQL, one per member; for embedded storage, none.
+     */
+    default java.util.List<DatabaseMember> databaseMembers() {
+        return java.util.List.of();
+    }
+
+    /** Whether a write could be made now: the database answers and takes writes (asked without waiting out a failover). */
+    default boolean writable() {
+        return true;
+    }
+
     /** One contender for leadership. */
     interface LeaderLock extends AutoCloseable {
         /** Tries to become the leader, or checks that it still is; false while another node leads. */

@@ -219,6 +219,11 @@ public final class Config {
         public String password = "";
         /** For postgres: connections per node. */
         public int poolSize = 16;
+        /** For postgres: how long work waits for a new primary after the old one fails, before a temporary error. */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration failoverWait = Duration.ofSeconds(30);
+        /** For postgres under Patroni: the port of Patroni's REST API on each member's address (status, switchover); 0 for none. */
+        public int patroniPort = 8008;
     }
 
     /** The DNS zone the director serves: configured, or the mail domain. */

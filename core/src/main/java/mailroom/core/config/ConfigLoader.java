@@ -100,6 +100,8 @@ public final class ConfigLoader {
             case "postgres" -> {
                 if (!c.storage.url.startsWith("jdbc:postgresql://")) throw new ConfigException("storage.url", "needs a jdbc:postgresql://host:port/database URL for the postgres backend");
                 requirePositive("storage.pool_size", c.storage.poolSize);
+                if (c.storage.failoverWait.isNegative()) throw new ConfigException("storage.failover_wait", "must not be negative");
+                if (c.storage.patroniPort != 0) requirePort("storage.patroni_port", c.storage.patroniPort);
             }
             default -> throw new ConfigException("storage.backend", "unknown backend " + quote(c.storage.backend) + ", known: sqlite, postgres");
         }

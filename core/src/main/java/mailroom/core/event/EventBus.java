@@ -35,6 +35,19 @@ public final class EventBus {
         relay.accept(event);
     }
 
+    /**
+     * Anything may have changed in any account: every listener hears an event for
+     * {@link MailboxEvent#ANY_MAILBOX} of its account and reads the change log. Sent when the link
+     * to the other nodes was broken for a while (a database failover), since events sent meanwhile
+     * are lost; reading the change log finds what they would have announced.
+     */
+    public void arrivedEverywhere() {
+        byAccount.forEach((accountId, listeners) -> {
+            var event = new MailboxEvent(accountId, MailboxEvent.ANY_MAILBOX, 0);
+            for (var listener : listeners) listener.accept(event);
+        });
+    }
+
     /** A change made on another node: for the sessions here only. */
     public void arrived(MailboxEvent event) {
         var listeners = byAccount.get(event.accountId());

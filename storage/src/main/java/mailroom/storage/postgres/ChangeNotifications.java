@@ -52,24 +52,47 @@ final class ChangeNotifications implements AutoCloseable {
         }
     }
 
+    /**
+     * Listens on a connection to the primary until it fails, then on a new one. After a break (the
+     * primary died or stepped down) the notifications sent meanwhile are lost, so once listening
+     * again every local session is told to read its change log: that finds what they announced.
+     */
     private void listen() {
+        boolean broken = false;
         while (!closed) {
             try (Connection c = db.dedicatedConnection()) {
                 listening = c;
                 try (var st = c.createStatement()) {
                     st.execute("LISTEN " + CHANNEL);
                 }
+                if (broken) {
+                    log.info("listening for other nodes' changes again; every session catches up from the change log");
+                    events.arrivedEverywhere();
+                    broken = false;
+                }
                 var pg = c.unwrap(PGConnection.class);
                 while (!closed) {
-                    PGNotification[] arrived = pg.getNotifications(10_000);
-                    if (arrived == null) continue;
+                    PGNotification[] arrived = pg.getNotifications(5_000);
+                    if (arrived == null || arrived.length == 0) {
+                        // Quiet: make sure the primary is still there (a member that stepped down
+                        // keeps the connection but will never send another notification).
+                        if (!stillPrimary(c)) throw new SQLException("the database member is no longer the primary", "08006");
+                        continue;
+                    }
                     for (PGNotification n : arrived) deliver(n.getParameter());
                 }
             } catch (SQLException e) {
                 if (closed) return;
-                log.warn("listening for other nodes' changes failed, retrying: {}", e.getMessage());
-                sleep(1000);
+                if (!broken) log.warn("listening for other nodes' changes failed, retrying: {}", e.getMessage());
+                broken = true;
+                sleep(500);
             }
+        }
+    }
+
+    private static boolean stillPrimary(Connection c) throws SQLException {
+        try (var st = c.createStatement(); var rs = st.executeQuery("SELECT NOT pg_is_in_recovery()")) {
+            return rs.next() && rs.getBoolean(1);
         }
     }
 

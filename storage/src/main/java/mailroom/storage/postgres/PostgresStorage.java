@@ -2,6 +2,7 @@ package mailroom.storage.postgres;
 
 import mailroom.core.event.EventBus;
 import mailroom.storage.BlobStore;
+import mailroom.storage.DatabaseMember;
 import mailroom.storage.Directory;
 import mailroom.storage.MailStore;
 import mailroom.storage.Queue;
@@ -9,6 +10,9 @@ import mailroom.storage.Storage;
 import mailroom.storage.sql.SqlDirectory;
 import mailroom.storage.sql.SqlMailStore;
 import mailroom.storage.sql.SqlQueue;
+
+import java.time.Duration;
+import java.util.List;
 
 /**
  * The cluster backend: one PostgreSQL database holds the directory, the mail index, the message
@@ -24,8 +28,22 @@ public final class PostgresStorage implements Storage {
     private final SqlQueue queue;
     private final ChangeNotifications notifications;
 
-    private PostgresStorage(String url, String user, String password, int poolSize) {
-        this.db = new PostgresDatabase(url, user, password, poolSize);
+    private final DatabaseCluster cluster;
+
+    /**
+     * Where the database is and how to reach it. {@code url} may list several members with
+     * {@code targetServerType=primary}; work waits up to {@code failoverWait} for a new primary;
+     * {@code patroniPort} is where each member's Patroni answers (0: no Patroni).
+     */
+    public record Settings(String url, String user, String password, int poolSize, Duration failoverWait, int patroniPort) {
+        public Settings(String url, String user, String password, int poolSize) {
+            this(url, user, password, poolSize, Duration.ofSeconds(30), 8008);
+        }
+    }
+
+    private PostgresStorage(Settings settings) {
+        this.db = new PostgresDatabase(settings.url(), settings.user(), settings.password(), settings.poolSize(), settings.failoverWait());
+        this.cluster = new DatabaseCluster(db.members(), settings.user(), settings.password(), settings.patroniPort());
         this.blobs = new PostgresBlobStore(db);
         this.mail = new SqlMailStore(db, blobs, events);
         this.directory = new SqlDirectory(db);
@@ -34,8 +52,27 @@ public final class PostgresStorage implements Storage {
     }
 
     /** Connects (migrating the schema when needed); a database that cannot be reached is a StorageException with the reason. */
+    public static PostgresStorage open(Settings settings) {
+        return new PostgresStorage(settings);
+    }
+
     public static PostgresStorage open(String url, String user, String password, int poolSize) {
-        return new PostgresStorage(url, user, password, poolSize);
+        return open(new Settings(url, user, password, poolSize));
+    }
+
+    /** The database's members and their manager, for status and switchovers. */
+    public DatabaseCluster cluster() {
+        return cluster;
+    }
+
+    @Override
+    public List<DatabaseMember> databaseMembers() {
+        return cluster.members();
+    }
+
+    @Override
+    public boolean writable() {
+        return db.primaryReachable();
     }
 
     @Override
