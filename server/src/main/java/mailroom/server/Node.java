@@ -122,6 +122,11 @@ public final class Node implements Closeable {
         }
     }
 
+    /** Whether this node's director leads the cluster now (false on a node without the director role). */
+    public boolean leading() {
+        return director != null && director.leading();
+    }
+
     /** The admin HTTP port (when this node runs the admin role). */
     public int adminPort() {
         return admin.port();

@@ -1,0 +1,384 @@
+package mailroom.server;
+
+import mailroom.core.config.Config;
+import mailroom.storage.Accounts;
+import mailroom.storage.DatabaseMember;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The database's high availability with real processes: three etcd members and two PostgreSQL
+ * members under Patroni in synchronous mode (the example cluster's script starts them), and two
+ * Mailroom nodes in this JVM that list both members. While four SMTP senders deliver to one node
+ * and an IMAP client idles on the other, the primary's machine dies, the primary is switched over,
+ * the standby dies, and both die. Afterwards every message that got 250 is in the mailbox exactly
+ * once, nothing is there twice, and the idling client heard of every message. The times measured
+ * are printed and written to target/failover-times.txt.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DatabaseFailoverTest {
+    static final int SENDERS = 4;
+    static final Duration FAILOVER_WAIT = Duration.ofSeconds(15);
+
+    @TempDir
+    Path dir;
+    ExampleCluster cluster;
+    TestNode front, back;
+    final List<String> times = new ArrayList<>();
+
+    @BeforeAll
+    void start() throws Exception {
+        cluster = ExampleCluster.copyInto(dir);
+        cluster.must("start-db");
+        Consumer<Config> shared = c -> {
+            c.storage.backend = "postgres";
+            c.storage.url = ExampleCluster.URL;
+            c.storage.user = ExampleCluster.USER;
+            c.storage.password = ExampleCluster.PASSWORD;
+            c.storage.poolSize = 8;
+            c.storage.failoverWait = FAILOVER_WAIT;
+        };
+        // Two directors contend for the leader lock; the back node serves IMAP and POP3 only.
+        front = new TestNode(dir.resolve("front"), shared.andThen(c -> c.node.name = "front"));
+        back = new TestNode(dir.resolve("back"), shared.andThen(c -> {
+            c.node.name = "back";
+            c.node.roles = List.of("store", "director");
+        }));
+        new Accounts(front.node.storage(), "example.test").create("alice", "alice-password");
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        try {
+            if (front != null) front.close();
+            if (back != null) back.close();
+        } finally {
+            if (cluster != null) cluster.run("stop");
+            Files.writeString(Path.of("target", "failover-times.txt"), String.join("\n", times) + "\n");
+        }
+    }
+
+    @Test
+    @Order(1)
+    void thePrimaryMachineDiesUnderLoad() throws Exception {
+        String primary = primaryName();
+        Outcome outcome = underLoad("crash", () -> cluster.must("crash", primary));
+        outcome.report("crash of the primary (" + primary + ", Patroni and PostgreSQL kill -9)");
+        assertThat(outcome.firstAcceptedAfterAction()).as("next accepted message after the crash").isLessThan(Duration.ofSeconds(30));
+
+        // The old primary comes back as a standby of the new one: it must never take writes again.
+        cluster.must("run", primary);
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(role(primary)).isEqualTo(DatabaseMember.STANDBY));
+        assertThat(primaryName()).isNotEqualTo(primary);
+    }
+
+    @Test
+    @Order(2)
+    void aSwitchoverMovesThePrimaryWhileMailFlows() throws Exception {
+        awaitSynchronousStandby();
+        String primary = primaryName();
+        Outcome outcome = underLoad("switchover", () -> {
+            var switched = ChildProcess.run(dir, null, "db", "switchover", "--config", nodeConfig().toString());
+            assertThat(switched.exitCode()).as(switched.out() + switched.err()).isZero();
+        });
+        outcome.report("switchover from " + primary + " (mailroom db switchover)");
+        assertThat(primaryName()).isNotEqualTo(primary);
+    }
+
+    @Test
+    @Order(3)
+    void withTheStandbyDeadThePrimaryGoesOnAloneAndTheStandbyRejoins() throws Exception {
+        awaitSynchronousStandby();
+        String primary = primaryName();
+        String standby = primary.equals("db1") ? "db2" : "db1";
+        Outcome outcome = underLoad("standby", () -> cluster.must("crash", standby));
+        outcome.report("crash of the standby (" + standby + ")");
+        assertThat(outcome.refused()).as("synchronous_mode_strict is off: the primary goes on alone").isZero();
+        cluster.must("run", standby);
+        awaitSynchronousStandby();
+        assertThat(primaryName()).isEqualTo(primary);
+    }
+
+    @Test
+    @Order(4)
+    void withBothMembersDownEveryProtocolSaysTryAgainAndAllRecoversByItself() throws Exception {
+        awaitSynchronousStandby();
+        try (var idle = new IdleClient(back.imap()); var imap = LineClient.connect("127.0.0.1", back.imap())) {
+            imap.socket().setSoTimeout(60_000);
+            imap.await("* OK");
+            imap.send("a LOGIN alice@example.test alice-password");
+            imap.await("a OK");
+            cluster.must("crash", "db1");
+            cluster.must("crash", "db2");
+
+            var smtp = sendOne("both down");
+            assertThat(smtp).startsWith("451 4.3.0");
+            imap.send("b SELECT INBOX");
+            assertThat(imap.await("b ")).startsWith("b NO [UNAVAILABLE]");
+            try (var pop = LineClient.connect("127.0.0.1", back.pop3())) {
+                pop.socket().setSoTimeout(60_000);
+                pop.await("+OK");
+                pop.send("USER alice");
+                pop.await("+OK");
+                pop.send("PASS alice-password");
+                assertThat(pop.await("-ERR")).startsWith("-ERR [SYS/TEMP]");
+            }
+            var ready = httpStatus(front.node.adminPort(), "/readyz");
+            assertThat(ready).isEqualTo(503);
+
+            cluster.must("run", "db1");
+            cluster.must("run", "db2");
+            long back = System.nanoTime();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> sendOne("recovered").startsWith("250"));
+            times.add("both members down, then started again: next accepted message " + Duration.ofNanos(System.nanoTime() - back).toMillis() + " ms after the second start");
+            imap.send("c SELECT INBOX");
+            assertThat(imap.await("c ")).startsWith("c OK"); // the same session, no reconnect
+            front.awaitDelivered();
+            int total = inboxSubjects().size();
+            await().atMost(Duration.ofSeconds(30)).until(() -> idle.exists.get() == total);
+            assertThat(httpStatus(front.node.adminPort(), "/readyz")).isEqualTo(200);
+        }
+    }
+
+    // --- the load and what it saw ---
+
+    interface Action {
+        void run() throws Exception;
+    }
+
+    /** What one scenario saw: every message's reply, and when the action happened. */
+    record Outcome(String label, List<Sent> sent, long actionAt, int idleExists, int inboxTotal, List<String> times) {
+        Duration firstAcceptedAfterAction() {
+            return sent.stream().filter(s -> s.started > actionAt && s.reply.startsWith("250"))
+                    .map(s -> Duration.ofNanos(s.replied - actionAt)).min(Duration::compareTo).orElse(Duration.ofDays(1));
+        }
+
+        /** The longest time between two 250s, across all senders: how long intake stood still. */
+        Duration longestGap() {
+            long[] accepted = sent.stream().filter(s -> s.reply.startsWith("250")).mapToLong(s -> s.replied).sorted().toArray();
+            long gap = 0;
+            for (int i = 1; i < accepted.length; i++) gap = Math.max(gap, accepted[i] - accepted[i - 1]);
+            return Duration.ofNanos(gap);
+        }
+
+        long refused() {
+            return sent.stream().filter(s -> !s.reply.startsWith("250")).count();
+        }
+
+        void report(String what) {
+            String line = "%s: %d accepted, %d answered 4xx, next accepted message %d ms after it, longest pause in intake %d ms, 0 lost, 0 twice"
+                    .formatted(what, sent.size() - refused(), refused(), firstAcceptedAfterAction().toMillis(), longestGap().toMillis());
+            System.out.println(line);
+            times.add(line);
+        }
+    }
+
+    record Sent(String subject, long started, long replied, String reply) {}
+
+    /**
+     * Runs the action while four senders deliver to the front node and a client idles on the back
+     * node; then checks that what got 250 is there once, nothing is there twice, and IDLE told all.
+     */
+    Outcome underLoad(String label, Action action) throws Exception {
+        var sent = new ConcurrentLinkedQueue<Sent>();
+        var stop = new AtomicBoolean();
+        try (var idle = new IdleClient(back.imap())) {
+            List<Thread> senders = new ArrayList<>();
+            for (int i = 0; i < SENDERS; i++) {
+                int sender = i;
+                senders.add(Thread.ofVirtual().start(() -> {
+                    // Bounded: at most 600 messages per sender, about 40 a second each.
+                    for (int n = 0; n < 600 && !stop.get(); n++) {
+                        String subject = label + "-" + sender + "-" + n;
+                        long started = System.nanoTime();
+                        String reply;
+                        try {
+                            reply = sendOne(subject);
+                        } catch (IOException e) {
+                            reply = "connection failed: " + e.getMessage();
+                        }
+                        sent.add(new Sent(subject, started, System.nanoTime(), reply));
+                        sleep(reply.startsWith("250") ? 25 : 500);
+                    }
+                }));
+            }
+            sleep(3_000); // mail flows before the action
+            long actionAt = System.nanoTime();
+            action.run();
+            // Mail flows again for a while after the action (or the failover it caused).
+            await().atMost(Duration.ofSeconds(60)).until(() -> sent.stream().filter(s -> s.started > actionAt && s.reply.startsWith("250")).count() >= 20);
+            sleep(2_000);
+            stop.set(true);
+            for (var t : senders) t.join(Duration.ofSeconds(120));
+
+            front.awaitDelivered();
+            Map<String, Integer> inbox = new HashMap<>();
+            List<String> subjects = inboxSubjects();
+            for (String s : subjects) inbox.merge(s, 1, Integer::sum);
+            for (var s : sent) {
+                int copies = inbox.getOrDefault(s.subject, 0);
+                if (s.reply.startsWith("250")) assertThat(copies).as(s.subject + " was accepted").isEqualTo(1);
+                else assertThat(copies).as(s.subject + " was refused (" + s.reply + ")").isLessThanOrEqualTo(1);
+            }
+            assertThat(inbox.values()).as("no message twice").allMatch(copies -> copies == 1);
+            int total = subjects.size();
+            await("the idling client heard of every message").atMost(Duration.ofSeconds(30))
+                    .until(() -> idle.exists.get() == total);
+            await("one director leads").atMost(Duration.ofSeconds(30)).until(() -> front.node.leading() ^ back.node.leading());
+            return new Outcome(label, List.copyOf(sent), actionAt, (int) idle.exists.get(), total, times);
+        } finally {
+            stop.set(true);
+        }
+    }
+
+    /** One message to alice through the front node's MX; returns the reply to the end of DATA (or the first refusal). */
+    String sendOne(String subject) throws IOException {
+        try (var socket = new Socket("127.0.0.1", front.smtp())) {
+            socket.setSoTimeout(90_000); // a failover may hold a reply for up to FAILOVER_WAIT
+            var in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            OutputStream out = socket.getOutputStream();
+            String[] steps = {null, "EHLO sender.test", "MAIL FROM:<bob@remote.test>", "RCPT TO:<alice@example.test>", "DATA",
+                    "Subject: " + subject + "\r\nFrom: bob@remote.test\r\n\r\nsent during a database failover test\r\n."};
+            String reply = null;
+            for (String step : steps) {
+                if (step != null) out.write((step + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                reply = lastLine(in);
+                if (!reply.startsWith("2") && !reply.startsWith("3")) return reply;
+            }
+            out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+            return reply;
+        }
+    }
+
+    private static String lastLine(BufferedReader in) throws IOException {
+        for (String line; (line = in.readLine()) != null; ) if (line.length() < 4 || line.charAt(3) != '-') return line;
+        throw new IOException("connection closed");
+    }
+
+    /** Every subject in alice's INBOX, read through the back node. */
+    List<String> inboxSubjects() throws IOException {
+        try (var c = LineClient.connect("127.0.0.1", back.imap())) {
+            c.socket().setSoTimeout(60_000);
+            c.await("* OK");
+            c.send("a LOGIN alice@example.test alice-password");
+            c.await("a OK");
+            c.send("b SELECT INBOX");
+            c.await("b OK");
+            c.send("c FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])");
+            List<String> subjects = new ArrayList<>();
+            for (String line; !(line = c.in().readLine()).startsWith("c "); ) {
+                if (line.startsWith("Subject: ")) subjects.add(line.substring(9));
+            }
+            c.send("z LOGOUT");
+            return subjects;
+        }
+    }
+
+    /** An IMAP client idling on INBOX, keeping the latest EXISTS it heard. */
+    static final class IdleClient implements AutoCloseable {
+        final AtomicLong exists = new AtomicLong(-1);
+        private final LineClient client;
+        private final Thread reader;
+
+        IdleClient(int port) throws IOException {
+            client = LineClient.connect("127.0.0.1", port);
+            client.socket().setSoTimeout(0);
+            client.await("* OK");
+            client.send("a LOGIN alice@example.test alice-password");
+            client.await("a OK");
+            client.send("b SELECT INBOX");
+            for (String line; !(line = client.in().readLine()).startsWith("b "); ) note(line);
+            client.send("c IDLE");
+            client.await("+ ");
+            reader = Thread.ofVirtual().start(() -> {
+                try {
+                    for (String line; (line = client.in().readLine()) != null; ) note(line);
+                } catch (IOException e) {
+                    // closed at the end
+                }
+            });
+        }
+
+        private void note(String line) {
+            if (line.matches("\\* \\d+ EXISTS")) exists.set(Long.parseLong(line.split(" ")[1]));
+        }
+
+        @Override
+        public void close() throws Exception {
+            client.close();
+            reader.join(5_000);
+        }
+    }
+
+    // --- the database as Mailroom sees it ---
+
+    /** A node configuration file for `mailroom db ...`. */
+    Path nodeConfig() throws IOException {
+        Path file = dir.resolve("db.toml");
+        Files.writeString(file, """
+                [storage]
+                backend = "postgres"
+                url = "%s"
+                user = "%s"
+                password = "%s"
+                """.formatted(ExampleCluster.URL, ExampleCluster.USER, ExampleCluster.PASSWORD));
+        return file;
+    }
+
+    String primaryName() {
+        return front.node.storage().databaseMembers().stream().filter(DatabaseMember::primary).map(DatabaseMember::name).findFirst().orElse("none");
+    }
+
+    String role(String member) {
+        return front.node.storage().databaseMembers().stream().filter(m -> m.name().equals(member)).map(DatabaseMember::role).findFirst().orElse("absent");
+    }
+
+    void awaitSynchronousStandby() {
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).until(() -> front.node.storage().databaseMembers().stream()
+                .anyMatch(m -> m.role().equals(DatabaseMember.STANDBY) && m.state().contains("synchronous")));
+    }
+
+    static int httpStatus(int port, String path) throws IOException, InterruptedException {
+        var client = java.net.http.HttpClient.newHttpClient();
+        var response = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.discarding());
+        return response.statusCode();
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
