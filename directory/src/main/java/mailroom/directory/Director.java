@@ -42,6 +42,9 @@ public final class Director implements AutoCloseable {
     private volatile boolean closed;
     private Instant built = Instant.MIN;
     private Instant leadingSince = Instant.EPOCH;
+    /** Set when a round failed (the database was unreachable); the first good round after it restores sight. */
+    private volatile boolean blind;
+    private Instant sightRestored = Instant.EPOCH;
 
     public Director(Zone.Settings settings, Storage storage, Function<Directory.DkimKey, String[]> dkimRecord,
                     InetAddress bind, int dnsPort, Clock clock) throws IOException {
@@ -94,6 +97,7 @@ public final class Director implements AutoCloseable {
                 tick();
             } catch (RuntimeException e) {
                 log.warn("director: {}", e.getMessage());
+                blind = true;
             }
             try {
                 Thread.sleep(TICK);
@@ -113,6 +117,10 @@ public final class Director implements AutoCloseable {
             leadingSince = now;
         }
         var nodes = directory.nodes();
+        if (blind) {
+            blind = false;
+            sightRestored = now;
+        }
         if (probes != null) probes.probe(nodes);
         java.util.function.Predicate<Routing.Node> live = n -> n.aliveAt(now, settings.nodeTimeout()) && (probes == null || probes.healthy(n, now));
         if (leading) failover(now, nodes, live);
@@ -138,6 +146,9 @@ public final class Director implements AutoCloseable {
      */
     private void failover(Instant now, java.util.List<Routing.Node> nodes, java.util.function.Predicate<Routing.Node> live) {
         if (now.isBefore(leadingSince.plus(settings.nodeTimeout())) && directory.routes().isEmpty()) return;
+        // Nobody could write heartbeats while the database was away (a failover): every node gets a
+        // full timeout to be heard again before its silence counts against it.
+        if (now.isBefore(sightRestored.plus(settings.nodeTimeout()))) return;
         Set<String> serving = nodes.stream()
                 .filter(n -> n.has("store") && !n.draining() && live.test(n))
                 .map(Routing.Node::name).collect(Collectors.toSet());

@@ -73,6 +73,7 @@ class DatabaseFailoverTest {
             c.node.roles = List.of("store", "director");
         }));
         new Accounts(front.node.storage(), "example.test").create("alice", "alice-password");
+        await().atMost(Duration.ofSeconds(60)).until(() -> !front.node.storage().directory().routes().isEmpty());
     }
 
     @AfterAll
@@ -210,6 +211,7 @@ class DatabaseFailoverTest {
     Outcome underLoad(String label, Action action) throws Exception {
         var sent = new ConcurrentLinkedQueue<Sent>();
         var stop = new AtomicBoolean();
+        var routes = front.node.storage().directory().routes();
         try (var idle = new IdleClient(back.imap())) {
             List<Thread> senders = new ArrayList<>();
             for (int i = 0; i < SENDERS; i++) {
@@ -252,6 +254,7 @@ class DatabaseFailoverTest {
             int total = subjects.size();
             await("the idling client heard of every message").atMost(Duration.ofSeconds(30))
                     .until(() -> idle.exists.get() == total);
+            assertThat(front.node.storage().directory().routes()).as("a database failover moves no letters").isEqualTo(routes);
             await("one director leads").atMost(Duration.ofSeconds(30)).until(() -> front.node.leading() ^ back.node.leading());
             return new Outcome(label, List.copyOf(sent), actionAt, (int) idle.exists.get(), total, times);
         } finally {
