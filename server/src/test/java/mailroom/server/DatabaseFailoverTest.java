@@ -88,6 +88,31 @@ class DatabaseFailoverTest {
     }
 
     @Test
+    @Order(0)
+    void theMembersAndTheirRolesAreVisible() throws Exception {
+        awaitSynchronousStandby();
+        var status = ChildProcess.run(dir, null, "db", "status", "--config", nodeConfig().toString());
+        assertThat(status.exitCode()).as(status.err()).isZero();
+        assertThat(status.out()).containsPattern("db[12] +127\\.0\\.4\\.[12]:5432 +primary +running")
+                .containsPattern("db[12] +127\\.0\\.4\\.[12]:5432 +standby +streaming, synchronous +\\d+ B");
+        var whole = ChildProcess.run(dir, null, "status", "--config", nodeConfig().toString());
+        assertThat(whole.out()).contains("front", "back", "DATABASE", "primary", "standby");
+
+        var metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + front.node.adminPort() + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).containsPattern("mailroom_database_member_up\\{address=\"127.0.4.[12]:5432\",member=\"db[12]\",role=\"primary\"} 1")
+                .containsPattern("mailroom_database_replication_lag_bytes\\{address=\"127.0.4.[12]:5432\",member=\"db[12]\",role=\"standby\"} \\d");
+        assertThat(httpStatus(front.node.adminPort(), "/readyz")).isEqualTo(200);
+
+        String basic = java.util.Base64.getEncoder().encodeToString(("postmaster@example.test:" + front.postmasterPassword).getBytes(StandardCharsets.UTF_8));
+        var api = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + front.node.adminPort() + "/api/v1/database")).header("Authorization", "Basic " + basic).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(api.statusCode()).isEqualTo(200);
+        assertThat(api.body()).contains("\"role\":\"primary\"", "\"role\":\"standby\"", "\"name\":\"db1\"", "\"name\":\"db2\"");
+    }
+
+    @Test
     @Order(1)
     void thePrimaryMachineDiesUnderLoad() throws Exception {
         String primary = primaryName();
