@@ -23,55 +23,40 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The example cluster (examples/cluster) as real processes: two directors, two stores and two
- * sorters over one PostgreSQL, started by its own script. Clients find stores the way users do,
- * through the letter names in the cluster's DNS, while nodes are killed and routes change.
+ * sorters over PostgreSQL in synchronous replication under Patroni, started by its own script.
+ * Clients find stores the way users do, through the letter names in the cluster's DNS, while nodes
+ * are killed and routes change.
  */
 class ClusterTest {
     static final int IMAP = 2143, POP3 = 2110, SMTP = 2025, DNS = 2053;
 
     @TempDir
     Path dir;
+    ExampleCluster example;
     Path cluster;
     PostgresStorage storage;
     Accounts accounts;
 
     @BeforeEach
     void start() throws Exception {
-        cluster = dir.resolve("cluster");
-        Files.createDirectories(cluster);
-        int postgresPort = ChildProcess.freePort();
-        try (var files = Files.list(Path.of("..", "examples", "cluster"))) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                if (Files.isDirectory(f)) continue;
-                String text = Files.readString(f).replace("55432", String.valueOf(postgresPort));
-                Path copy = cluster.resolve(f.getFileName());
-                Files.writeString(copy, text);
-                copy.toFile().setExecutable(Files.isExecutable(f));
-            }
-        }
-        assertThat(script("start").exitValue()).isZero();
-        storage = PostgresStorage.open("jdbc:postgresql://127.0.0.1:" + postgresPort + "/postgres", "postgres", "postgres", 2);
+        example = ExampleCluster.copyInto(dir);
+        cluster = example.dir;
+        example.ok(240, "start"); // etcd, PostgreSQL under Patroni, then the six nodes
+        storage = PostgresStorage.open(ExampleCluster.DATABASE_URL, ExampleCluster.DATABASE_USER, ExampleCluster.DATABASE_PASSWORD, 2);
         accounts = new Accounts(storage, "example.test");
     }
 
     @AfterEach
     void stop() throws Exception {
         if (storage != null) storage.close();
+        if (example == null) return;
         if (Files.exists(cluster.resolve("var/store3.pid"))) script("kill", "store3");
         script("stop");
     }
 
     /** Runs examples/cluster/cluster (the copy) with Mailroom's Main class from this test's class path. */
     private Process script(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(cluster.resolve("cluster").toString()));
-        command.addAll(List.of(args));
-        var builder = new ProcessBuilder(command).directory(cluster.toFile()).redirectErrorStream(true)
-                .redirectOutput(cluster.resolve("script.log").toFile());
-        builder.environment().put("MAILROOM", Path.of(System.getProperty("java.home"), "bin", "java") + " -Xmx256m --enable-native-access=ALL-UNNAMED -cp "
-                + System.getProperty("java.class.path") + " " + Main.class.getName());
-        var process = builder.start();
-        assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("cluster " + String.join(" ", args)).isTrue();
-        return process;
+        return example.run(args);
     }
 
     /** Where a name leads, asked of the cluster's DNS (either director) with dig: the address after its CNAME. */
