@@ -57,12 +57,12 @@ class DatabaseFailoverTest {
     @BeforeAll
     void start() throws Exception {
         cluster = ExampleCluster.copyInto(dir);
-        cluster.must("start-db");
+        cluster.ok("start-db");
         Consumer<Config> shared = c -> {
             c.storage.backend = "postgres";
-            c.storage.url = ExampleCluster.URL;
-            c.storage.user = ExampleCluster.USER;
-            c.storage.password = ExampleCluster.PASSWORD;
+            c.storage.url = ExampleCluster.DATABASE_URL;
+            c.storage.user = ExampleCluster.DATABASE_USER;
+            c.storage.password = ExampleCluster.DATABASE_PASSWORD;
             c.storage.poolSize = 8;
             c.storage.failoverWait = FAILOVER_WAIT;
         };
@@ -82,7 +82,7 @@ class DatabaseFailoverTest {
             if (front != null) front.close();
             if (back != null) back.close();
         } finally {
-            if (cluster != null) cluster.run("stop");
+            if (cluster != null) cluster.run(180, "stop");
             Files.writeString(Path.of("target", "failover-times.txt"), String.join("\n", times) + "\n");
         }
     }
@@ -116,12 +116,12 @@ class DatabaseFailoverTest {
     @Order(1)
     void thePrimaryMachineDiesUnderLoad() throws Exception {
         String primary = primaryName();
-        Outcome outcome = underLoad("crash", () -> cluster.must("crash", primary));
+        Outcome outcome = underLoad("crash", () -> cluster.ok("crash", primary));
         outcome.report("crash of the primary (" + primary + ", Patroni and PostgreSQL kill -9)");
         assertThat(outcome.firstAcceptedAfterAction()).as("next accepted message after the crash").isLessThan(Duration.ofSeconds(30));
 
         // The old primary comes back as a standby of the new one: it must never take writes again.
-        cluster.must("run", primary);
+        cluster.ok("run", primary);
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(role(primary)).isEqualTo(DatabaseMember.STANDBY));
         assertThat(primaryName()).isNotEqualTo(primary);
     }
@@ -145,10 +145,10 @@ class DatabaseFailoverTest {
         awaitSynchronousStandby();
         String primary = primaryName();
         String standby = primary.equals("db1") ? "db2" : "db1";
-        Outcome outcome = underLoad("standby", () -> cluster.must("crash", standby));
+        Outcome outcome = underLoad("standby", () -> cluster.ok("crash", standby));
         outcome.report("crash of the standby (" + standby + ")");
         assertThat(outcome.refused()).as("synchronous_mode_strict is off: the primary goes on alone").isZero();
-        cluster.must("run", standby);
+        cluster.ok("run", standby);
         awaitSynchronousStandby();
         assertThat(primaryName()).isEqualTo(primary);
     }
@@ -162,8 +162,8 @@ class DatabaseFailoverTest {
             imap.await("* OK");
             imap.send("a LOGIN alice@example.test alice-password");
             imap.await("a OK");
-            cluster.must("crash", "db1");
-            cluster.must("crash", "db2");
+            cluster.ok("crash", "db1");
+            cluster.ok("crash", "db2");
 
             var smtp = sendOne("both down");
             assertThat(smtp).startsWith("451 4.3.0");
@@ -180,8 +180,8 @@ class DatabaseFailoverTest {
             var ready = httpStatus(front.node.adminPort(), "/readyz");
             assertThat(ready).isEqualTo(503);
 
-            cluster.must("run", "db1");
-            cluster.must("run", "db2");
+            cluster.ok("run", "db1");
+            cluster.ok("run", "db2");
             long back = System.nanoTime();
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> sendOne("recovered").startsWith("250"));
             times.add("both members down, then started again: next accepted message " + Duration.ofNanos(System.nanoTime() - back).toMillis() + " ms after the second start");
@@ -378,7 +378,7 @@ class DatabaseFailoverTest {
                 url = "%s"
                 user = "%s"
                 password = "%s"
-                """.formatted(ExampleCluster.URL, ExampleCluster.USER, ExampleCluster.PASSWORD));
+                """.formatted(ExampleCluster.DATABASE_URL, ExampleCluster.DATABASE_USER, ExampleCluster.DATABASE_PASSWORD));
         return file;
     }
 
