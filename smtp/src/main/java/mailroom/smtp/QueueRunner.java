@@ -84,6 +84,10 @@ final class QueueRunner implements AutoCloseable {
                     Thread.ofVirtual().name("delivery-" + entry.id()).start(() -> {
                         try {
                             process(entry);
+                        } catch (RuntimeException e) {
+                            // Recording the outcome failed (the database failing over): the lease runs
+                            // out and the entry is tried again; its once-keys keep copies from doubling.
+                            log.warn("queue {}: outcome not recorded, to be tried again: {}", entry.id(), e.getMessage());
                         } finally {
                             workers.release();
                             wake(); // a slot is free: there may be more waiting
@@ -159,7 +163,8 @@ final class QueueRunner implements AutoCloseable {
                 if (Dsn.wanted(recipient.rcpt(), Dsn.Action.FAILED)) failed.add(report);
             } else {
                 int attempts = recipient.attempts() + 1;
-                outcomes.add(new Queue.Deferred(result.address(), describe(reply), now.plus(backoff(attempts))));
+                Duration wait = where.equals("local") ? localBackoff(attempts) : backoff(attempts);
+                outcomes.add(new Queue.Deferred(result.address(), describe(reply), now.plus(wait)));
                 if (warnNow(attempts) && Dsn.wanted(recipient.rcpt(), Dsn.Action.DELAYED)) delayed.add(report);
             }
         }
@@ -170,6 +175,19 @@ final class QueueRunner implements AutoCloseable {
         }
         storage.queue().finish(entry.id(), owner, outcomes);
     }
+
+    /**
+     * The wait before a local recipient's attempt {@code attempts + 1}: what keeps a local hand-off
+     * from working passes in seconds (a store restarting, a database failing over), so its first
+     * retries come after 30 s, doubling, and never later than a remote one's.
+     */
+    Duration localBackoff(int attempts) {
+        Duration wait = LOCAL_RETRY.multipliedBy(1L << Math.min(attempts - 1, 20));
+        Duration remote = backoff(attempts);
+        return wait.compareTo(remote) < 0 ? wait : remote;
+    }
+
+    private static final Duration LOCAL_RETRY = Duration.ofSeconds(30);
 
     /** The wait before attempt {@code attempts + 1}: retry_initial, doubling, at most retry_max. */
     Duration backoff(int attempts) {
