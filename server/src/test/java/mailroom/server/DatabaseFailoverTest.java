@@ -132,7 +132,7 @@ class DatabaseFailoverTest {
         try {
             Outcome outcome = underLoad("crash", () -> cluster.ok("crash", primary));
             outcome.report("crash of the primary (" + primary + ", Patroni and PostgreSQL kill -9)");
-            assertThat(outcome.firstAcceptedAfterAction()).as("next accepted message after the crash").isLessThan(Duration.ofSeconds(30));
+            assertThat(outcome.longestGap()).as("intake stood still after the crash").isLessThan(Duration.ofSeconds(30));
         } finally {
             // The old primary comes back as a standby of the new one: it must never take writes again.
             cluster.ok("run", primary);
@@ -190,10 +190,13 @@ class DatabaseFailoverTest {
             try (var pop = LineClient.connect(BACK, back.pop3())) {
                 pop.socket().setSoTimeout(60_000);
                 pop.await("+OK");
-                pop.send("USER alice");
-                pop.await("+OK");
-                pop.send("PASS alice-password");
-                assertThat(pop.await("-ERR")).startsWith("-ERR [SYS/TEMP]");
+                pop.send("USER alice"); // a store looks up where the account lives already at USER
+                String user = pop.in().readLine();
+                if (user.startsWith("+OK")) {
+                    pop.send("PASS alice-password");
+                    user = pop.in().readLine();
+                }
+                assertThat(user).startsWith("-ERR [SYS/TEMP]");
             }
             var ready = httpStatus(front.node.adminPort(), "/readyz");
             assertThat(ready).isEqualTo(503);
@@ -220,9 +223,11 @@ class DatabaseFailoverTest {
 
     /** What one scenario saw: every message's reply, and when the action happened. */
     record Outcome(String label, List<Sent> sent, long actionAt, int idleExists, int inboxTotal, List<String> times) {
-        Duration firstAcceptedAfterAction() {
-            return sent.stream().filter(s -> s.started > actionAt && s.reply.startsWith("250"))
-                    .map(s -> Duration.ofNanos(s.replied - actionAt)).min(Duration::compareTo).orElse(Duration.ofDays(1));
+        /** The pause in intake around the action: from the last 250 before it to the first 250 of a message begun after it. */
+        Duration pauseAroundAction() {
+            long before = sent.stream().filter(s -> s.replied <= actionAt && s.reply.startsWith("250")).mapToLong(s -> s.replied).max().orElse(actionAt);
+            long after = sent.stream().filter(s -> s.started > actionAt && s.reply.startsWith("250")).mapToLong(s -> s.replied).min().orElse(Long.MAX_VALUE);
+            return Duration.ofNanos(Math.max(after, before) - before);
         }
 
         /** The longest time between two 250s, across all senders: how long intake stood still. */
@@ -238,8 +243,8 @@ class DatabaseFailoverTest {
         }
 
         void report(String what) {
-            String line = "%s: %d accepted, %d answered 4xx, next accepted message %d ms after it, longest pause in intake %d ms, 0 lost, 0 twice"
-                    .formatted(what, sent.size() - refused(), refused(), firstAcceptedAfterAction().toMillis(), longestGap().toMillis());
+            String line = "%s: %d accepted, %d answered 4xx, intake paused %d ms around it (longest pause in the run %d ms), 0 lost, 0 twice"
+                    .formatted(what, sent.size() - refused(), refused(), pauseAroundAction().toMillis(), longestGap().toMillis());
             System.out.println(line);
             times.add(line);
         }
