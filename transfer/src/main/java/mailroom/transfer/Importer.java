@@ -1,0 +1,206 @@
+package mailroom.transfer;
+
+import mailroom.core.mime.MessageParser;
+import mailroom.core.mime.ParsedMessage;
+import mailroom.storage.Account;
+import mailroom.storage.Import;
+import mailroom.storage.Mailbox;
+import mailroom.storage.Storage;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+
+/**
+ * Files what a {@link Source} offers into one account. Folders are read in parallel (as many as the
+ * source allows); within a folder messages are filed in source order, in batches: the batch's blobs
+ * are written at once (each durable before its row, as deliveries are), then one transaction files
+ * the batch and journals every message, so a kill at any moment leaves each message either filed
+ * and journaled or not at all, and a rerun passes over what is journaled.
+ */
+public final class Importer {
+    private static final int BATCH_MESSAGES = 256;
+    private static final long BATCH_BYTES = 16L << 20;
+    /** Blob writes at once: each ends with an fsync, which many writers share the wait for. */
+    private static final int BLOB_WRITERS = 16;
+
+    private final Storage storage;
+    private final Account account;
+    private final Progress progress;
+
+    public Importer(Storage storage, Account account, Progress progress) {
+        this.storage = storage;
+        this.account = account;
+        this.progress = progress;
+    }
+
+    /** Imports everything the source has that the journal does not; returns when every folder is done. */
+    public void run(Source source) throws IOException, InterruptedException {
+        List<Source.Folder> folders = source.folders();
+        long[] totals = source.totals();
+        if (totals[0] >= 0) progress.expect(totals[0]);
+        var slots = new Semaphore(Math.max(1, source.parallelism()));
+        try (ExecutorService blobWriters = Executors.newFixedThreadPool(BLOB_WRITERS, Thread.ofPlatform().daemon().name("blob-writer-", 0).factory());
+             var folderThreads = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> running = new ArrayList<>();
+            for (Source.Folder folder : folders) {
+                slots.acquire();
+                running.add(folderThreads.submit(() -> {
+                    try {
+                        importFolder(source, folder, blobWriters);
+                    } catch (IOException | RuntimeException e) {
+                        progress.failed(new Problem(folder.name(), null, "folder not finished: " + reason(e)));
+                    } finally {
+                        slots.release();
+                    }
+                    return null;
+                }));
+            }
+            for (var f : running) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+        }
+        for (String name : source.subscriptions()) storage.mail().setSubscribed(account.id(), name, true);
+    }
+
+    static String reason(Throwable e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /**
+     * Makes the folder's mailbox ready and decides whether the source's UIDs can be kept: when the
+     * mailbox already has the source's UIDVALIDITY (a rerun), or never held mail and takes it.
+     */
+    private boolean prepareMailbox(Source.Folder folder) {
+        var mail = storage.mail();
+        Mailbox box = mail.mailbox(account.id(), folder.name()).orElse(null);
+        if (box == null) {
+            try {
+                box = mail.createMailbox(account.id(), folder.name(), null, folder.uidValidity());
+            } catch (mailroom.storage.Directory.AlreadyExists raced) {
+                box = mail.mailbox(account.id(), folder.name()).orElseThrow();
+            }
+        }
+        if (folder.uidValidity() == 0) return false;
+        if (box.uidValidity() == folder.uidValidity()) return true;
+        if (mail.setUidValidity(account.id(), box.id(), folder.uidValidity())) return true;
+        progress.note(folder.name() + ": already held mail, so its messages get new UIDs (UIDVALIDITY " + box.uidValidity() + ")");
+        return false;
+    }
+
+    private void importFolder(Source source, Source.Folder folder, ExecutorService blobWriters) throws IOException {
+        boolean keepUids = prepareMailbox(folder);
+        Set<String> done = storage.mail().importedItems(account.id(), source.id(), folder.name(), folder.uidValidity());
+        var batch = new Batch(source.id(), folder, keepUids, blobWriters);
+        source.read(folder, done, new Source.Sink() {
+            @Override
+            public void message(SourceMessage message) throws IOException {
+                batch.add(message);
+            }
+
+            @Override
+            public void skipped() {
+                progress.skipped(1);
+            }
+
+            @Override
+            public void problem(String folderName, String message, String reason) {
+                progress.failed(new Problem(folderName, message, reason));
+            }
+        });
+        batch.flush();
+    }
+
+    /** Messages of one folder waiting to be filed together. */
+    private final class Batch {
+        private final String sourceId;
+        private final Source.Folder folder;
+        private final boolean keepUids;
+        private final ExecutorService blobWriters;
+        private final List<SourceMessage> waiting = new ArrayList<>();
+        private long waitingBytes;
+
+        Batch(String sourceId, Source.Folder folder, boolean keepUids, ExecutorService blobWriters) {
+            this.sourceId = sourceId;
+            this.folder = folder;
+            this.keepUids = keepUids;
+            this.blobWriters = blobWriters;
+        }
+
+        void add(SourceMessage message) {
+            waiting.add(message);
+            waitingBytes += Math.max(message.size(), 0);
+            if (waiting.size() >= BATCH_MESSAGES || waitingBytes >= BATCH_BYTES) flush();
+        }
+
+        /** One message read, parsed and stored as a blob, or why it could not be. */
+        private record Prepared(SourceMessage message, String blobId, ParsedMessage parsed, String problem) {}
+
+        void flush() {
+            if (waiting.isEmpty()) return;
+            List<Future<Prepared>> futures = new ArrayList<>(waiting.size());
+            for (SourceMessage m : waiting) futures.add(blobWriters.submit(() -> prepare(m)));
+            List<Prepared> ready = new ArrayList<>(futures.size());
+            for (var f : futures) {
+                try {
+                    ready.add(f.get());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted");
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+            waiting.clear();
+            waitingBytes = 0;
+            List<Import> imports = new ArrayList<>(ready.size());
+            List<Prepared> filed = new ArrayList<>(ready.size());
+            for (Prepared p : ready) {
+                if (p.problem() != null) {
+                    progress.failed(new Problem(folder.name(), p.message().item(), p.problem()));
+                    continue;
+                }
+                var m = p.message();
+                imports.add(new Import(folder.name(), p.blobId(), p.parsed(), m.internalDate(), m.flags(), keepUids ? m.uid() : 0,
+                        new Import.Key(sourceId, folder.name(), folder.uidValidity(), m.item())));
+                filed.add(p);
+            }
+            var outcomes = storage.mail().importMessages(account.id(), imports);
+            for (int i = 0; i < outcomes.size(); i++) {
+                Prepared p = filed.get(i);
+                switch (outcomes.get(i)) {
+                    case Import.Filed f -> progress.copied(p.parsed().size());
+                    case Import.AlreadyImported a -> progress.skipped(1);
+                    case Import.OverQuota q -> progress.failed(new Problem(folder.name(), p.message().item(),
+                            "over quota (" + q.usedBytes() + " of " + q.quotaBytes() + " bytes used, the message has " + p.parsed().size() + ")"));
+                }
+            }
+        }
+
+        private Prepared prepare(SourceMessage m) {
+            byte[] bytes;
+            try {
+                bytes = m.bytes().read();
+            } catch (IOException | RuntimeException e) {
+                return new Prepared(m, null, null, "cannot read: " + reason(e));
+            }
+            if (bytes == null || bytes.length == 0) return new Prepared(m, null, null, "empty, not a message");
+            try (var writer = storage.blobs().create()) {
+                writer.stream().write(bytes);
+                String blob = writer.commit();
+                return new Prepared(m, blob, MessageParser.parse(bytes), null);
+            } catch (IOException e) {
+                return new Prepared(m, null, null, "cannot store: " + reason(e));
+            }
+        }
+    }
+}
