@@ -49,4 +49,39 @@ public interface Source extends AutoCloseable {
 
     @Override
     default void close() throws IOException {}
+
+    /** The same source limited to the named folders (the command line's --folder). */
+    static Source only(Source source, Set<String> names) {
+        return new Source() {
+            @Override
+            public String id() {
+                return source.id();
+            }
+
+            @Override
+            public List<Folder> folders() throws IOException {
+                return source.folders().stream().filter(f -> names.contains(f.name())).toList();
+            }
+
+            @Override
+            public Set<String> subscriptions() throws IOException {
+                return source.subscriptions().stream().filter(names::contains).collect(java.util.stream.Collectors.toSet());
+            }
+
+            @Override
+            public void read(Folder folder, Set<String> done, Sink sink) throws IOException {
+                source.read(folder, done, sink);
+            }
+
+            @Override
+            public int parallelism() {
+                return source.parallelism();
+            }
+
+            @Override
+            public void close() throws IOException {
+                source.close();
+            }
+        };
+    }
 }

@@ -66,10 +66,11 @@ public final class MaildirDestination implements Destination {
     private String info(Set<String> flags) {
         StringBuilder system = new StringBuilder(), keys = new StringBuilder();
         for (var e : Maildir.FLAG_LETTERS.entrySet().stream().sorted(Map.Entry.comparingByKey()).toList()) {
-            if (flags.stream().anyMatch(f -> f.equalsIgnoreCase(e.getValue()))) system.append(e.getKey());
+            if (e.getKey() != 'P' && flags.stream().anyMatch(f -> f.equalsIgnoreCase(e.getValue()))) system.append(e.getKey());
         }
         for (String flag : flags) {
-            if (flag.startsWith("\\") || Maildir.FLAG_LETTERS.containsValue(flag)) continue;
+            // $Forwarded stays a keyword: Dovecot does not read Courier's P as one.
+            if (flag.startsWith("\\")) continue;
             Integer index = keywords.get(flag);
             if (index == null && keywords.size() < 26) keywords.put(flag, index = keywords.size());
             if (index != null) keys.append((char) ('a' + index)); // Maildir has letters for 26 keywords per folder

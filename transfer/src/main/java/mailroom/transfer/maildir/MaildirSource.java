@@ -116,11 +116,28 @@ public final class MaildirSource implements Source {
         }
     }
 
-    /** The file's bytes, refusing what is plainly not a mail message (it must open with a header field). */
+    /**
+     * The file's bytes as Dovecot serves them (it stores lines ending in LF and sends CRLF, so
+     * clients that synced with it hold the CRLF form), refusing what is plainly not a mail message.
+     */
     private static byte[] readMail(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
         if (bytes.length > 0 && !startsWithHeaderField(bytes)) throw new IOException("not a mail message (it does not begin with a header field)");
-        return bytes;
+        return crlf(bytes);
+    }
+
+    /** Every LF not already after a CR gets one; the same array when there is none to add. */
+    static byte[] crlf(byte[] b) {
+        int bare = 0;
+        for (int i = 0; i < b.length; i++) if (b[i] == '\n' && (i == 0 || b[i - 1] != '\r')) bare++;
+        if (bare == 0) return b;
+        byte[] out = new byte[b.length + bare];
+        int o = 0;
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == '\n' && (i == 0 || b[i - 1] != '\r')) out[o++] = '\r';
+            out[o++] = b[i];
+        }
+        return out;
     }
 
     /** RFC 5322 section 2.2: a field name of printable characters except colon, then a colon. */

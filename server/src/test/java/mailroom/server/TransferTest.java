@@ -1,0 +1,242 @@
+package mailroom.server;
+
+import mailroom.core.mail.MailboxNames;
+import mailroom.storage.Account;
+import mailroom.storage.Accounts;
+import mailroom.storage.Mailbox;
+import mailroom.transfer.Importer;
+import mailroom.transfer.Progress;
+import mailroom.transfer.Summary;
+import mailroom.transfer.maildir.MaildirSource;
+import mailroom.transfer.mbox.MboxSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Moving in from a real Dovecot (over IMAP and from its Maildir directly) and out again (Dovecot
+ * serves the export), compared message by message as an IMAP client sees them.
+ */
+class TransferTest {
+    static final String NODE = "127.0.6.2";
+
+    @TempDir
+    Path dir;
+
+    static final byte[] PLAIN = "From: Bob <bob@remote.test>\r\nTo: alice@example.test\r\nSubject: plain\r\nMessage-ID: <p1@remote.test>\r\n\r\nHello.\r\n".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] EIGHT_BIT = "From: bob@remote.test\r\nSubject: caf\u00e9\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\nna\u00efve \u00ff bytes\r\n".getBytes(StandardCharsets.ISO_8859_1);
+    static final byte[] BROKEN_MIME = ("From: bob@remote.test\r\nSubject: broken\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"zz\"\r\n\r\n"
+            + "--zz\r\nContent-Type: text/plain\r\n\r\npart one\r\n--zz\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n!!not base64\r\n").getBytes(StandardCharsets.US_ASCII);
+    static final byte[] NO_FINAL_NEWLINE = "From: bob@remote.test\r\nSubject: tail\r\n\r\nno newline at the end".getBytes(StandardCharsets.US_ASCII);
+
+    static byte[] huge() {
+        var b = new StringBuilder("From: bob@remote.test\r\nSubject: huge\r\n\r\n");
+        String line = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_\r\n";
+        while (b.length() < 5 * 1024 * 1024) b.append(line);
+        return b.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static final String UNICODE = "\u00dcn\u00efcode";
+
+    /** Folders (nested, non-ASCII), flags, keywords, internal dates, subscriptions and odd messages, put in over IMAP. */
+    static void fill(Dovecot dovecot) throws Exception {
+        try (var f = new MailboxDump.Filler(Dovecot.HOST, dovecot.port, "alice", "alice-secret")) {
+            for (String box : List.of("Lists/foo", "Sent", "Archive/2019/Q1", MailboxNames.encodeUtf7(UNICODE))) f.ok("CREATE \"" + box + "\"");
+            for (String box : List.of("INBOX", "Lists/foo", MailboxNames.encodeUtf7(UNICODE))) f.ok("SUBSCRIBE \"" + box + "\"");
+            f.append("INBOX", "\\Seen $Label1 Junk", "01-Jan-2020 10:00:00 +0100", PLAIN);
+            f.append("INBOX", "\\Flagged", "15-Mar-2021 23:59:59 -0500", EIGHT_BIT);
+            f.append("INBOX", "", null, NO_FINAL_NEWLINE);
+            f.append("Lists/foo", "\\Answered \\Draft", "02-Feb-2019 02:02:02 +0000", BROKEN_MIME);
+            f.append("Lists/foo", "\\Seen", "03-Feb-2019 02:02:02 +0000", PLAIN);
+            f.append("Sent", "\\Seen", "04-Apr-2022 12:00:00 +0200", huge());
+            f.append("Archive/2019/Q1", "NonJunk \\Deleted", "05-May-2019 05:05:05 +0000", EIGHT_BIT);
+            f.append(MailboxNames.encodeUtf7(UNICODE), "$Forwarded", "06-Jun-2020 06:06:06 +0000", PLAIN);
+        }
+    }
+
+    private TestNode node() throws Exception {
+        return new TestNode(dir.resolve("var"), c -> c.node.bind = NODE);
+    }
+
+    private static Account account(TestNode node, String user) {
+        return new Accounts(node.node.storage(), "example.test").create(user, user + "-password");
+    }
+
+    /** Every folder Dovecot has is in Mailroom with the same messages; {@code uids}: with the same UIDs and UIDVALIDITY too. */
+    static void assertSameMail(MailboxDump.Account expected, MailboxDump.Account actual) {
+        assertThat(actual.folders().keySet()).containsAll(expected.folders().keySet());
+        expected.folders().forEach((name, folder) -> {
+            var got = actual.folders().get(name);
+            assertThat(got.messages()).as(name).containsExactlyElementsOf(folder.messages());
+            assertThat(got.uidValidity()).as(name + " UIDVALIDITY").isEqualTo(folder.uidValidity());
+        });
+        assertThat(actual.subscriptions()).containsAll(expected.subscriptions());
+    }
+
+    @Test
+    void importsFromDovecotOverImapAndFromItsMaildirKeepingEveryByteFlagDateAndUid() throws Exception {
+        try (var dovecot = Dovecot.start(dir.resolve("dovecot"), Map.of("alice", "alice-secret")); var node = node()) {
+            fill(dovecot);
+            var source = MailboxDump.of(Dovecot.HOST, dovecot.port, "alice", "alice-secret");
+            assertThat(source.folders()).hasSize(5);
+            assertThat(source.folders().get("INBOX").messages()).hasSize(3);
+            account(node, "alice");
+            account(node, "bob");
+
+            // Over IMAP, with the command line, as an operator would.
+            Path passwordFile = Files.writeString(dir.resolve("source-password"), "alice-secret\n");
+            String from = "imap://alice@" + Dovecot.HOST + ":" + dovecot.port;
+            var run = ChildProcess.run(dir, null, "import", "imap", "--from", from, "--password-file", passwordFile.toString(), "--account", "alice@example.test");
+            assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+            assertThat(run.out()).contains("8 copied, 0 skipped, 0 failed");
+            assertSameMail(source, MailboxDump.of(NODE, node.imap(), "alice@example.test", "alice-password"));
+
+            var again = ChildProcess.run(dir, null, "import", "imap", "--from", from, "--password-file", passwordFile.toString(), "--account", "alice@example.test");
+            assertThat(again.out()).as("a rerun copies nothing twice").contains("0 copied, 8 skipped, 0 failed");
+            assertSameMail(source, MailboxDump.of(NODE, node.imap(), "alice@example.test", "alice-password"));
+
+            // From Dovecot's Maildir directly: dovecot-uidlist gives the UIDs, dovecot-keywords the keywords.
+            var bob = node.node.storage().directory().account("bob", "example.test").orElseThrow();
+            try (var progress = Progress.silent("import")) {
+                new Importer(node.node.storage(), bob, progress).run(new MaildirSource(dovecot.maildir("alice")));
+                assertThat(progress.finish().copied()).isEqualTo(8);
+            }
+            assertSameMail(source, MailboxDump.of(NODE, node.imap(), "bob@example.test", "bob-password"));
+
+            var refused = ChildProcess.run(dir, "wrong-password\n", "import", "imap", "--from", from, "--account", "alice@example.test");
+            assertThat(refused.exitCode()).isEqualTo(1);
+            assertThat(refused.err().strip()).startsWith("mailroom: ").contains("refused the login of alice").doesNotContain("\n").doesNotContain("Exception");
+        }
+    }
+
+    @Test
+    void anExportedMaildirIsServedByDovecotWithTheSameMessagesFlagsAndUids() throws Exception {
+        MailboxDump.Account imported;
+        try (var dovecot = Dovecot.start(dir.resolve("dovecot"), Map.of("alice", "alice-secret")); var node = node()) {
+            fill(dovecot);
+            account(node, "alice");
+            var alice = node.node.storage().directory().account("alice", "example.test").orElseThrow();
+            try (var progress = Progress.silent("import")) {
+                new Importer(node.node.storage(), alice, progress).run(new MaildirSource(dovecot.maildir("alice")));
+            }
+            imported = MailboxDump.of(NODE, node.imap(), "alice@example.test", "alice-password");
+            var export = ChildProcess.run(dir, null, "export", "alice@example.test", "--to", dir.resolve("export").toString());
+            assertThat(export.exitCode()).as(export.out() + export.err()).isZero();
+            assertThat(export.out()).contains("8 copied, 0 skipped, 0 failed");
+        }
+        Path served = dir.resolve("served");
+        Files.createDirectories(served.resolve("home/alice"));
+        Files.move(dir.resolve("export"), served.resolve("home/alice/Maildir"));
+        try (var dovecot = Dovecot.start(served, Map.of("alice", "alice-secret"))) {
+            var seen = MailboxDump.of(Dovecot.HOST, dovecot.port, "alice", "alice-secret");
+            imported.folders().forEach((name, folder) -> {
+                var got = seen.folders().get(name);
+                assertThat(got).as(name).isNotNull();
+                assertThat(got.messages()).as(name).containsExactlyElementsOf(folder.messages());
+                assertThat(got.uidValidity()).as(name).isEqualTo(folder.uidValidity());
+            });
+            assertThat(seen.subscriptions()).containsAll(imported.subscriptions());
+        }
+    }
+
+    @Test
+    void mboxFilesAreUnquotedWithTheirFlagsAndATruncatedOneIsReportedNotHalfImported() throws Exception {
+        Path good = Files.writeString(dir.resolve("Saved.mbox"), """
+                From bob@remote.test Fri Jul  8 12:08:34 2011
+                From: bob@remote.test
+                Subject: one
+                Status: RO
+                X-Status: AF
+
+                >From the start, a quoted line.
+                >>From two levels.
+
+                From carol@remote.test Sat Jul  9 01:00:00 2011
+                From: carol@remote.test
+                Subject: two
+                X-Mozilla-Status: 1003
+                X-Mozilla-Keys: $label2 work
+
+                second
+                """, StandardCharsets.ISO_8859_1);
+        Path cut = Files.writeString(dir.resolve("Cut.mbox"), "From x Fri Jul  8 12:08:34 2011\nSubject: whole\n\nfine\n\nFrom y Fri Jul  8 12:08:35 2011\nSubject: cut\n\nhalf a li",
+                StandardCharsets.ISO_8859_1);
+        Path notMbox = Files.writeString(dir.resolve("notes.txt"), "just some text\n");
+        try (var node = node()) {
+            var alice = account(node, "alice");
+            Summary summary;
+            try (var progress = Progress.silent("import")) {
+                new Importer(node.node.storage(), alice, progress).run(new MboxSource(List.of(good, cut, notMbox), null));
+                summary = progress.finish();
+            }
+            assertThat(summary.copied()).isEqualTo(3);
+            assertThat(summary.failed()).isEqualTo(2);
+            assertThat(summary.problems()).anySatisfy(p -> assertThat(p.toString()).contains("Cut", "Cut.mbox message 2", "truncated"));
+            assertThat(summary.problems()).anySatisfy(p -> assertThat(p.toString()).contains("notes.txt", "not an mbox"));
+            var mail = node.node.storage().mail();
+            Mailbox saved = mail.mailbox(alice.id(), "Saved").orElseThrow();
+            var messages = mail.messages(alice.id(), saved.id());
+            assertThat(messages).hasSize(2);
+            assertThat(messages.get(0).flags()).containsExactlyInAnyOrder("\\Seen", "\\Answered", "\\Flagged");
+            assertThat(messages.get(0).internalDate()).isEqualTo(java.time.Instant.parse("2011-07-08T12:08:34Z"));
+            assertThat(messages.get(1).flags()).containsExactlyInAnyOrder("\\Seen", "\\Answered", "$Forwarded", "$label2", "work");
+            String first = new String(node.node.storage().blobs().read(messages.get(0).blobId()), StandardCharsets.ISO_8859_1);
+            assertThat(first).endsWith("\r\n\r\nFrom the start, a quoted line.\r\n>From two levels.\r\n");
+            String second = new String(node.node.storage().blobs().read(messages.get(1).blobId()), StandardCharsets.ISO_8859_1);
+            assertThat(second).endsWith("\r\n\r\nsecond\r\n");
+            assertThat(mail.messages(alice.id(), mail.mailbox(alice.id(), "Cut").orElseThrow().id())).hasSize(1);
+
+            try (var progress = Progress.silent("import")) {
+                new Importer(node.node.storage(), alice, progress).run(new MboxSource(List.of(good), null));
+                assertThat(progress.finish().skipped()).as("a rerun").isEqualTo(2);
+            }
+        }
+    }
+
+    /** A Maildir written straight to disk: quick to make large. */
+    static void writeMaildir(Path root, int messages, Set<String> junk) throws Exception {
+        for (String sub : List.of("cur", "new", "tmp")) Files.createDirectories(root.resolve(sub));
+        for (int i = 0; i < messages; i++) {
+            String name = (1_600_000_000L + i) + ".M" + i + "P1.test,S=100:2," + (i % 3 == 0 ? "S" : "");
+            Files.writeString(root.resolve("cur").resolve(name), "From: x@remote.test\nSubject: number " + i + "\n\n" + "body line\n".repeat(i % 50 + 1));
+        }
+        for (String name : junk) Files.writeString(root.resolve("cur").resolve(name), "\u0000\u0001 not mail at all");
+    }
+
+    @Test
+    void anImportKilledWithSigkillResumesWithoutDuplicatesAndReportsFilesThatAreNotMail() throws Exception {
+        Path maildir = dir.resolve("Maildir");
+        writeMaildir(maildir, 3000, Set.of("garbage.bin:2,S"));
+        try (var node = node()) {
+            account(node, "alice");
+        }
+        var random = new java.util.Random();
+        var child = ChildProcess.builder(dir, "import", "maildir", maildir.toString(), "--account", "alice@example.test")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            Thread.sleep(1500 + random.nextInt(1500));
+        } finally {
+            child.destroyForcibly(); // SIGKILL, somewhere in the middle (or after, on a fast machine)
+            child.waitFor();
+        }
+        var rerun = ChildProcess.run(dir, null, "import", "maildir", maildir.toString(), "--account", "alice@example.test");
+        assertThat(rerun.exitCode()).as("the garbage file is a failure").isEqualTo(1);
+        assertThat(rerun.out()).contains("garbage.bin", "not a mail message").contains(" 1 failed");
+        try (var node = node()) {
+            var alice = node.node.storage().directory().account("alice", "example.test").orElseThrow();
+            var mail = node.node.storage().mail();
+            var inbox = mail.mailbox(alice.id(), "INBOX").orElseThrow();
+            var messages = mail.messages(alice.id(), inbox.id());
+            assertThat(messages).hasSize(3000);
+            assertThat(messages.stream().map(m -> m.blobId()).distinct()).as("no message twice").hasSize(3000);
+        }
+    }
+}
