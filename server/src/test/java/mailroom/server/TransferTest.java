@@ -239,4 +239,66 @@ class TransferTest {
             assertThat(messages.stream().map(m -> m.blobId()).distinct()).as("no message twice").hasSize(3000);
         }
     }
+
+    @Test
+    void aBackupTakenWhileSmtpDeliversRestoresEveryAcknowledgedMessageAndTheNodeServes() throws Exception {
+        var acknowledged = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        List<String> beforeBackup;
+        try (var node = node()) {
+            account(node, "alice");
+            var sender = Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < 5000 && !stop.get(); i++) {
+                    try {
+                        LineClient.sendMail(NODE, node.smtp(), "bob@remote.test", "alice@example.test", "message " + i);
+                        acknowledged.add("message " + i);
+                    } catch (java.io.IOException e) {
+                        break;
+                    }
+                }
+            });
+            try {
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> acknowledged.size() >= 30);
+                beforeBackup = List.copyOf(acknowledged); // some still queued: the backup holds the queue too
+                var first = ChildProcess.run(dir, null, "backup", dir.resolve("backup").toString());
+                assertThat(first.exitCode()).as(first.out() + first.err()).isZero();
+                var second = ChildProcess.run(dir, null, "backup", dir.resolve("backup").toString());
+                assertThat(second.exitCode()).as(second.out() + second.err()).isZero();
+                long copiedFirst = copied(first.out()), copiedSecond = copied(second.out());
+                assertThat(copiedSecond).as("the second backup copies only the blobs that are new").isLessThan(copiedFirst);
+            } finally {
+                stop.set(true);
+                sender.join(java.time.Duration.ofSeconds(30));
+            }
+        }
+        Path restoredConfig = Files.writeString(dir.resolve("restored.toml"), "[node]\ndata_dir = \"" + dir.resolve("restored") + "\"\n");
+        var restore = ChildProcess.run(dir, null, "restore", dir.resolve("backup").toString(), "--config", restoredConfig.toString());
+        assertThat(restore.exitCode()).as(restore.out() + restore.err()).isZero();
+        var again = ChildProcess.run(dir, null, "restore", dir.resolve("backup").toString(), "--config", restoredConfig.toString());
+        assertThat(again.exitCode()).isEqualTo(1);
+        assertThat(again.err().strip()).isEqualTo("mailroom: the data directory " + dir.resolve("restored") + " is not empty; restore only into an empty one");
+
+        try (var restored = new TestNode(dir.resolve("restored"), c -> c.node.bind = NODE)) {
+            restored.awaitDelivered(); // what was still queued at the backup is delivered by the restored node
+            var seen = MailboxDump.of(NODE, restored.imap(), "alice@example.test", "alice-password");
+            assertThat(seen.folders().get("INBOX").messages()).hasSizeGreaterThanOrEqualTo(beforeBackup.size());
+            var subjects = new java.util.HashSet<String>();
+            var alice = restored.node.storage().directory().account("alice", "example.test").orElseThrow();
+            var mail = restored.node.storage().mail();
+            long inbox = mail.mailbox(alice.id(), "INBOX").orElseThrow().id();
+            for (var m : mail.messages(alice.id(), inbox)) {
+                subjects.add(mail.structure(alice.id(), inbox, m.uid()).orElseThrow().envelope().subject());
+                assertThat(restored.node.storage().blobs().read(m.blobId())).as("readable").isNotEmpty();
+            }
+            assertThat(subjects).containsAll(beforeBackup);
+            LineClient.sendMail(NODE, restored.smtp(), "bob@remote.test", "alice@example.test", "after the restore");
+            restored.awaitDelivered();
+        }
+    }
+
+    private static long copied(String summary) {
+        var m = java.util.regex.Pattern.compile("(\\d+) copied").matcher(summary);
+        assertThat(m.find()).as(summary).isTrue();
+        return Long.parseLong(m.group(1));
+    }
 }
