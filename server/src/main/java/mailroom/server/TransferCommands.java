@@ -54,8 +54,8 @@ final class TransferCommands {
     }
 
     /** Runs one import and prints its summary; a refused login is one line and exit code 1. */
-    static int importFrom(Accounts accounts, Account account, Source source, String task) throws Exception {
-        try (source; var progress = progress(task)) {
+    static int importFrom(Accounts accounts, Account account, SourceOpener opener, String task) throws Exception {
+        try (var progress = progress(task); Source source = opener.open(progress)) {
             try {
                 new Importer(accounts.storage(), account, progress).run(source);
             } catch (ImapClient.LoginRefused e) {
@@ -67,6 +67,12 @@ final class TransferCommands {
             summary.print(System.out);
             return summary.exitCode();
         }
+    }
+
+    /** Opens a source that reports its notes (reconnections, say) to the operation's progress. */
+    @FunctionalInterface
+    interface SourceOpener {
+        Source open(Progress progress) throws Exception;
     }
 
     @Command(name = "import", description = "Bring mail in from a Maildir, mbox files or another IMAP server.",
@@ -83,7 +89,7 @@ final class TransferCommands {
 
         @Override
         int run(Accounts accounts) throws Exception {
-            return importFrom(accounts, account(accounts, address), new MaildirSource(dir), "import " + dir.getFileName());
+            return importFrom(accounts, account(accounts, address), progress -> new MaildirSource(dir), "import " + dir.getFileName());
         }
     }
 
@@ -98,7 +104,7 @@ final class TransferCommands {
 
         @Override
         int run(Accounts accounts) throws Exception {
-            return importFrom(accounts, account(accounts, address), new MboxSource(files, mailbox), "import mbox");
+            return importFrom(accounts, account(accounts, address), progress -> new MboxSource(files, mailbox), "import mbox");
         }
     }
 
@@ -131,7 +137,7 @@ final class TransferCommands {
             if (address == null) throw new IllegalArgumentException("--account ADDRESS is required (or --accounts FILE)");
             Account account = account(accounts, address);
             String password = password(passwordFile);
-            return importFrom(accounts, account, source(from, password, Progress.silent("notes")), "import " + from.getHost());
+            return importFrom(accounts, account, progress -> source(from, password, progress), "import " + from.getHost());
         }
 
         private Source source(URI uri, String password, Progress notes) {

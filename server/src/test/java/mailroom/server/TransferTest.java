@@ -301,4 +301,101 @@ class TransferTest {
         assertThat(m.find()).as(summary).isTrue();
         return Long.parseLong(m.group(1));
     }
+
+    /**
+     * A TCP relay on 127.0.6.3 in front of a server that cuts a connection once it has passed
+     * {@code cutAfter} bytes to the client: at most {@code cuts} times, then it relays faithfully.
+     */
+    static final class DroppingRelay implements AutoCloseable {
+        private final java.net.ServerSocket listener;
+        private final java.util.concurrent.atomic.AtomicInteger cutsLeft;
+        private final List<java.net.Socket> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        DroppingRelay(int upstreamPort, long cutAfter, int cuts) throws java.io.IOException {
+            listener = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.6.3"));
+            cutsLeft = new java.util.concurrent.atomic.AtomicInteger(cuts);
+            Thread.ofVirtual().start(() -> {
+                while (!listener.isClosed()) {
+                    try {
+                        var client = listener.accept();
+                        var server = new java.net.Socket(Dovecot.HOST, upstreamPort);
+                        sockets.add(client);
+                        sockets.add(server);
+                        Thread.ofVirtual().start(() -> pump(client, server, Long.MAX_VALUE));
+                        Thread.ofVirtual().start(() -> pump(server, client, cutAfter));
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        int port() {
+            return listener.getLocalPort();
+        }
+
+        private void pump(java.net.Socket from, java.net.Socket to, long cutAfter) {
+            byte[] buffer = new byte[8192];
+            long passed = 0;
+            try (from; to) {
+                var in = from.getInputStream();
+                var out = to.getOutputStream();
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    out.write(buffer, 0, n);
+                    passed += n;
+                    if (passed > cutAfter && cutsLeft.getAndDecrement() > 0) return; // drop both ends mid-stream
+                }
+            } catch (java.io.IOException e) {
+                // one side went away
+            }
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            listener.close();
+            for (var s : sockets) s.close();
+        }
+    }
+
+    @Test
+    void aConnectionDroppedMidMessageIsResumedAndOneThatKeepsDroppingFailsOnlyItsFolder() throws Exception {
+        try (var dovecot = Dovecot.start(dir.resolve("dovecot"), Map.of("alice", "alice-secret")); var node = node()) {
+            fill(dovecot);
+            var source = MailboxDump.of(Dovecot.HOST, dovecot.port, "alice", "alice-secret");
+            account(node, "alice");
+            account(node, "bob");
+            Path passwordFile = Files.writeString(dir.resolve("source-password"), "alice-secret\n");
+            try (var relay = new DroppingRelay(dovecot.port, 2_000_000, 1)) {
+                var run = ChildProcess.run(dir, null, "import", "imap", "--from", "imap://alice@127.0.6.3:" + relay.port(),
+                        "--password-file", passwordFile.toString(), "--account", "alice@example.test");
+                assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+                assertThat(run.out()).contains("note: Sent UID 1: ").contains("reconnected").contains("8 copied, 0 skipped, 0 failed");
+            }
+            assertSameMail(source, MailboxDump.of(NODE, node.imap(), "alice@example.test", "alice-password"));
+
+            try (var relay = new DroppingRelay(dovecot.port, 2_000_000, 1000)) {
+                var run = ChildProcess.run(dir, null, "import", "imap", "--from", "imap://alice@127.0.6.3:" + relay.port(),
+                        "--password-file", passwordFile.toString(), "--account", "bob@example.test");
+                assertThat(run.exitCode()).isEqualTo(1);
+                assertThat(run.out()).contains("failed: Sent: folder not finished: at UID 1, gave up").contains("7 copied, 0 skipped, 1 failed");
+            }
+            var bob = node.node.storage().directory().account("bob", "example.test").orElseThrow();
+            var sent = node.node.storage().mail().mailbox(bob.id(), "Sent").orElseThrow();
+            assertThat(node.node.storage().mail().messages(bob.id(), sent.id())).as("nothing half-imported").isEmpty();
+        }
+    }
+
+    @Test
+    void messagesBeyondTheQuotaAreReportedByFolderAndUidAndTheRestIsImported() throws Exception {
+        try (var dovecot = Dovecot.start(dir.resolve("dovecot"), Map.of("alice", "alice-secret")); var node = node()) {
+            fill(dovecot);
+            var alice = account(node, "alice");
+            node.node.storage().directory().setQuota(alice.id(), 1_000_000);
+            Path passwordFile = Files.writeString(dir.resolve("source-password"), "alice-secret\n");
+            var run = ChildProcess.run(dir, null, "import", "imap", "--from", "imap://alice@" + Dovecot.HOST + ":" + dovecot.port,
+                    "--password-file", passwordFile.toString(), "--account", "alice@example.test");
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(run.out()).contains("failed: Sent: 1: over quota").contains("7 copied, 0 skipped, 1 failed");
+        }
+    }
 }

@@ -199,11 +199,13 @@ public final class ImapSource implements Source {
                 throw e;
             } catch (IOException e) {
                 c.close();
-                if (++failures > RECONNECTS) throw new IOException("gave up after " + RECONNECTS + " reconnections: " + e.getMessage(), e);
-                String at = wanted != null && next < wanted.size() ? "UID " + wanted.get(next).uid() : null;
-                progress.note(folder.name() + (at == null ? "" : " " + at) + ": " + e.getMessage() + "; reconnected and went on");
-                // next stays at the first message not received whole; the journal skips any filed twice
                 if (wanted != null) next = resumeAfterReceived(wanted, next, lastReceived.get());
+                String at = wanted != null && next < wanted.size() ? "UID " + wanted.get(next).uid() : null;
+                if (++failures > RECONNECTS) {
+                    throw new IOException((at == null ? "" : "at " + at + ", ") + "gave up after " + RECONNECTS + " reconnections: " + e.getMessage(), e);
+                }
+                // Going on from the first message not received whole; the journal passes over any filed already.
+                progress.note(folder.name() + (at == null ? "" : " " + at) + ": " + e.getMessage() + "; reconnected and went on");
             }
         }
     }
