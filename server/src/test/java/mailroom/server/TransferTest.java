@@ -398,4 +398,34 @@ class TransferTest {
             assertThat(run.out()).contains("failed: Sent: 1: over quota").contains("7 copied, 0 skipped, 1 failed");
         }
     }
+
+    @Test
+    void anImportStartedThroughTheAdminApiRunsInTheBackgroundAndShowsItsProgress() throws Exception {
+        try (var dovecot = Dovecot.start(dir.resolve("dovecot"), Map.of("alice", "alice-secret")); var node = node()) {
+            fill(dovecot);
+            account(node, "alice");
+            var http = java.net.http.HttpClient.newHttpClient();
+            String auth = "Basic " + java.util.Base64.getEncoder().encodeToString(("postmaster@example.test:" + node.postmasterPassword).getBytes(StandardCharsets.UTF_8));
+            String base = "http://" + NODE + ":" + node.node.adminPort();
+            String body = "{\"source\": \"imap\", \"from\": \"imap://alice@" + Dovecot.HOST + ":" + dovecot.port + "\", \"password\": \"alice-secret\"}";
+            var started = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/v1/accounts/alice@example.test/import"))
+                    .header("Authorization", auth).header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+            var id = java.util.regex.Pattern.compile("\"id\":\"([^\"]+)\"").matcher(started.body());
+            assertThat(id.find()).isTrue();
+            var job = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/v1/jobs/" + id.group(1))).header("Authorization", auth).build();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(200))
+                    .until(() -> http.send(job, java.net.http.HttpResponse.BodyHandlers.ofString()).body().contains("\"state\":\"finished\""));
+            String finished = http.send(job, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(finished).contains("\"total\":8", "\"done\":8", "\"copied\":8", "\"failed\":0");
+            var list = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/v1/jobs")).header("Authorization", auth).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(list.body()).contains(id.group(1), "alice@example.test");
+            var audit = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/api/v1/audit")).header("Authorization", auth).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(audit.body()).contains("/import").doesNotContain("alice-secret");
+            assertSameMail(MailboxDump.of(Dovecot.HOST, dovecot.port, "alice", "alice-secret"), MailboxDump.of(NODE, node.imap(), "alice@example.test", "alice-password"));
+        }
+    }
 }
