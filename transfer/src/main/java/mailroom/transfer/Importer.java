@@ -27,7 +27,7 @@ public final class Importer {
     private static final int BATCH_MESSAGES = 256;
     private static final long BATCH_BYTES = 16L << 20;
     /** Blob writes at once: each ends with an fsync, which many writers share the wait for. */
-    private static final int BLOB_WRITERS = 16;
+    private static final int BLOB_WRITERS = 8;
 
     private final Storage storage;
     private final Account account;
@@ -117,17 +117,24 @@ public final class Importer {
                 progress.failed(new Problem(folderName, message, reason));
             }
         });
-        batch.flush();
+        batch.finish();
     }
 
-    /** Messages of one folder waiting to be filed together. */
+    /**
+     * Messages of one folder on their way in. Each message's blob is written as soon as the source
+     * hands it over (on the blob writers, many at once); when a batch is full it is filed on a
+     * thread of its own while the next batch is read and written, one filing at a time, so the
+     * folder's order (and its UIDs) is kept.
+     */
     private final class Batch {
         private final String sourceId;
         private final Source.Folder folder;
         private final boolean keepUids;
         private final ExecutorService blobWriters;
-        private final List<SourceMessage> waiting = new ArrayList<>();
+        private final List<Future<Prepared>> waiting = new ArrayList<>();
         private long waitingBytes;
+        private Thread filing;
+        private volatile RuntimeException filingFailed;
 
         Batch(String sourceId, Source.Folder folder, boolean keepUids, ExecutorService blobWriters) {
             this.sourceId = sourceId;
@@ -137,7 +144,7 @@ public final class Importer {
         }
 
         void add(SourceMessage message) {
-            waiting.add(message);
+            waiting.add(blobWriters.submit(() -> prepare(message)));
             waitingBytes += Math.max(message.size(), 0);
             if (waiting.size() >= BATCH_MESSAGES || waitingBytes >= BATCH_BYTES) flush();
         }
@@ -145,23 +152,55 @@ public final class Importer {
         /** One message read, parsed and stored as a blob, or why it could not be. */
         private record Prepared(SourceMessage message, String blobId, ParsedMessage parsed, String problem) {}
 
+        /** Hands the waiting messages to the filer once their blobs are written; returns while they are filed. */
         void flush() {
             if (waiting.isEmpty()) return;
-            List<Future<Prepared>> futures = new ArrayList<>(waiting.size());
-            for (SourceMessage m : waiting) futures.add(blobWriters.submit(() -> prepare(m)));
-            List<Prepared> ready = new ArrayList<>(futures.size());
-            for (var f : futures) {
+            List<Prepared> ready = new ArrayList<>(waiting.size());
+            for (var f : waiting) ready.add(await(f));
+            waiting.clear();
+            waitingBytes = 0;
+            awaitFiling();
+            filing = Thread.ofVirtual().name("file-" + folder.name()).start(() -> {
                 try {
-                    ready.add(f.get());
+                    file(ready);
+                } catch (RuntimeException e) {
+                    filingFailed = e;
+                }
+            });
+        }
+
+        /** Waits for the batch being filed; its failure (the storage refusing a write) ends the folder. */
+        void awaitFiling() {
+            if (filing != null) {
+                try {
+                    filing.join();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IllegalStateException("interrupted");
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw new IllegalStateException(e.getCause());
                 }
+                filing = null;
             }
-            waiting.clear();
-            waitingBytes = 0;
+            if (filingFailed != null) throw filingFailed;
+        }
+
+        /** Flushes and waits until everything handed over is filed. */
+        void finish() {
+            flush();
+            awaitFiling();
+        }
+
+        private static <T> T await(Future<T> f) {
+            try {
+                return f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted");
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IllegalStateException(e.getCause());
+            }
+        }
+
+        private void file(List<Prepared> ready) {
             List<Import> imports = new ArrayList<>(ready.size());
             List<Prepared> filed = new ArrayList<>(ready.size());
             for (Prepared p : ready) {
