@@ -27,7 +27,7 @@ public final class Importer {
     private static final int BATCH_MESSAGES = 256;
     private static final long BATCH_BYTES = 16L << 20;
     /** Blob writes at once: each ends with an fsync, which many writers share the wait for. */
-    private static final int BLOB_WRITERS = 8;
+    private static final int BLOB_WRITERS = 16;
 
     private final Storage storage;
     private final Account account;
