@@ -49,6 +49,11 @@ final class TransferCommands {
         return Progress.start(task, System.err, System.console() != null);
     }
 
+    /** As for every command beside a node: warnings and errors only, so the output is the command's. */
+    static void quietLogs() {
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(ch.qos.logback.classic.Level.WARN);
+    }
+
     static Account account(Accounts accounts, String address) {
         return accounts.find(address).orElseThrow(() -> new IllegalArgumentException("no account " + address + " (create it first with: mailroom user add)"));
     }
@@ -230,17 +235,21 @@ final class TransferCommands {
 
     @Command(name = "backup", description = "Copy a consistent snapshot of this node's data (embedded storage) into DIR while it runs; "
             + "a repeated backup into the same DIR copies only new message files. For PostgreSQL see docs/backup.md.")
-    static final class BackupCommand extends Main.StorageCommand {
+    static final class BackupCommand implements Callable<Integer> {
+        @Mixin
+        Main.ConfigOption config;
         @Parameters(paramLabel = "DIR")
         Path dir;
 
         @Override
-        int run(Accounts accounts) throws Exception {
-            if (!(storage instanceof SqliteStorage sqlite)) {
+        public Integer call() throws Exception {
+            quietLogs();
+            Config c = config.load();
+            if ("postgres".equals(c.storage.backend)) {
                 throw new IllegalArgumentException("backup copies the embedded storage; a PostgreSQL cluster is backed up with PostgreSQL's tools (see docs/backup.md)");
             }
-            try (var progress = progress("backup")) {
-                Backup.run(sqlite, dir, progress);
+            try (var storage = SqliteStorage.open(c.node.dataDir, c.storage.fsync); var progress = progress("backup")) {
+                Backup.run(storage, dir, progress);
                 Summary summary = progress.finish();
                 summary.print(System.out);
                 return summary.exitCode();
@@ -257,6 +266,7 @@ final class TransferCommands {
 
         @Override
         public Integer call() throws Exception {
+            quietLogs();
             Config c = config.load();
             if ("postgres".equals(c.storage.backend)) {
                 throw new IllegalArgumentException("restore fills the embedded storage; restore PostgreSQL with its own tools (see docs/backup.md)");

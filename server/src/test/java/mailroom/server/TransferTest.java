@@ -49,7 +49,7 @@ class TransferTest {
     /** Folders (nested, non-ASCII), flags, keywords, internal dates, subscriptions and odd messages, put in over IMAP. */
     static void fill(Dovecot dovecot) throws Exception {
         try (var f = new MailboxDump.Filler(Dovecot.HOST, dovecot.port, "alice", "alice-secret")) {
-            for (String box : List.of("Lists/foo", "Sent", "Archive/2019/Q1", MailboxNames.encodeUtf7(UNICODE))) f.ok("CREATE \"" + box + "\"");
+            for (String box : List.of("Lists/foo", "Sent", "Archive/2019/Q1", "Empty", MailboxNames.encodeUtf7(UNICODE))) f.ok("CREATE \"" + box + "\"");
             for (String box : List.of("INBOX", "Lists/foo", MailboxNames.encodeUtf7(UNICODE))) f.ok("SUBSCRIBE \"" + box + "\"");
             f.append("INBOX", "\\Seen $Label1 Junk", "01-Jan-2020 10:00:00 +0100", PLAIN);
             f.append("INBOX", "\\Flagged", "15-Mar-2021 23:59:59 -0500", EIGHT_BIT);
@@ -86,7 +86,7 @@ class TransferTest {
         try (var dovecot = Dovecot.start(dir.resolve("dovecot"), Map.of("alice", "alice-secret")); var node = node()) {
             fill(dovecot);
             var source = MailboxDump.of(Dovecot.HOST, dovecot.port, "alice", "alice-secret");
-            assertThat(source.folders()).hasSize(5);
+            assertThat(source.folders()).hasSize(6);
             assertThat(source.folders().get("INBOX").messages()).hasSize(3);
             account(node, "alice");
             account(node, "bob");
@@ -201,6 +201,14 @@ class TransferTest {
         }
     }
 
+    /** Messages filed so far, read from the database beside the writer (SQLite's WAL lets a reader in). */
+    private static long filed(Path database) throws java.sql.SQLException {
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + database);
+             var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM messages")) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
     /** A Maildir written straight to disk: quick to make large. */
     static void writeMaildir(Path root, int messages, Set<String> junk) throws Exception {
         for (String sub : List.of("cur", "new", "tmp")) Files.createDirectories(root.resolve(sub));
@@ -218,15 +226,19 @@ class TransferTest {
         try (var node = node()) {
             account(node, "alice");
         }
-        var random = new java.util.Random();
         var child = ChildProcess.builder(dir, "import", "maildir", maildir.toString(), "--account", "alice@example.test")
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        long filedAtKill;
         try {
-            Thread.sleep(1500 + random.nextInt(1500));
+            // Kill as soon as the first batches are in: certainly in the middle of the import.
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(20))
+                    .until(() -> filed(dir.resolve("var/mailroom.db")) >= 300);
         } finally {
-            child.destroyForcibly(); // SIGKILL, somewhere in the middle (or after, on a fast machine)
+            child.destroyForcibly(); // SIGKILL
             child.waitFor();
         }
+        filedAtKill = filed(dir.resolve("var/mailroom.db"));
+        assertThat(filedAtKill).as("killed in the middle").isBetween(300L, 2999L);
         var rerun = ChildProcess.run(dir, null, "import", "maildir", maildir.toString(), "--account", "alice@example.test");
         assertThat(rerun.exitCode()).as("the garbage file is a failure").isEqualTo(1);
         assertThat(rerun.out()).contains("garbage.bin", "not a mail message").contains(" 1 failed");
@@ -297,6 +309,16 @@ class TransferTest {
     }
 
     /** A number of the summary line, e.g. "12 copied". */
+    @Test
+    void backupAndRestoreOnPostgresqlPointToItsOwnTools() throws Exception {
+        Path config = Files.writeString(dir.resolve("cluster.toml"), "[storage]\nbackend = \"postgres\"\nurl = \"jdbc:postgresql://127.0.6.9:5432/mailroom\"\n");
+        for (String command : List.of("backup", "restore")) {
+            var run = ChildProcess.run(dir, null, command, dir.resolve("b").toString(), "--config", config.toString());
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(run.err().strip()).startsWith("mailroom: ").contains("PostgreSQL", "docs/backup.md").doesNotContain("\n");
+        }
+    }
+
     private static long count(String summary, String what) {
         var m = java.util.regex.Pattern.compile("(\\d+) " + what).matcher(summary);
         assertThat(m.find()).as(summary).isTrue();

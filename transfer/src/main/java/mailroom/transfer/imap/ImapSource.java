@@ -179,7 +179,12 @@ public final class ImapSource implements Source {
         while (true) {
             ImapClient c = take();
             try {
-                long uidValidity = examine(c, wire);
+                var examined = examine(c, wire);
+                long uidValidity = examined[0];
+                if (examined[1] == 0) { // nothing to list (and some servers refuse "1:*" in an empty mailbox)
+                    giveBack(c);
+                    return;
+                }
                 if (uidValidity != folder.uidValidity()) {
                     sink.problem(folder.name(), null, "UIDVALIDITY changed on the source during the import (" + folder.uidValidity() + " to " + uidValidity + "); run the import again");
                     giveBack(c);
@@ -219,14 +224,18 @@ public final class ImapSource implements Source {
         return i;
     }
 
-    private static long examine(ImapClient c, String wire) throws IOException {
+    /** EXAMINE (read-only, so nothing changes on the source): the folder's UIDVALIDITY and message count. */
+    private static long[] examine(ImapClient c, String wire) throws IOException {
+        long uidValidity = 0, exists = -1;
         for (var u : c.command("EXAMINE " + ImapClient.mailbox(wire), null)) {
             if (u.word(0).equalsIgnoreCase("OK")) {
                 var m = UIDVALIDITY.matcher(asString(u.values().get(u.values().size() - 1)));
-                if (m.find()) return Long.parseLong(m.group(1));
+                if (m.find()) uidValidity = Long.parseLong(m.group(1));
+            } else if (u.word(1).equalsIgnoreCase("EXISTS")) {
+                exists = Long.parseLong(u.word(0));
             }
         }
-        return 0;
+        return new long[]{uidValidity, exists};
     }
 
     /** The folder's UIDs and sizes, less those the journal has (counted as skipped). */
