@@ -23,6 +23,7 @@ import java.util.Set;
 public final class MaildirSource implements Source {
     private final Path root;
     private final Map<String, Path> dirs = new HashMap<>();
+    private long files = -1;
 
     public MaildirSource(Path root) throws IOException {
         if (!Files.isDirectory(root)) throw new IllegalArgumentException(root + " is not a directory");
@@ -45,7 +46,14 @@ public final class MaildirSource implements Source {
             }).sorted().forEach(candidates::add);
         }
         List<Folder> out = new ArrayList<>();
+        files = 0;
         for (Path dir : candidates) {
+            for (String sub : List.of("new", "cur")) {
+                if (!Files.isDirectory(dir.resolve(sub))) continue;
+                try (var entries = Files.list(dir.resolve(sub))) {
+                    files += entries.count(); // for the progress bar's total and ETA
+                }
+            }
             String name = Maildir.folderName(root, dir);
             dirs.put(name, dir);
             long uidValidity = Maildir.uidList(dir).uidValidity();
@@ -65,7 +73,7 @@ public final class MaildirSource implements Source {
 
     @Override
     public long[] totals() {
-        return new long[]{-1, -1};
+        return new long[]{files, -1};
     }
 
     /** One message file as listed: where it is, whether it is new, and its UID from the list (0: none). */
