@@ -148,6 +148,61 @@ class TransferTest {
     }
 
     @Test
+    void anMboxExportIsServedByDovecotWithTheSameMessagesFlagsDatesAndUids() throws Exception {
+        MailboxDump.Account imported;
+        try (var dovecot = Dovecot.start(dir.resolve("dovecot"), Map.of("alice", "alice-secret")); var node = node()) {
+            fill(dovecot);
+            var alice = account(node, "alice");
+            try (var progress = Progress.silent("import")) {
+                new Importer(node.node.storage(), alice, progress).run(new MaildirSource(dovecot.maildir("alice")));
+            }
+            imported = MailboxDump.of(NODE, node.imap(), "alice@example.test", "alice-password");
+            var export = ChildProcess.run(dir, null, "export", "alice@example.test", "--to", dir.resolve("mbox").toString(), "--format", "mbox");
+            assertThat(export.exitCode()).as(export.out() + export.err()).isZero();
+        }
+        Dovecot.chown(dir.resolve("mbox"));
+        try (var dovecot = Dovecot.start(dir.resolve("served"), Map.of("alice", "alice-secret"),
+                "mbox:" + dir.resolve("mbox") + ":INBOX=" + dir.resolve("mbox/inbox"))) {
+            var seen = MailboxDump.of(Dovecot.HOST, dovecot.port, "alice", "alice-secret");
+            imported.folders().forEach((name, folder) -> {
+                if (folder.messages().isEmpty()) return; // mbox keeps no empty folders apart from files
+                var got = seen.folders().get(name);
+                assertThat(got).as(name).isNotNull();
+                // The same bytes too: Dovecot hides the Status, X-Status, X-Keywords, X-UID and X-IMAPbase lines the export wrote.
+                // Only a message without a final newline gains one: in mbox every message ends with a line.
+                String cut = MailboxDump.sha256(NO_FINAL_NEWLINE);
+                String ended = MailboxDump.sha256((new String(NO_FINAL_NEWLINE, StandardCharsets.US_ASCII) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                assertThat(got.messages()).as(name).containsExactlyElementsOf(folder.messages().stream()
+                        .map(m -> m.sha256().equals(cut) ? new MailboxDump.Message(m.uid(), ended, m.flags(), m.internalDate()) : m).toList());
+                assertThat(got.uidValidity()).as(name).isEqualTo(folder.uidValidity());
+            });
+        }
+    }
+
+    @Test
+    void manyAccountsAreImportedAFewAtATimeAndARefusedOneFailsAlone() throws Exception {
+        try (var dovecot = Dovecot.start(dir.resolve("dovecot"), Map.of("alice", "alice-secret", "bob", "bob-secret")); var node = node()) {
+            fill(dovecot);
+            try (var f = new MailboxDump.Filler(Dovecot.HOST, dovecot.port, "bob", "bob-secret")) {
+                f.append("INBOX", "\\Seen", null, PLAIN);
+            }
+            for (String user : List.of("alice", "bob", "carol")) account(node, user);
+            Files.writeString(dir.resolve("alice.pw"), "alice-secret\n");
+            Files.writeString(dir.resolve("bob.pw"), "bob-secret\n");
+            Files.writeString(dir.resolve("carol.pw"), "not-her-password\n");
+            Path list = Files.writeString(dir.resolve("accounts.txt"), "# address, source user, password file\n"
+                    + "alice@example.test alice " + dir.resolve("alice.pw") + "\n"
+                    + "bob@example.test bob " + dir.resolve("bob.pw") + "\n"
+                    + "carol@example.test alice " + dir.resolve("carol.pw") + "\n");
+            var run = ChildProcess.run(dir, null, "import", "imap", "--from", "imap://" + Dovecot.HOST + ":" + dovecot.port, "--accounts", list.toString(), "--parallel", "2");
+            assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(1);
+            assertThat(run.out()).contains("import alice@example.test: 8 copied, 0 skipped, 0 failed", "import bob@example.test: 1 copied, 0 skipped, 0 failed",
+                    "import carol@example.test: failed: ", "refused the login of alice");
+            assertSameMail(MailboxDump.of(Dovecot.HOST, dovecot.port, "bob", "bob-secret"), MailboxDump.of(NODE, node.imap(), "bob@example.test", "bob-password"));
+        }
+    }
+
+    @Test
     void mboxFilesAreUnquotedWithTheirFlagsAndATruncatedOneIsReportedNotHalfImported() throws Exception {
         Path good = Files.writeString(dir.resolve("Saved.mbox"), """
                 From bob@remote.test Fri Jul  8 12:08:34 2011

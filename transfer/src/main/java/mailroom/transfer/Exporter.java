@@ -24,9 +24,13 @@ public final class Exporter {
         var mail = storage.mail();
         List<Mailbox> boxes = mail.mailboxes(account.id());
         for (Mailbox box : boxes) progress.expect(mail.status(account.id(), box.id()).messages());
+        destination.plan(boxes.stream().map(Mailbox::name).toList());
         for (Mailbox box : boxes) {
-            destination.startFolder(box.name(), box.uidValidity(), box.uidNext());
-            for (MessageSummary m : mail.messages(account.id(), box.id())) {
+            List<MessageSummary> messages = mail.messages(account.id(), box.id());
+            var keywords = new java.util.TreeSet<String>();
+            for (MessageSummary m : messages) for (String f : m.flags()) if (!f.startsWith("\\")) keywords.add(f);
+            destination.startFolder(box.name(), box.uidValidity(), box.uidNext(), keywords);
+            for (MessageSummary m : messages) {
                 byte[] bytes;
                 try {
                     bytes = storage.blobs().read(m.blobId());

@@ -41,7 +41,7 @@ public final class MaildirDestination implements Destination {
     }
 
     @Override
-    public void startFolder(String name, long uidValidity, long uidNext) throws IOException {
+    public void startFolder(String name, long uidValidity, long uidNext, Set<String> folderKeywords) throws IOException {
         dir = Maildir.folderDir(root, name);
         for (String sub : List.of("cur", "new", "tmp")) Files.createDirectories(dir.resolve(sub));
         if (!dir.equals(root)) Files.write(dir.resolve("maildirfolder"), new byte[0]);
