@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -63,15 +64,22 @@ final class TransferCommands {
         try (var progress = progress(task); Source source = opener.open(progress)) {
             try {
                 new Importer(accounts.storage(), account, progress).run(source);
-            } catch (ImapClient.LoginRefused e) {
+            } catch (IOException e) {
+                // Nothing could start: the source refused the login, or could not be reached or trusted.
                 progress.finish();
-                System.err.println("mailroom: " + e.getMessage());
+                System.err.println("mailroom: " + (e instanceof ImapClient.LoginRefused ? e.getMessage() : "cannot read the source: " + reason(e)));
                 return 1;
             }
             Summary summary = progress.finish();
             summary.print(System.out);
             return summary.exitCode();
         }
+    }
+
+    private static String reason(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return e.getCause() != null && e.getCause() != e && e.getCause().getMessage() != null && !m.contains(e.getCause().getMessage())
+                ? m + " (" + e.getCause().getMessage() + ")" : m;
     }
 
     /** Opens a source that reports its notes (reconnections, say) to the operation's progress. */
@@ -178,8 +186,8 @@ final class TransferCommands {
                                     s.print(System.out);
                                 }
                                 return s.exitCode();
-                            } catch (ImapClient.LoginRefused e) {
-                                System.out.println("import " + f[0] + ": failed: " + e.getMessage());
+                            } catch (IOException e) {
+                                System.out.println("import " + f[0] + ": failed: " + reason(e));
                                 return 1;
                             }
                         } finally {

@@ -203,6 +203,38 @@ class TransferTest {
     }
 
     @Test
+    void importsOverImplicitTlsAndStarttlsAndRefusesAnUntrustedCertificateUnlessInsecure() throws Exception {
+        try (var node = node()) {
+            account(node, "alice");
+            account(node, "bob");
+            account(node, "carol");
+            try (var f = new MailboxDump.Filler(NODE, node.imap(), "alice@example.test", "alice-password")) {
+                f.ok("CREATE \"Projects/Moon\"");
+                f.append("INBOX", "\\Seen $Important", "07-Jul-2017 07:07:07 +0000", PLAIN);
+                f.append("Projects/Moon", "\\Flagged", "08-Aug-2018 08:08:08 +0000", EIGHT_BIT);
+            }
+            var source = MailboxDump.of(NODE, node.imap(), "alice@example.test", "alice-password");
+            Files.writeString(dir.resolve("alice.pw"), "alice-password\n");
+            String pw = dir.resolve("alice.pw").toString();
+
+            var untrusted = ChildProcess.run(dir, null, "import", "imap", "--from", "imaps://alice%40example.test@" + NODE + ":" + node.imaps(),
+                    "--password-file", pw, "--account", "bob@example.test");
+            assertThat(untrusted.exitCode()).isEqualTo(1);
+            assertThat(untrusted.err().strip()).startsWith("mailroom: cannot read the source: ").doesNotContain("\n").doesNotContain("\tat ");
+
+            var imaps = ChildProcess.run(dir, null, "import", "imap", "--from", "imaps://alice%40example.test@" + NODE + ":" + node.imaps(),
+                    "--password-file", pw, "--account", "bob@example.test", "--insecure");
+            assertThat(imaps.exitCode()).as(imaps.out() + imaps.err()).isZero();
+            assertSameMail(source, MailboxDump.of(NODE, node.imap(), "bob@example.test", "bob-password"));
+
+            var starttls = ChildProcess.run(dir, null, "import", "imap", "--from", "imap://alice%40example.test@" + NODE + ":" + node.imap(),
+                    "--password-file", pw, "--account", "carol@example.test", "--insecure", "--require-tls");
+            assertThat(starttls.exitCode()).as(starttls.out() + starttls.err()).isZero();
+            assertSameMail(source, MailboxDump.of(NODE, node.imap(), "carol@example.test", "carol-password"));
+        }
+    }
+
+    @Test
     void mboxFilesAreUnquotedWithTheirFlagsAndATruncatedOneIsReportedNotHalfImported() throws Exception {
         Path good = Files.writeString(dir.resolve("Saved.mbox"), """
                 From bob@remote.test Fri Jul  8 12:08:34 2011
