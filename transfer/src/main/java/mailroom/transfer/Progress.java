@@ -23,6 +23,7 @@ public final class Progress implements AutoCloseable {
                            double megabytesPerSecond, boolean finished) {}
 
     private static final Duration LINE_EVERY = Duration.ofSeconds(5);
+    private final Duration lineEvery;
 
     private final String task;
     private final long started = System.nanoTime();
@@ -35,9 +36,10 @@ public final class Progress implements AutoCloseable {
     private final Thread liner;
     private volatile Summary summary;
 
-    private Progress(String task, PrintStream out, boolean terminal) {
+    private Progress(String task, PrintStream out, boolean terminal, Duration lineEvery) {
         this.task = task;
         this.out = out;
+        this.lineEvery = lineEvery;
         if (terminal) {
             bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(-1).setUnit(" msg", 1).showSpeed()
                     .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUpdateIntervalMillis(250).continuousUpdate()
@@ -51,12 +53,17 @@ public final class Progress implements AutoCloseable {
 
     /** A bar when {@code out} is a terminal ({@code System.console() != null}), else periodic lines; {@code out} null prints nothing. */
     public static Progress start(String task, PrintStream out, boolean terminal) {
-        return new Progress(task, out, terminal && out != null);
+        return new Progress(task, out, terminal && out != null, LINE_EVERY);
+    }
+
+    /** Lines to {@code out} at the given interval (tests; and callers who want them more or less often). */
+    public static Progress lines(String task, PrintStream out, Duration every) {
+        return new Progress(task, out, false, every);
     }
 
     /** For callers with no one watching but the admin API. */
     public static Progress silent(String task) {
-        return new Progress(task, null, false);
+        return new Progress(task, null, false, LINE_EVERY);
     }
 
     public String task() {
@@ -114,7 +121,7 @@ public final class Progress implements AutoCloseable {
     private void printLines() {
         try {
             while (summary == null) {
-                Thread.sleep(LINE_EVERY);
+                Thread.sleep(lineEvery);
                 if (summary == null) out.println(line());
             }
         } catch (InterruptedException e) {
