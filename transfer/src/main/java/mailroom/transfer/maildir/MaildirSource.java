@@ -114,7 +114,7 @@ public final class MaildirSource implements Source {
             Instant internalDate;
             try {
                 size = Files.size(e.file());
-                internalDate = Files.getLastModifiedTime(e.file()).toInstant();
+                internalDate = internalDate(fileName, Files.getLastModifiedTime(e.file()).toInstant());
             } catch (NoSuchFileException gone) {
                 sink.problem(folder.name(), fileName, "the file went away while importing (renamed or expunged by a running server)");
                 continue;
@@ -122,6 +122,17 @@ public final class MaildirSource implements Source {
             Set<String> flags = e.isNew() ? Set.of() : Maildir.flags(fileName, keywords);
             sink.message(new SourceMessage(folder.name(), item, e.uid(), flags, internalDate, size, () -> readMail(e.file())));
         }
+    }
+
+    /**
+     * Dovecot serves a Maildir message's mtime as its INTERNALDATE (and sets it on APPEND). A copy
+     * that lost the mtimes (one before 1980) falls back to the delivery time the file name begins with.
+     */
+    static Instant internalDate(String fileName, Instant mtime) {
+        if (mtime.getEpochSecond() >= 315_532_800L) return mtime;
+        int dot = fileName.indexOf('.');
+        if (dot > 0 && fileName.substring(0, dot).matches("\\d{9,11}")) return Instant.ofEpochSecond(Long.parseLong(fileName.substring(0, dot)));
+        return mtime;
     }
 
     /**

@@ -57,6 +57,14 @@ class MaildirTest {
     }
 
     @Test
+    void theInternalDateIsTheMtimeOrWhenThatWasLostTheFileNamesTime() {
+        var mtime = java.time.Instant.parse("2021-03-04T05:06:07Z");
+        assertThat(MaildirSource.internalDate("1733000000.M1P2.host:2,S", mtime)).isEqualTo(mtime);
+        assertThat(MaildirSource.internalDate("1733000000.M1P2.host:2,S", java.time.Instant.EPOCH)).isEqualTo(java.time.Instant.ofEpochSecond(1733000000L));
+        assertThat(MaildirSource.internalDate("odd-name", java.time.Instant.EPOCH)).isEqualTo(java.time.Instant.EPOCH);
+    }
+
+    @Test
     void lineEndingsBecomeCrlfAsDovecotServesThem() {
         assertThat(new String(MaildirSource.crlf("a: b\nc\r\n\nd".getBytes()))).isEqualTo("a: b\r\nc\r\n\r\nd");
         byte[] already = "a: b\r\n".getBytes();
