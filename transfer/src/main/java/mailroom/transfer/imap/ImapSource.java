@@ -175,6 +175,7 @@ public final class ImapSource implements Source {
         String wire = wireNames.get(folder.name());
         List<Listed> wanted = null;
         int next = 0; // index into wanted of the first message not yet received whole
+        long[] lastReceived = {0}; // UID of the last message received whole, so a retry starts after it
         int failures = 0;
         while (true) {
             ImapClient c = take();
@@ -194,7 +195,10 @@ public final class ImapSource implements Source {
                 while (next < wanted.size()) {
                     int end = Math.min(next + CHUNK, wanted.size());
                     var chunk = wanted.subList(next, end);
-                    fetch(c, folder, chunk, sink::message);
+                    fetch(c, folder, chunk, message -> {
+                        sink.message(message);
+                        lastReceived[0] = message.uid();
+                    });
                     next = end;
                     failures = 0;
                 }
@@ -204,7 +208,7 @@ public final class ImapSource implements Source {
                 throw e;
             } catch (IOException e) {
                 c.close();
-                if (wanted != null) next = resumeAfterReceived(wanted, next, lastReceived.get());
+                if (wanted != null) next = resumeAfterReceived(wanted, next, lastReceived[0]);
                 String at = wanted != null && next < wanted.size() ? "UID " + wanted.get(next).uid() : null;
                 if (++failures > RECONNECTS) {
                     throw new IOException((at == null ? "" : "at " + at + ", ") + "gave up after " + RECONNECTS + " reconnections: " + e.getMessage(), e);
@@ -214,9 +218,6 @@ public final class ImapSource implements Source {
             }
         }
     }
-
-    /** The UID of the last message received whole on this thread's connection, so a retry starts after it. */
-    private final ThreadLocal<Long> lastReceived = ThreadLocal.withInitial(() -> 0L);
 
     private static int resumeAfterReceived(List<Listed> wanted, int from, long lastUid) {
         int i = from;
@@ -285,7 +286,6 @@ public final class ImapSource implements Source {
             if (uid == 0 || body == null) return; // an unsolicited FETCH (a flag change elsewhere)
             byte[] bytes = body;
             handler.message(new SourceMessage(folder.name(), Long.toString(uid), uid, flags, date, bytes.length, () -> bytes));
-            lastReceived.set(uid);
         });
     }
 
