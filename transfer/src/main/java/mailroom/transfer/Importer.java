@@ -134,6 +134,7 @@ public final class Importer {
         private final List<Future<Prepared>> waiting = new ArrayList<>();
         private long waitingBytes;
         private Thread filing;
+        private boolean toldOfNewUids;
         private volatile RuntimeException filingFailed;
 
         Batch(String sourceId, Source.Folder folder, boolean keepUids, ExecutorService blobWriters) {
@@ -217,7 +218,13 @@ public final class Importer {
             for (int i = 0; i < outcomes.size(); i++) {
                 Prepared p = filed.get(i);
                 switch (outcomes.get(i)) {
-                    case Import.Filed f -> progress.copied(p.parsed().size());
+                    case Import.Filed f -> {
+                        progress.copied(p.parsed().size());
+                        if (keepUids && f.uid() != p.message().uid() && !toldOfNewUids) {
+                            toldOfNewUids = true; // mail was filed here meanwhile, above the source's UIDs
+                            progress.note(folder.name() + ": from UID " + p.message().uid() + " on, messages get new UIDs (the mailbox already holds higher ones)");
+                        }
+                    }
                     case Import.AlreadyImported a -> progress.skipped(1);
                     case Import.OverQuota q -> progress.failed(new Problem(folder.name(), p.message().item(),
                             "over quota (" + q.usedBytes() + " of " + q.quotaBytes() + " bytes used, the message has " + p.parsed().size() + ")"));
