@@ -397,6 +397,36 @@ class TransferTest {
 
     /** A number of the summary line, e.g. "12 copied". */
     @Test
+    void anImapImportKilledWithSigkillAndRerunHasEveryMessageOnceWithItsSourceUid() throws Exception {
+        try (var dovecot = Dovecot.start(dir.resolve("dovecot"), Map.of("alice", "alice-secret")); var node = node()) {
+            try (var f = new MailboxDump.Filler(Dovecot.HOST, dovecot.port, "alice", "alice-secret")) {
+                f.ok("CREATE \"Old\"");
+                for (int i = 0; i < 1500; i++) {
+                    byte[] m = ("From: bob@remote.test\r\nSubject: number " + i + "\r\n\r\n" + "line of text\r\n".repeat(i % 40 + 1)).getBytes(StandardCharsets.US_ASCII);
+                    f.append(i % 2 == 0 ? "INBOX" : "Old", i % 3 == 0 ? "\\Seen" : "", null, m);
+                }
+            }
+            account(node, "alice");
+            Path passwordFile = Files.writeString(dir.resolve("source-password"), "alice-secret\n");
+            String[] command = {"import", "imap", "--from", "imap://alice@" + Dovecot.HOST + ":" + dovecot.port, "--password-file", passwordFile.toString(),
+                    "--account", "alice@example.test"};
+            var child = ChildProcess.builder(dir, command).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).pollInterval(java.time.Duration.ofMillis(20))
+                        .until(() -> filed(dir.resolve("var/mailroom.db")) >= 200);
+            } finally {
+                child.destroyForcibly(); // SIGKILL in the middle
+                child.waitFor();
+            }
+            assertThat(filed(dir.resolve("var/mailroom.db"))).as("killed in the middle").isBetween(200L, 1499L);
+            var rerun = ChildProcess.run(dir, null, command);
+            assertThat(rerun.exitCode()).as(rerun.out() + rerun.err()).isZero();
+            assertThat(rerun.out()).contains(" 0 failed");
+            assertSameMail(MailboxDump.of(Dovecot.HOST, dovecot.port, "alice", "alice-secret"), MailboxDump.of(NODE, node.imap(), "alice@example.test", "alice-password"));
+        }
+    }
+
+    @Test
     void backupAndRestoreOnPostgresqlPointToItsOwnTools() throws Exception {
         Path config = Files.writeString(dir.resolve("cluster.toml"), "[storage]\nbackend = \"postgres\"\nurl = \"jdbc:postgresql://127.0.6.9:5432/mailroom\"\n");
         for (String command : List.of("backup", "restore")) {
