@@ -34,6 +34,7 @@ public final class AdminServer implements Closeable {
     private final ClusterAdmin cluster;
     private final AdminAuth auth;
     private final Autoconfig autoconfig;
+    private final ImportJobs imports;
 
     public AdminServer(Config config, Storage storage, Accounts accounts) {
         this(config, storage, accounts, null);
@@ -47,6 +48,7 @@ public final class AdminServer implements Closeable {
         this.cluster = new ClusterAdmin(directory, config.director.nodeTimeout, Clock.systemUTC());
         this.auth = new AdminAuth(accounts, directory);
         this.autoconfig = new Autoconfig(config, directory);
+        this.imports = new ImportJobs(storage);
         this.app = Javalin.create(c -> {
             c.jetty.host = config.node.bind;
             c.jetty.port = config.admin.port;
@@ -162,6 +164,46 @@ public final class AdminServer implements Closeable {
         r.put("/api/v1/accounts/{address}/admin", ctx -> {
             directory.setAdmin(account(ctx).id(), bool(ctx, "admin"));
             ctx.json(describe(account(ctx)));
+        });
+
+        r.post("/api/v1/accounts/{address}/import", ctx -> { // runs in the background: poll GET /api/v1/jobs/{id}
+            Account account = account(ctx);
+            var body = body(ctx);
+            var job = switch (text(body, "source")) {
+                case "maildir" -> {
+                    var path = java.nio.file.Path.of(text(body, "path"));
+                    var source = new mailroom.transfer.maildir.MaildirSource(path); // checks the path now, so a typo is a 400
+                    yield imports.start(account, "maildir " + path, progress -> source);
+                }
+                case "mbox" -> {
+                    if (!(body.get("paths") instanceof List<?> l) || l.isEmpty() || !l.stream().allMatch(String.class::isInstance)) {
+                        throw new IllegalArgumentException("\"paths\" (a list of mbox files) is required");
+                    }
+                    var files = l.stream().map(p -> java.nio.file.Path.of((String) p)).toList();
+                    var source = new mailroom.transfer.mbox.MboxSource(files, body.get("mailbox") instanceof String m ? m : null);
+                    yield imports.start(account, "mbox " + files, progress -> source);
+                }
+                case "imap" -> {
+                    var from = java.net.URI.create(text(body, "from"));
+                    String password = text(body, "password");
+                    boolean insecure = Boolean.TRUE.equals(body.get("insecure"));
+                    int connections = body.get("connections") instanceof Number n ? n.intValue() : 4;
+                    new mailroom.transfer.imap.ImapSource(from, password, insecure, false, connections, mailroom.transfer.Progress.silent("check")); // checks the URL now
+                    List<String> folders = body.get("folders") instanceof List<?> f ? f.stream().map(String::valueOf).toList() : List.of();
+                    yield imports.start(account, "imap " + from, progress -> {
+                        var source = new mailroom.transfer.imap.ImapSource(from, password, insecure, false, connections, progress);
+                        return folders.isEmpty() ? source : mailroom.transfer.Source.only(source, new java.util.LinkedHashSet<>(folders));
+                    });
+                }
+                default -> throw new IllegalArgumentException("\"source\" is maildir, mbox or imap");
+            };
+            ctx.status(202).json(job.describe());
+        });
+        r.get("/api/v1/jobs", ctx -> ctx.json(imports.all().stream().map(ImportJobs.Job::describe).toList()));
+        r.get("/api/v1/jobs/{id}", ctx -> {
+            var job = imports.get(ctx.pathParam("id"));
+            if (job == null) throw new NotFoundResponse("no job " + ctx.pathParam("id"));
+            ctx.json(job.describe());
         });
 
         r.get("/api/v1/aliases", ctx -> ctx.json(directory.aliases().stream().map(a -> Map.of("address", a.address(), "targets", a.targets())).toList()));

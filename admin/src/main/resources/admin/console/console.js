@@ -95,6 +95,18 @@ async function showQueue() {
   }));
 }
 
+async function showImports() {
+  const jobs = await api("GET", "/api/v1/jobs");
+  $("imports-empty").hidden = jobs.length > 0;
+  $("imports").replaceChildren(...jobs.map(j => {
+    const bar = el("progress", j.total > 0 ? { max: j.total, value: j.done } : {});
+    const counts = j.done + (j.total >= 0 ? " / " + j.total : "") + " messages · " + bytes(j.bytes) + " · " + j.messagesPerSecond + "/s"
+      + (j.failed ? " · " + j.failed + " failed" : "");
+    return el("tr", { "data-job": j.id }, el("td", {}, j.account), el("td", {}, j.source), el("td", {}, bar, " ", el("small", {}, counts)),
+      el("td", { title: (j.problems || []).join("\n") || j.error || "" }, j.state));
+  }));
+}
+
 // Deliveries per second and mean delivery latency, from two scrapes of /metrics five seconds apart.
 function metric(text, name) {
   let sum = 0;
@@ -134,7 +146,7 @@ function drawChart() {
 
 async function refresh() {
   try {
-    await Promise.all([showNodes(), showDatabase(), showLetters(), showQueue()]);
+    await Promise.all([showNodes(), showDatabase(), showLetters(), showQueue(), showImports()]);
   } catch (e) {
     $("letters-status").textContent = e.message;
   }

@@ -3,7 +3,7 @@ package mailroom.imap;
 import mailroom.core.net.Connection;
 import mailroom.core.net.LineTooLongException;
 import mailroom.imap.codec.ImapParser;
-import mailroom.imap.codec.MailboxNames;
+import mailroom.core.mail.MailboxNames;
 import mailroom.storage.Account;
 import mailroom.storage.StorageException;
 import org.slf4j.Logger;

@@ -3,7 +3,7 @@ package mailroom.imap;
 import mailroom.core.mime.MessageParser;
 import mailroom.imap.codec.ImapParser;
 import mailroom.imap.codec.ImapWriter;
-import mailroom.imap.codec.MailboxNames;
+import mailroom.core.mail.MailboxNames;
 import mailroom.storage.Delivery;
 import mailroom.storage.Directory;
 import mailroom.storage.MailStore;

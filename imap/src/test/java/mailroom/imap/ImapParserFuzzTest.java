@@ -1,7 +1,7 @@
 package mailroom.imap;
 
 import mailroom.imap.codec.ImapParser;
-import mailroom.imap.codec.MailboxNames;
+import mailroom.core.mail.MailboxNames;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;

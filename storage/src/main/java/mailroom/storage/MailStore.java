@@ -17,6 +17,15 @@ public interface MailStore {
 
     Mailbox createMailbox(long accountId, String name, String specialUse);
 
+    /** Creates a mailbox with the given UIDVALIDITY (an import keeping its source's); 0 picks one as {@link #createMailbox(long, String, String)} does. */
+    Mailbox createMailbox(long accountId, String name, String specialUse, long uidValidity);
+
+    /**
+     * Gives a mailbox that never held a message another UIDVALIDITY (an import keeping its
+     * source's). False, and no change, once a message was ever filed in it: clients may know its UIDs.
+     */
+    boolean setUidValidity(long accountId, long mailboxId, long uidValidity);
+
     Optional<Mailbox> mailbox(long accountId, String name);
 
     List<Mailbox> mailboxes(long accountId);
@@ -61,6 +70,16 @@ public interface MailStore {
      * the account has already seen is skipped and has no entry.
      */
     List<Delivery.Filed> deliver(Delivery delivery, List<Delivery.Target> targets);
+
+    /**
+     * Files a batch of imported messages for one account in one transaction, in order, creating
+     * missing mailboxes. Each message is either filed and journaled, found in the journal and
+     * skipped, or refused for the account's quota; the outcomes are in batch order.
+     */
+    List<Import.Outcome> importMessages(long accountId, List<Import> batch);
+
+    /** The journal's items for one source folder: what earlier runs of an import have filed from it. */
+    Set<String> importedItems(long accountId, String source, String folder, long uidValidity);
 
     /** Forgets the once-keys of deliveries older than this (they only need to outlive a queue entry's retries). */
     int forgetDeliveryKeys(Instant olderThan);

@@ -513,6 +513,68 @@ public abstract class StorageContract {
      * kill -9 in the middle of deliveries, at random moments, several times over: every delivery the
      * child saw acknowledged is there, and every message row points to a complete blob.
      */
+    private Import imported(String mailbox, String subject, long uid, String item, String... flags) throws Exception {
+        byte[] bytes = TestMessages.message(subject, "imported");
+        String blob;
+        try (var writer = storage.blobs().create()) {
+            writer.stream().write(bytes);
+            blob = writer.commit();
+        }
+        var key = item == null ? null : new Import.Key("imap://source", mailbox, 777, item);
+        return new Import(mailbox, blob, mailroom.core.mime.MessageParser.parse(bytes), Instant.parse("2020-02-03T04:05:06Z"), Set.of(flags), uid, key);
+    }
+
+    @Test
+    void importsKeepTheSourcesUidsAndUidValidityAndNeverFileAJournaledMessageTwice() throws Exception {
+        Mailbox lists = storage.mail().createMailbox(alice, "Lists/foo", null, 777);
+        assertThat(lists.uidValidity()).isEqualTo(777);
+        var batch = List.of(imported("Lists/foo", "a", 5, "5", "\\Seen", "$Label1"), imported("Lists/foo", "b", 9, "9"), imported("Lists/foo", "c", 0, null));
+        var outcomes = storage.mail().importMessages(alice, batch);
+        assertThat(outcomes).allMatch(o -> o instanceof Import.Filed);
+        assertThat(outcomes).extracting(o -> ((Import.Filed) o).uid()).containsExactly(5L, 9L, 10L);
+        Mailbox after = storage.mail().mailbox(alice, "Lists/foo").orElseThrow();
+        assertThat(after.uidNext()).isEqualTo(11);
+        var messages = storage.mail().messages(alice, after.id());
+        assertThat(messages.getFirst().flags()).containsExactlyInAnyOrder("\\Seen", "$Label1");
+        assertThat(messages.getFirst().internalDate()).isEqualTo(Instant.parse("2020-02-03T04:05:06Z"));
+        assertThat(storage.mail().structure(alice, after.id(), 9).orElseThrow().envelope().subject()).isEqualTo("b");
+        assertThat(storage.mail().changesSince(alice, 0)).extracting(Change::uid).contains(5L, 9L, 10L);
+
+        // A rerun: the journaled ones are skipped; a UID below UIDNEXT takes the next one.
+        var again = storage.mail().importMessages(alice, List.of(imported("Lists/foo", "a", 5, "5"), imported("Lists/foo", "d", 7, "7")));
+        assertThat(again.get(0)).isEqualTo(new Import.AlreadyImported(after.id(), 5));
+        assertThat(again.get(1)).isInstanceOf(Import.Filed.class).extracting(o -> ((Import.Filed) o).uid()).isEqualTo(11L);
+        assertThat(storage.mail().importedItems(alice, "imap://source", "Lists/foo", 777)).containsExactlyInAnyOrder("5", "9", "7");
+        assertThat(storage.mail().importedItems(alice, "imap://source", "Lists/foo", 778)).isEmpty();
+        assertThat(storage.mail().messages(alice, after.id())).hasSize(4);
+
+        // A missing mailbox is created on the way.
+        var created = storage.mail().importMessages(bob, List.of(imported("Archive/2019", "x", 0, "1")));
+        assertThat(created.getFirst()).isInstanceOf(Import.Filed.class);
+        assertThat(storage.mail().mailbox(bob, "Archive/2019")).isPresent();
+    }
+
+    @Test
+    void uidValidityIsSetOnlyOnAMailboxThatNeverHeldMail() throws Exception {
+        Mailbox inbox = inbox(alice);
+        assertThat(storage.mail().setUidValidity(alice, inbox.id(), 4242)).isTrue();
+        assertThat(inbox(alice).uidValidity()).isEqualTo(4242);
+        TestMessages.deliver(storage, TestMessages.message("m", "b"), alice);
+        storage.mail().expunge(alice, inbox.id(), List.of(1L));
+        assertThat(storage.mail().setUidValidity(alice, inbox.id(), 99)).as("a UID was handed out").isFalse();
+        assertThat(inbox(alice).uidValidity()).isEqualTo(4242);
+    }
+
+    @Test
+    void importsStopAtTheQuotaAndSayWhich() throws Exception {
+        long size = TestMessages.message("a", "imported").length;
+        storage.directory().setQuota(alice, size * 2 + size / 2);
+        var outcomes = storage.mail().importMessages(alice, List.of(imported("INBOX", "a", 0, "1"), imported("INBOX", "b", 0, "2"), imported("INBOX", "c", 0, "3")));
+        assertThat(outcomes.subList(0, 2)).allMatch(o -> o instanceof Import.Filed);
+        assertThat(outcomes.get(2)).isInstanceOf(Import.OverQuota.class);
+        assertThat(storage.mail().importedItems(alice, "imap://source", "INBOX", 777)).containsExactlyInAnyOrder("1", "2");
+    }
+
     @Test
     void killDuringDeliveryLosesNothingAcknowledgedAndLeavesNoHalfMessage() throws Exception {
         storage.close();

@@ -13,6 +13,7 @@ import mailroom.core.mime.ParsedMessage;
 import mailroom.storage.BlobStore;
 import mailroom.storage.Change;
 import mailroom.storage.Delivery;
+import mailroom.storage.Import;
 import mailroom.storage.MailStore;
 import mailroom.storage.Mailbox;
 import mailroom.storage.MessageSummary;
@@ -58,7 +59,31 @@ public final class SqlMailStore implements MailStore {
         return db.write(c -> insertMailbox(c, accountId, name, specialUse));
     }
 
+    @Override
+    public Mailbox createMailbox(long accountId, String name, String specialUse, long uidValidity) {
+        return db.write(c -> insertMailbox(c, accountId, name, specialUse, uidValidity));
+    }
+
+    @Override
+    public boolean setUidValidity(long accountId, long mailboxId, long uidValidity) {
+        if (uidValidity <= 0 || uidValidity > 0xFFFFFFFFL) throw new IllegalArgumentException("UIDVALIDITY out of range: " + uidValidity);
+        return db.write(c -> {
+            // uid_next = 1: no message was ever filed here, so no client has seen a UID of it.
+            try (var st = c.prepareStatement("UPDATE mailboxes SET uid_validity = ? WHERE account_id = ? AND id = ? AND uid_next = 1")) {
+                st.setLong(1, uidValidity);
+                st.setLong(2, accountId);
+                st.setLong(3, mailboxId);
+                return st.executeUpdate() > 0;
+            }
+        });
+    }
+
     private static Mailbox insertMailbox(Connection c, long accountId, String name, String specialUse) throws SQLException {
+        return insertMailbox(c, accountId, name, specialUse, 0);
+    }
+
+    private static Mailbox insertMailbox(Connection c, long accountId, String name, String specialUse, long givenUidValidity) throws SQLException {
+        if (givenUidValidity < 0 || givenUidValidity > 0xFFFFFFFFL) throw new IllegalArgumentException("UIDVALIDITY out of range: " + givenUidValidity);
         long id;
         try (var st = c.prepareStatement("UPDATE accounts SET next_mailbox_id = next_mailbox_id + 1 WHERE id = ? RETURNING next_mailbox_id - 1")) {
             st.setLong(1, accountId);
@@ -68,7 +93,7 @@ public final class SqlMailStore implements MailStore {
             }
         }
         // UIDVALIDITY: seconds since the epoch at creation, made unique per account by the id.
-        long uidValidity = Instant.now().getEpochSecond() + id;
+        long uidValidity = givenUidValidity > 0 ? givenUidValidity : Instant.now().getEpochSecond() + id;
         try (var st = c.prepareStatement("INSERT INTO mailboxes (account_id, id, name, uid_validity, special_use) VALUES (?, ?, ?, ?, ?)")) {
             st.setLong(1, accountId);
             st.setLong(2, id);
@@ -324,6 +349,143 @@ public final class SqlMailStore implements MailStore {
         });
         filed.forEach(f -> events.publish(new MailboxEvent(f.accountId(), f.mailboxId(), f.modseq())));
         return filed;
+    }
+
+    @Override
+    public List<Import.Outcome> importMessages(long accountId, List<Import> batch) {
+        if (batch.isEmpty()) return List.of();
+        List<String> structures = batch.stream().map(i -> toJson(i.parsed())).toList();
+        Map<Long, Long> touched = new HashMap<>(); // mailbox id -> MODSEQ, announced after the commit
+        List<Import.Outcome> outcomes = db.write(c -> {
+            touched.clear();
+            // Serialised with collectBlobs, as in deliver(): a blob collected after it was written is refused.
+            for (Import i : batch) {
+                if (!blobs.exists(i.blobId())) throw new StorageException("blob " + i.blobId() + " is gone; import again");
+            }
+            long quota = quotaOf(c, accountId);
+            long used = quota > 0 ? accountSize(c, accountId) : 0;
+            long modseq = nextModseq(c, accountId); // one MODSEQ for the batch, as COPY takes one for many messages
+            Map<String, Mailbox> boxes = new HashMap<>();
+            List<Import.Outcome> out = new ArrayList<>(batch.size());
+            try (var journaled = c.prepareStatement("SELECT mailbox_id, uid FROM import_journal WHERE account_id = ? AND source = ? AND folder = ? AND uid_validity = ? AND item = ?");
+                 var takeUid = c.prepareStatement("""
+                         UPDATE mailboxes SET uid_next = CASE WHEN ? >= uid_next THEN ? + 1 ELSE uid_next + 1 END
+                         WHERE account_id = ? AND id = ? RETURNING uid_next - 1""");
+                 var insert = c.prepareStatement("""
+                         INSERT INTO messages (account_id, mailbox_id, uid, blob_id, size, internal_date, flags, modseq, structure)
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""");
+                 var journal = c.prepareStatement("INSERT INTO import_journal (account_id, source, folder, uid_validity, item, mailbox_id, uid) VALUES (?, ?, ?, ?, ?, ?, ?)");
+                 var change = c.prepareStatement("INSERT INTO changes (account_id, modseq, mailbox_id, uid, kind) VALUES (?, ?, ?, ?, 'ADDED')")) {
+                for (int n = 0; n < batch.size(); n++) {
+                    Import i = batch.get(n);
+                    if (i.key() != null) {
+                        var done = journaled(journaled, accountId, i.key());
+                        if (done != null) {
+                            out.add(done);
+                            continue;
+                        }
+                    }
+                    if (quota > 0 && used + i.parsed().size() > quota) {
+                        out.add(new Import.OverQuota(used, quota));
+                        continue;
+                    }
+                    Mailbox box = boxes.get(i.mailbox());
+                    if (box == null) {
+                        box = mailbox(c, accountId, i.mailbox()).orElse(null);
+                        if (box == null) box = insertMailbox(c, accountId, i.mailbox(), null);
+                        boxes.put(i.mailbox(), box);
+                    }
+                    takeUid.setLong(1, i.uid());
+                    takeUid.setLong(2, i.uid());
+                    takeUid.setLong(3, accountId);
+                    takeUid.setLong(4, box.id());
+                    long uid;
+                    try (var rs = takeUid.executeQuery()) {
+                        rs.next();
+                        uid = rs.getLong(1);
+                    }
+                    insert.setLong(1, accountId);
+                    insert.setLong(2, box.id());
+                    insert.setLong(3, uid);
+                    insert.setString(4, i.blobId());
+                    insert.setLong(5, i.parsed().size());
+                    insert.setLong(6, i.internalDate().toEpochMilli());
+                    insert.setString(7, String.join(" ", i.flags()));
+                    insert.setLong(8, modseq);
+                    insert.setString(9, structures.get(n));
+                    insert.executeUpdate();
+                    if (i.key() != null) {
+                        journal.setLong(1, accountId);
+                        journal.setString(2, i.key().source());
+                        journal.setString(3, i.key().folder());
+                        journal.setLong(4, i.key().uidValidity());
+                        journal.setString(5, i.key().item());
+                        journal.setLong(6, box.id());
+                        journal.setLong(7, uid);
+                        journal.executeUpdate();
+                    }
+                    change.setLong(1, accountId);
+                    change.setLong(2, modseq);
+                    change.setLong(3, box.id());
+                    change.setLong(4, uid);
+                    change.addBatch();
+                    used += i.parsed().size();
+                    touched.put(box.id(), modseq);
+                    out.add(new Import.Filed(box.id(), uid, modseq));
+                }
+                change.executeBatch();
+            }
+            try (var st = c.prepareStatement("UPDATE mailboxes SET highest_modseq = ? WHERE account_id = ? AND id = ?")) {
+                for (long mailboxId : touched.keySet()) {
+                    st.setLong(1, modseq);
+                    st.setLong(2, accountId);
+                    st.setLong(3, mailboxId);
+                    st.addBatch();
+                }
+                st.executeBatch();
+            }
+            return out;
+        });
+        touched.forEach((mailboxId, modseq) -> events.publish(new MailboxEvent(accountId, mailboxId, modseq)));
+        return outcomes;
+    }
+
+    private static Import.AlreadyImported journaled(PreparedStatement st, long accountId, Import.Key key) throws SQLException {
+        st.setLong(1, accountId);
+        st.setString(2, key.source());
+        st.setString(3, key.folder());
+        st.setLong(4, key.uidValidity());
+        st.setString(5, key.item());
+        try (var rs = st.executeQuery()) {
+            return rs.next() ? new Import.AlreadyImported(rs.getLong(1), rs.getLong(2)) : null;
+        }
+    }
+
+    private static long quotaOf(Connection c, long accountId) throws SQLException {
+        try (var st = c.prepareStatement("SELECT quota_bytes FROM accounts WHERE id = ?")) {
+            st.setLong(1, accountId);
+            try (var rs = st.executeQuery()) {
+                if (!rs.next()) throw new StorageException("no account " + accountId);
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    @Override
+    public Set<String> importedItems(long accountId, String source, String folder, long uidValidity) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement("SELECT item FROM import_journal WHERE account_id = ? AND source = ? AND folder = ? AND uid_validity = ?")) {
+                st.setLong(1, accountId);
+                st.setString(2, source);
+                st.setString(3, folder);
+                st.setLong(4, uidValidity);
+                Set<String> out = new java.util.HashSet<>();
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) out.add(rs.getString(1));
+                }
+                return out;
+            }
+        });
     }
 
     /** Records a delivery key; false when the account already had it (the copy was filed before). */
@@ -623,15 +785,17 @@ public final class SqlMailStore implements MailStore {
 
     @Override
     public long accountSize(long accountId) {
-        return db.read(c -> {
-            try (var st = c.prepareStatement("SELECT COALESCE(SUM(size), 0) FROM messages WHERE account_id = ?")) {
-                st.setLong(1, accountId);
-                try (var rs = st.executeQuery()) {
-                    rs.next();
-                    return rs.getLong(1);
-                }
+        return db.read(c -> accountSize(c, accountId));
+    }
+
+    private static long accountSize(Connection c, long accountId) throws SQLException {
+        try (var st = c.prepareStatement("SELECT COALESCE(SUM(size), 0) FROM messages WHERE account_id = ?")) {
+            st.setLong(1, accountId);
+            try (var rs = st.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
             }
-        });
+        }
     }
 
     @Override
@@ -656,7 +820,7 @@ public final class SqlMailStore implements MailStore {
                     while (rs.next()) blobIds.add(rs.getString(1));
                 }
             }
-            for (String table : List.of("messages", "changes", "mailboxes")) {
+            for (String table : List.of("messages", "changes", "mailboxes", "import_journal")) {
                 try (PreparedStatement st = c.prepareStatement("DELETE FROM " + table + " WHERE account_id = ?")) {
                     st.setLong(1, accountId);
                     st.executeUpdate();

@@ -28,8 +28,11 @@ public final class SqliteStorage implements Storage {
     private final SqlDirectory directory;
     private final SqlQueue queue;
 
+    private final Path dataDir;
+
     private SqliteStorage(Path dataDir, boolean fsync) throws IOException {
         Files.createDirectories(dataDir);
+        this.dataDir = dataDir;
         this.db = new SqliteDatabase(dataDir.resolve("mailroom.db"), fsync);
         this.blobs = new FileBlobStore(dataDir, fsync);
         this.mail = new SqlMailStore(db, blobs, events);
@@ -43,6 +46,26 @@ public final class SqliteStorage implements Storage {
         } catch (IOException e) {
             throw new StorageException("cannot open the data directory " + dataDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The data directory: {@code mailroom.db} and {@code blobs/}. */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /**
+     * Writes a consistent copy of the database to {@code file} (which must not exist) with SQLite's
+     * VACUUM INTO: one read transaction, so writers go on meanwhile and the copy holds exactly the
+     * transactions committed before it began.
+     */
+    public void snapshot(Path file) {
+        db.read(c -> {
+            try (var st = c.prepareStatement("VACUUM INTO ?")) {
+                st.setString(1, file.toAbsolutePath().toString());
+                st.execute();
+            }
+            return null;
+        });
     }
 
     @Override

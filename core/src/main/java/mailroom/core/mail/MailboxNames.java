@@ -1,4 +1,4 @@
-package mailroom.imap.codec;
+package mailroom.core.mail;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
