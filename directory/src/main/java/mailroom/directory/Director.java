@@ -42,8 +42,8 @@ public final class Director implements AutoCloseable {
     private volatile boolean closed;
     private Instant built = Instant.MIN;
     private Instant leadingSince = Instant.EPOCH;
-    /** Set when a round failed (the database was unreachable); the first good round after it restores sight. */
-    private volatile boolean blind;
+    /** When the nodes were last read (System.nanoTime), and when they were read again after a long gap. */
+    private long lastSeen = System.nanoTime();
     private Instant sightRestored = Instant.EPOCH;
 
     public Director(Zone.Settings settings, Storage storage, Function<Directory.DkimKey, String[]> dkimRecord,
@@ -97,7 +97,6 @@ public final class Director implements AutoCloseable {
                 tick();
             } catch (RuntimeException e) {
                 log.warn("director: {}", e.getMessage());
-                blind = true;
             }
             try {
                 Thread.sleep(TICK);
@@ -117,10 +116,12 @@ public final class Director implements AutoCloseable {
             leadingSince = now;
         }
         var nodes = directory.nodes();
-        if (blind) {
-            blind = false;
-            sightRestored = now;
-        }
+        // A long gap since the last time the nodes were read means the database was away (a
+        // failover), for every node alike: their heartbeats could not be written either. Measured
+        // on the monotonic clock, since the one given may be a test's.
+        long seen = System.nanoTime();
+        if (seen - lastSeen > settings.nodeTimeout().toNanos() / 2) sightRestored = now;
+        lastSeen = seen;
         if (probes != null) probes.probe(nodes);
         java.util.function.Predicate<Routing.Node> live = n -> n.aliveAt(now, settings.nodeTimeout()) && (probes == null || probes.healthy(n, now));
         if (leading) failover(now, nodes, live);

@@ -3,6 +3,7 @@ package mailroom.directory;
 import mailroom.storage.Account;
 import mailroom.storage.Directory;
 import mailroom.storage.Routing;
+import mailroom.storage.StorageException;
 import mailroom.storage.StoreRouter;
 
 import java.net.InetAddress;
@@ -45,6 +46,19 @@ public final class StoreLocator implements StoreRouter {
         Instant now = clock.instant();
         Snapshot s = snapshot;
         if (s != null && Duration.between(s.at(), now).compareTo(FRESH) < 0) return s;
+        try {
+            s = read(now);
+        } catch (StorageException e) {
+            if (s == null) throw e;
+            // The database is failing over: the routes last read stand for a while, so sessions go
+            // on being served here rather than fail for want of knowing where else they belong.
+            s = new Snapshot(clock.instant(), s.routes(), s.accountRoutes(), s.nodes(), s.addresses());
+        }
+        snapshot = s;
+        return s;
+    }
+
+    private Snapshot read(Instant now) {
         Map<String, Routing.Node> nodes = new HashMap<>();
         Set<InetAddress> addresses = new HashSet<>();
         for (var node : directory.nodes()) {
@@ -56,9 +70,7 @@ public final class StoreLocator implements StoreRouter {
                 // not an address: such a node cannot be recognised as a peer
             }
         }
-        s = new Snapshot(now, directory.routes(), directory.accountRoutes(), nodes, addresses);
-        snapshot = s;
-        return s;
+        return new Snapshot(now, directory.routes(), directory.accountRoutes(), nodes, addresses);
     }
 
     @Override
