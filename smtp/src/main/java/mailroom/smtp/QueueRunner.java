@@ -78,7 +78,13 @@ final class QueueRunner implements AutoCloseable {
             try {
                 workers.acquire();
                 int free = 1 + workers.drainPermits();
-                List<Queue.Entry> entries = storage.queue().claim(owner, Instant.now(), settings.lease, free);
+                List<Queue.Entry> entries;
+                try {
+                    entries = storage.queue().claim(owner, Instant.now(), settings.lease, free);
+                } catch (RuntimeException e) {
+                    workers.release(free); // the claim failed (the database away): the slots are free again
+                    throw e;
+                }
                 workers.release(free - entries.size());
                 for (Queue.Entry entry : entries) {
                     Thread.ofVirtual().name("delivery-" + entry.id()).start(() -> {
