@@ -120,7 +120,7 @@ public final class Director implements AutoCloseable {
         // failover), for every node alike: their heartbeats could not be written either. Measured
         // on the monotonic clock, since the one given may be a test's.
         long seen = System.nanoTime();
-        if (seen - lastSeen > settings.nodeTimeout().toNanos() / 2) sightRestored = now;
+        if (seen - lastSeen > settings.nodeTimeout().toNanos() / 2) sightRestored = clock.instant(); // now, after the wait
         lastSeen = seen;
         if (probes != null) probes.probe(nodes);
         java.util.function.Predicate<Routing.Node> live = n -> n.aliveAt(now, settings.nodeTimeout()) && (probes == null || probes.healthy(n, now));
