@@ -99,7 +99,9 @@ async function showImports() {
   const jobs = await api("GET", "/api/v1/jobs");
   $("imports-empty").hidden = jobs.length > 0;
   $("imports").replaceChildren(...jobs.map(j => {
-    const bar = el("progress", j.total > 0 ? { max: j.total, value: j.done } : {});
+    // An mbox's total is known only at its end: until then the bar has no end either; a finished job's is full.
+    const max = j.total > 0 ? j.total : j.state === "finished" ? Math.max(j.done, 1) : 0;
+    const bar = el("progress", max > 0 ? { max, value: j.state === "finished" ? max : j.done } : {});
     const counts = j.done + (j.total >= 0 ? " / " + j.total : "") + " messages · " + bytes(j.bytes) + " · " + j.messagesPerSecond + "/s"
       + (j.failed ? " · " + j.failed + " failed" : "");
     return el("tr", { "data-job": j.id }, el("td", {}, j.account), el("td", {}, j.source), el("td", {}, bar, " ", el("small", {}, counts)),

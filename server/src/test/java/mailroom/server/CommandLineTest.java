@@ -114,6 +114,9 @@ class CommandLineTest {
 
             assertThat(ChildProcess.run(dir, null, "store", "drain", "store2").out()).contains("maila -> mailroom").contains("mailc -> mailroom");
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(2)).until(() -> dig(node.node.dnsPort(), "mailb.example.test").equals("mailroom.example.test.\n127.0.0.1"));
+            // store2 is no process of its own: it beats once more, as a live store would have meanwhile
+            // (six child JVMs since its last beat can take longer than node_timeout on a busy machine)
+            node.node.storage().directory().heartbeat("store2", java.util.Set.of("store"), "127.0.1.2", java.time.Instant.now());
             assertThat(ChildProcess.run(dir, null, "status").out()).containsPattern("store2 +store +127.0.1.2 +draining");
         }
     }
@@ -213,5 +216,26 @@ class CommandLineTest {
             assertThat(result.exitCode()).isEqualTo(1);
             assertThat(result.err()).startsWith("mailroom: cannot listen on 127.0.0.1 port " + taken.getLocalPort() + ": ").hasLineCount(1);
         }
+    }
+
+    @Test
+    void aNodeWhoseDatabaseMembersAreAllUnreachableSaysWhichItTriedInOneLine() throws Exception {
+        Path config = dir.resolve("cluster.toml");
+        Files.writeString(config, """
+                [node]
+                data_dir = "var"
+                roles = ["store"]
+                [storage]
+                backend = "postgres"
+                url = "jdbc:postgresql://127.0.4.201:5432,127.0.4.202:5432/mailroom?targetServerType=primary"
+                password = "unused"
+                """);
+        var serve = ChildProcess.run(dir, null, "serve", "--config", config.toString());
+        assertThat(serve.exitCode()).isEqualTo(1);
+        assertThat(serve.err().lines().filter(l -> l.startsWith("mailroom: ")).toList())
+                .containsExactly("mailroom: cannot reach a primary PostgreSQL among 127.0.4.201:5432, 127.0.4.202:5432 (database mailroom): Connection refused");
+        var status = ChildProcess.run(dir, null, "db", "status", "--config", config.toString());
+        assertThat(status.exitCode()).as("no primary").isEqualTo(1);
+        assertThat(status.out()).contains("127.0.4.201:5432", "127.0.4.202:5432", "unreachable");
     }
 }

@@ -113,6 +113,25 @@ class ConsoleTest {
                     await().atMost(Duration.ofSeconds(3)).until(() -> dig(node.node.dnsPort(), user[1]).endsWith(user[2]));
                 }
 
+                // an import started through the API shows in the Imports card, with its progress bar full at the end
+                Path mbox = dir.resolve("old.mbox");
+                Files.writeString(mbox, "From bob@remote.test Mon Jan  1 00:00:00 2024\nSubject: one\n\nfirst\n\n"
+                        + "From bob@remote.test Mon Jan  1 00:00:01 2024\nSubject: two\nStatus: RO\n\nsecond\n");
+                String auth = "Basic " + java.util.Base64.getEncoder().encodeToString(("postmaster@example.test:" + node.postmasterPassword).getBytes(StandardCharsets.UTF_8));
+                var started = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(console + "api/v1/accounts/alice@example.test/import"))
+                        .header("Authorization", auth).header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"source\": \"mbox\", \"paths\": [\"" + mbox + "\"], \"mailbox\": \"Old\"}")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+                var longWait = new WebDriverWait(driver, Duration.ofSeconds(20)); // the console refreshes every 5 s
+                longWait.until(d -> d.findElements(By.cssSelector("#imports tr[data-job]")).stream().anyMatch(r -> r.getText().contains("finished")));
+                var row = driver.findElement(By.cssSelector("#imports tr[data-job]"));
+                assertThat(row.getText()).contains("alice@example.test", "2 messages");
+                var bar = row.findElement(By.tagName("progress"));
+                assertThat(bar.getAttribute("value")).isEqualTo(bar.getAttribute("max")).isEqualTo("2");
+                assertThat(node.node.storage().mail().mailbox(accounts.find("alice").orElseThrow().id(), "Old")).isPresent();
+                screenshot(driver, "console-import");
+
                 driver.manage().window().setSize(new Dimension(390, 844)); // a phone
                 Thread.sleep(300);
                 screenshot(driver, "console-phone");
