@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -65,10 +64,12 @@ class ConsoleTest {
         try (var node = new TestNode(dir.resolve("var"))) {
             var accounts = new Accounts(node.node.storage(), "example.test");
             accounts.create("alice", "alice-password");
-            node.node.storage().directory().heartbeat("store2", Set.of("store"), "127.0.1.2", Instant.now()); // a second store, up
             String console = "http://127.0.0.1:" + node.node.adminPort() + "/";
             WebDriver driver = chromium(dir.resolve("chromium-profile"));
-            try {
+            // a second store, up: it beats as a live one would for as long as the test runs (on a busy
+            // machine the test takes longer than a node timeout)
+            try (var store2 = new mailroom.directory.Heartbeat(node.node.storage().directory(), "store2", Set.of("store"), "127.0.1.2",
+                    Duration.ofSeconds(1), java.time.Clock.systemUTC())) {
                 var wait = new WebDriverWait(driver, Duration.ofSeconds(10));
                 driver.get(console);
                 wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login")));
