@@ -55,6 +55,20 @@ final class TransferCommands {
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(ch.qos.logback.classic.Level.WARN);
     }
 
+    /** Ends a command's progress: prints its summary and returns its exit code. */
+    static int summarize(Progress progress) {
+        Summary summary = progress.finish();
+        summary.print(System.out);
+        return summary.exitCode();
+    }
+
+    /** The configuration of a node on embedded storage; on PostgreSQL, {@code refusal} as the one line. */
+    static Config embedded(Main.ConfigOption config, String refusal) {
+        Config c = config.load();
+        if ("postgres".equals(c.storage.backend)) throw new IllegalArgumentException(refusal);
+        return c;
+    }
+
     static Account account(Accounts accounts, String address) {
         return accounts.find(address).orElseThrow(() -> new IllegalArgumentException("no account " + address + " (create it first with: mailroom user add)"));
     }
@@ -70,9 +84,7 @@ final class TransferCommands {
                 System.err.println("mailroom: " + (e instanceof ImapClient.LoginRefused ? e.getMessage() : "cannot read the source: " + reason(e)));
                 return 1;
             }
-            Summary summary = progress.finish();
-            summary.print(System.out);
-            return summary.exitCode();
+            return summarize(progress);
         }
     }
 
@@ -234,9 +246,7 @@ final class TransferCommands {
             };
             try (destination; var progress = progress("export " + account.address())) {
                 new Exporter(accounts.storage(), account, progress).run(destination);
-                Summary summary = progress.finish();
-                summary.print(System.out);
-                return summary.exitCode();
+                return summarize(progress);
             }
         }
     }
@@ -252,15 +262,10 @@ final class TransferCommands {
         @Override
         public Integer call() throws Exception {
             quietLogs();
-            Config c = config.load();
-            if ("postgres".equals(c.storage.backend)) {
-                throw new IllegalArgumentException("backup copies the embedded storage; a PostgreSQL cluster is backed up with PostgreSQL's tools (see docs/backup.md)");
-            }
+            Config c = embedded(config, "backup copies the embedded storage; a PostgreSQL cluster is backed up with PostgreSQL's tools (see docs/backup.md)");
             try (var storage = SqliteStorage.open(c.node.dataDir, c.storage.fsync); var progress = progress("backup")) {
                 Backup.run(storage, dir, progress);
-                Summary summary = progress.finish();
-                summary.print(System.out);
-                return summary.exitCode();
+                return summarize(progress);
             }
         }
     }
@@ -275,15 +280,10 @@ final class TransferCommands {
         @Override
         public Integer call() throws Exception {
             quietLogs();
-            Config c = config.load();
-            if ("postgres".equals(c.storage.backend)) {
-                throw new IllegalArgumentException("restore fills the embedded storage; restore PostgreSQL with its own tools (see docs/backup.md)");
-            }
+            Config c = embedded(config, "restore fills the embedded storage; restore PostgreSQL with its own tools (see docs/backup.md)");
             try (var progress = progress("restore")) {
                 Restore.run(dir, c.node.dataDir, progress);
-                Summary summary = progress.finish();
-                summary.print(System.out);
-                return summary.exitCode();
+                return summarize(progress);
             }
         }
     }
