@@ -328,19 +328,9 @@ public final class SqlMailStore implements MailStore {
                 if (box == null) box = insertMailbox(c, target.accountId(), target.mailbox(), null);
                 long uid = nextUid(c, target.accountId(), box.id());
                 long modseq = nextModseq(c, target.accountId());
-                try (var st = c.prepareStatement("""
-                        INSERT INTO messages (account_id, mailbox_id, uid, blob_id, size, internal_date, flags, modseq, structure)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")) {
-                    st.setLong(1, target.accountId());
-                    st.setLong(2, box.id());
-                    st.setLong(3, uid);
-                    st.setString(4, delivery.blobId());
-                    st.setLong(5, delivery.parsed().size());
-                    st.setLong(6, delivery.internalDate().toEpochMilli());
-                    st.setString(7, String.join(" ", target.flags()));
-                    st.setLong(8, modseq);
-                    st.setString(9, structure);
-                    st.executeUpdate();
+                try (var st = c.prepareStatement(INSERT_MESSAGE)) {
+                    insertMessage(st, target.accountId(), box.id(), uid, delivery.blobId(), delivery.parsed().size(), delivery.internalDate(),
+                            target.flags(), modseq, structure);
                 }
                 logChange(c, target.accountId(), modseq, box.id(), List.of(uid), Change.Kind.ADDED);
                 out.add(new Delivery.Filed(target.accountId(), box.id(), uid, modseq));
@@ -371,9 +361,7 @@ public final class SqlMailStore implements MailStore {
                  var takeUid = c.prepareStatement("""
                          UPDATE mailboxes SET uid_next = CASE WHEN ? >= uid_next THEN ? + 1 ELSE uid_next + 1 END
                          WHERE account_id = ? AND id = ? RETURNING uid_next - 1""");
-                 var insert = c.prepareStatement("""
-                         INSERT INTO messages (account_id, mailbox_id, uid, blob_id, size, internal_date, flags, modseq, structure)
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""");
+                 var insert = c.prepareStatement(INSERT_MESSAGE);
                  var journal = c.prepareStatement("INSERT INTO import_journal (account_id, source, folder, uid_validity, item, mailbox_id, uid) VALUES (?, ?, ?, ?, ?, ?, ?)");
                  var change = c.prepareStatement("INSERT INTO changes (account_id, modseq, mailbox_id, uid, kind) VALUES (?, ?, ?, ?, 'ADDED')")) {
                 for (int n = 0; n < batch.size(); n++) {
@@ -404,16 +392,7 @@ public final class SqlMailStore implements MailStore {
                         rs.next();
                         uid = rs.getLong(1);
                     }
-                    insert.setLong(1, accountId);
-                    insert.setLong(2, box.id());
-                    insert.setLong(3, uid);
-                    insert.setString(4, i.blobId());
-                    insert.setLong(5, i.parsed().size());
-                    insert.setLong(6, i.internalDate().toEpochMilli());
-                    insert.setString(7, String.join(" ", i.flags()));
-                    insert.setLong(8, modseq);
-                    insert.setString(9, structures.get(n));
-                    insert.executeUpdate();
+                    insertMessage(insert, accountId, box.id(), uid, i.blobId(), i.parsed().size(), i.internalDate(), i.flags(), modseq, structures.get(n));
                     if (i.key() != null) {
                         journal.setLong(1, accountId);
                         journal.setString(2, i.key().source());
@@ -486,6 +465,25 @@ public final class SqlMailStore implements MailStore {
                 return out;
             }
         });
+    }
+
+    private static final String INSERT_MESSAGE = """
+            INSERT INTO messages (account_id, mailbox_id, uid, blob_id, size, internal_date, flags, modseq, structure)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+
+    /** One index row, as delivery and import both file it. */
+    private static void insertMessage(PreparedStatement st, long accountId, long mailboxId, long uid, String blobId, long size, Instant internalDate,
+                                      Set<String> flags, long modseq, String structure) throws SQLException {
+        st.setLong(1, accountId);
+        st.setLong(2, mailboxId);
+        st.setLong(3, uid);
+        st.setString(4, blobId);
+        st.setLong(5, size);
+        st.setLong(6, internalDate.toEpochMilli());
+        st.setString(7, String.join(" ", flags));
+        st.setLong(8, modseq);
+        st.setString(9, structure);
+        st.executeUpdate();
     }
 
     /** Records a delivery key; false when the account already had it (the copy was filed before). */
