@@ -40,4 +40,10 @@ public interface SieveScripts {
      * true (and the time recorded) when none went out within {@code period} before {@code now}.
      */
     boolean claimResponse(long accountId, String handle, String recipient, Instant now, Duration period);
+
+    /**
+     * Claims one redirect for the account: true (and counted) while fewer than {@code perDay} were
+     * made in the 24 hours before {@code now}.
+     */
+    boolean claimRedirect(long accountId, Instant now, int perDay);
 }

@@ -669,4 +669,13 @@ public abstract class StorageContract {
         assertThat(sieve.claimResponse(alice, "h1", "carol@example.net", t0.plus(Duration.ofDays(7)), week)).isTrue();
         assertThat(sieve.claimResponse(alice, "h1", "carol@example.net", t0.plus(Duration.ofDays(8)), week)).isFalse();
     }
+
+    @Test
+    void redirectsAreCountedPerAccountOverADay() {
+        Instant t0 = Instant.parse("2026-12-01T10:00:00Z");
+        for (int i = 0; i < 3; i++) assertThat(storage.sieve().claimRedirect(alice, t0.plusSeconds(i), 3)).isTrue();
+        assertThat(storage.sieve().claimRedirect(alice, t0.plusSeconds(10), 3)).isFalse();
+        assertThat(storage.sieve().claimRedirect(bob, t0.plusSeconds(10), 3)).isTrue();
+        assertThat(storage.sieve().claimRedirect(alice, t0.plus(Duration.ofDays(1)).plusSeconds(1), 3)).isTrue();
+    }
 }

@@ -144,6 +144,38 @@ public final class SqlSieveScripts implements SieveScripts {
         });
     }
 
+    /** Redirects are counted as responses under a handle no script can give (handles have no leading blank). */
+    private static final String REDIRECT_HANDLE = " redirect";
+
+    @Override
+    public boolean claimRedirect(long accountId, Instant now, int perDay) {
+        long dayAgo = now.minus(Duration.ofDays(1)).toEpochMilli();
+        return db.write(c -> {
+            try (var prune = c.prepareStatement("DELETE FROM sieve_responses WHERE account_id = ? AND handle = ? AND sent_at <= ?")) {
+                prune.setLong(1, accountId);
+                prune.setString(2, REDIRECT_HANDLE);
+                prune.setLong(3, dayAgo);
+                prune.executeUpdate();
+            }
+            try (var count = c.prepareStatement("SELECT COUNT(*) FROM sieve_responses WHERE account_id = ? AND handle = ?")) {
+                count.setLong(1, accountId);
+                count.setString(2, REDIRECT_HANDLE);
+                try (var rs = count.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(1) >= perDay) return false;
+                }
+            }
+            try (var insert = c.prepareStatement("INSERT INTO sieve_responses (account_id, handle, recipient, sent_at) VALUES (?, ?, ?, ?)")) {
+                insert.setLong(1, accountId);
+                insert.setString(2, REDIRECT_HANDLE);
+                insert.setString(3, java.util.UUID.randomUUID().toString());
+                insert.setLong(4, now.toEpochMilli());
+                insert.executeUpdate();
+            }
+            return true;
+        });
+    }
+
     private int update(String sql, long accountId, String name) {
         return db.write(c -> {
             try (var st = c.prepareStatement(sql)) {
