@@ -4,8 +4,8 @@ package mailroom.sieve;
  * The SMTP envelope of the message being filtered.
  *
  * @param from       the reverse path, "" for the null sender {@code <>}
- * @param to         the recipient as given in RCPT TO (it may carry a +detail)
- * @param originalTo the original recipient (DSN ORCPT) or the same as {@code to}
+ * @param to         the final recipient: the account's own address
+ * @param originalTo the recipient as RCPT TO gave it (it may carry a +detail); what the envelope test calls "to"
  */
 public record Envelope(String from, String to, String originalTo) {
     public Envelope {

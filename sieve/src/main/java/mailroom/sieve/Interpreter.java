@@ -84,7 +84,10 @@ final class Interpreter {
 
     private void action(Bound.Command c, Variables vars) throws RuntimeSieveError {
         switch (c.name()) {
-            case "keep" -> store("INBOX", flagsArgument(c, vars), false);
+            case "keep" -> {
+                store("INBOX", flagsArgument(c, vars), false);
+                implicitKeep = false;
+            }
             case "discard" -> implicitKeep = false;
             case "fileinto" -> {
                 store(vars.expand(c.string(0)), flagsArgument(c, vars), c.has("create"));
@@ -104,7 +107,6 @@ final class Interpreter {
         if (mailbox.isEmpty()) throw new RuntimeSieveError("fileinto: empty mailbox name");
         conflictsWithReject("fileinto");
         if (mailbox.equalsIgnoreCase("INBOX")) mailbox = "INBOX";
-        implicitKeep = false;
         for (int i = 0; i < actions.size(); i++) {
             if (actions.get(i) instanceof Action.Store s && s.mailbox().equals(mailbox)) {
                 actions.set(i, new Action.Store(mailbox, Set.copyOf(storeFlags), s.create() || create)); // one copy per mailbox
@@ -116,6 +118,8 @@ final class Interpreter {
 
     private void redirect(String address, boolean copy) throws RuntimeSieveError {
         if (!address.matches("[^@\\s<>]+@[^@\\s<>]+")) throw new RuntimeSieveError("redirect: invalid address \"" + address + "\"");
+        int at = address.lastIndexOf('@');
+        address = address.substring(0, at + 1) + address.substring(at + 1).toLowerCase(Locale.ROOT); // domains have no case
         conflictsWithReject("redirect");
         if (!copy) implicitKeep = false;
         for (Action a : actions) if (a instanceof Action.Redirect r && r.address().equalsIgnoreCase(address)) return;

@@ -42,7 +42,7 @@ final class Tests {
             case "body" -> compare(t, bodyValues(t), t.strings(0));
             case "string" -> compare(t, nonEmptyForCount(t, vars.expand(t.strings(0))), t.strings(1));
             case "hasflag" -> compare(t, flagValues(t), splitKeys(vars.expand(t.strings(t.args().size() - 1))));
-            case "date" -> compare(t, DateParts.ofHeader(indexed(t, m.rawHeader(vars.expand(t.string(0)))), vars.expand(t.string(1)),
+            case "date" -> compare(t, DateParts.ofHeader(indexed(t, dateValues(vars.expand(t.string(0)))), vars.expand(t.string(1)),
                     t.has("originalzone") ? null : zone(t)), t.strings(2));
             case "currentdate" -> compare(t, DateParts.ofNow(run.environment.now(), vars.expand(t.string(0)), zone(t)), t.strings(1));
             case "mailboxexists" -> vars.expand(t.strings(0)).stream().allMatch(run.environment::mailboxExists);
@@ -55,6 +55,13 @@ final class Tests {
         boolean matched = matching.test(values, vars.expand(keys));
         if (matched) vars.setMatches(matching.captured());
         return matched;
+    }
+
+    /** RFC 5260 section 4: in a Received field the date is what follows the last semicolon. */
+    private List<String> dateValues(String header) {
+        List<String> values = run.message.rawHeader(header);
+        if (!header.equalsIgnoreCase("Received")) return values;
+        return values.stream().map(v -> v.substring(v.lastIndexOf(';') + 1)).toList();
     }
 
     private List<String> headerValues(List<String> names) {
@@ -90,7 +97,7 @@ final class Tests {
         for (String name : vars.expand(names)) {
             switch (name.toLowerCase(Locale.ROOT)) {
                 case "from" -> values.add(List.of(run.envelope.from()));
-                case "to" -> values.add(List.of(run.envelope.to()));
+                case "to" -> values.add(List.of(run.envelope.originalTo())); // as RCPT TO gave it, +detail and all
                 default -> { }
             }
         }

@@ -71,7 +71,7 @@ public final class SieveFilter {
             log.warn("sieve: {}: active script \"{}\" does not compile ({}); kept in INBOX", account.address(), active.get().name(), e.describe());
             return KEEP;
         }
-        Outcome outcome = script.evaluate(new MessageView(raw, parsed), new Envelope(sender, recipient, null), environment(account));
+        Outcome outcome = script.evaluate(new MessageView(raw, parsed), new Envelope(sender, account.address(), recipient), environment(account));
         for (String error : outcome.errors())
             log.warn("sieve: {}: script \"{}\": {}; kept in INBOX", account.address(), active.get().name(), error);
         if (!mayRedirect(account, outcome, parsed, raw)) return KEEP;

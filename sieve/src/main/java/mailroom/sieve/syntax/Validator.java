@@ -67,6 +67,8 @@ public final class Validator {
         if (c.name().equals("global")) needs("variables", c.name(), c.line());
         if (spec.block() && c.block() == null) throw new SieveException(c.line(), c.name() + " needs a block");
         if (!spec.block() && c.block() != null) throw new SieveException(c.line(), c.name() + " takes no block");
+        if (spec.maxTests() == 0 && !c.tests().isEmpty()) // "redirect "x"  keep;": the next command was read as a test
+            throw new SieveException(c.tests().get(0).line(), "missing ';' after " + c.name() + " (before '" + c.tests().get(0).name() + "')");
         checkTestCount(spec, c.name(), c.tests().size(), c.line());
         Map<String, Node.Argument> tags = new LinkedHashMap<>();
         List<Node.Argument> args = bindArguments(spec, c.name(), c.arguments(), tags, null, c.line());
