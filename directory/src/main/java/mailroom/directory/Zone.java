@@ -31,7 +31,7 @@ import java.util.function.Function;
 /**
  * The mail zone at one moment, as the director publishes it (DESIGN section 2): a name per node,
  * maila..mailz and mail0 as CNAMEs to the store serving that letter, outbox with an address per
- * live sorter, and for each local domain in the zone its MX, RFC 6186 SRV, SPF, DKIM and DMARC
+ * live sorter, and for each local domain in the zone its MX, RFC 6186 and RFC 5804 SRV, SPF, DKIM and DMARC
  * records. Immutable; the DNS server answers from the newest one.
  */
 public final class Zone {
@@ -39,7 +39,7 @@ public final class Zone {
     public record Settings(String origin, Duration ttl, Duration outboxTtl, Duration nodeTimeout, String dmarc, Ports ports) {}
 
     /** The ports published in SRV records. */
-    public record Ports(int imap, int imaps, int pop3, int pop3s, int submission, int submissions) {}
+    public record Ports(int imap, int imaps, int pop3, int pop3s, int submission, int submissions, int sieve) {}
 
     final Name origin;
     final long serial;
@@ -134,6 +134,7 @@ public final class Zone {
                     zone.add(new SRVRecord(new Name("_imaps._tcp", d), DClass.IN, ttl, 0, 1, ports.imaps(), target));
                     zone.add(new SRVRecord(new Name("_pop3._tcp", d), DClass.IN, ttl, 10, 1, ports.pop3(), target));
                     zone.add(new SRVRecord(new Name("_pop3s._tcp", d), DClass.IN, ttl, 10, 1, ports.pop3s(), target));
+                    zone.add(new SRVRecord(new Name("_sieve._tcp", d), DClass.IN, ttl, 0, 1, ports.sieve(), target)); // RFC 5804 section 1.8
                 }
                 zone.add(new SRVRecord(new Name("_submission._tcp", d), DClass.IN, ttl, 0, 1, ports.submission(), outbox));
                 zone.add(new SRVRecord(new Name("_submissions._tcp", d), DClass.IN, ttl, 0, 1, ports.submissions(), outbox));

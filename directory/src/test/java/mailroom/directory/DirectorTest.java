@@ -94,7 +94,7 @@ class DirectorTest {
 
     static Zone.Settings settings(int imapPort) {
         return new Zone.Settings("example.test", Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(10),
-                "v=DMARC1; p=none", new Zone.Ports(imapPort, 993, 110, 995, 587, 465));
+                "v=DMARC1; p=none", new Zone.Ports(imapPort, 993, 110, 995, 587, 465, 4190));
     }
 
     @AfterEach

@@ -11,6 +11,7 @@ import mailroom.directory.Heartbeat;
 import mailroom.directory.StoreLocator;
 import mailroom.directory.Zone;
 import mailroom.imap.ImapServer;
+import mailroom.sieve.manage.ManageSieveServer;
 import mailroom.pop3.Pop3Server;
 import mailroom.smtp.Dkim;
 import mailroom.smtp.LocalDelivery;
@@ -63,6 +64,7 @@ public final class Node implements Closeable {
     private SmtpServer smtp, submission, submissions, lmtp;
     private Pop3Server pop3;
     private ImapServer imap;
+    private ManageSieveServer manageSieve;
 
     /** Opens the data directory, makes the first account on a fresh one, and starts the listeners. */
     public Node(Config config, PrintStream console) throws IOException {
@@ -97,6 +99,8 @@ public final class Node implements Closeable {
                 servers.add(pop3);
                 imap = bind(() -> new ImapServer(config, tls, storage, accounts, router), config.node.bind, config.imap.port + "/" + config.imap.tlsPort);
                 servers.add(imap);
+                manageSieve = bind(() -> new ManageSieveServer(config, tls, storage, accounts, router), config.node.bind, config.sieve.port);
+                servers.add(manageSieve);
             }
             heartbeat = new Heartbeat(storage.directory(), config.node.name, Set.copyOf(config.node.roles), config.advertisedAddress(),
                     config.director.heartbeat, Clock.systemUTC());
@@ -153,7 +157,7 @@ public final class Node implements Closeable {
 
     private static Zone.Settings zoneSettings(Config config) {
         var ports = new Zone.Ports(config.imap.port, config.imap.tlsPort, config.pop3.port, config.pop3.tlsPort,
-                config.submission.port, config.submission.tlsPort);
+                config.submission.port, config.submission.tlsPort, config.sieve.port);
         return new Zone.Settings(config.zone(), config.director.ttl, config.director.outboxTtl, config.director.nodeTimeout, config.director.dmarc, ports);
     }
 
@@ -252,6 +256,10 @@ public final class Node implements Closeable {
 
     public int imapTlsPort() {
         return imap.tlsPort();
+    }
+
+    public int manageSievePort() {
+        return manageSieve.port();
     }
 
     public int pop3TlsPort() {

@@ -32,6 +32,7 @@ final class TestNode implements AutoCloseable {
         config.lmtp.port = 0;
         config.director.dnsPort = 0;
         config.admin.port = 0;
+        config.sieve.port = 0;
         config.smtp.checkAuthentication = false;
         adjust.accept(config);
         var console = new ByteArrayOutputStream();

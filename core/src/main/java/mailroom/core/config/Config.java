@@ -123,6 +123,11 @@ public final class Config {
     public static final class Sieve {
         /** ManageSieve's port: 4190 + 2000. */
         public int port = 6190;
+        /** Where AUTHENTICATE PLAIN works without TLS (SCRAM-SHA-256 is offered everywhere). */
+        public PlaintextAuth plaintextAuth = PlaintextAuth.LOOPBACK;
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration idleTimeout = Duration.ofMinutes(10);
+        public int maxConnections = 500;
         /** Largest script accepted (HAVESPACE and PUTSCRIPT answer QUOTA/MAXSIZE beyond it). */
         @JsonDeserialize(using = ByteSizeDeserializer.class)
         public long maxScriptSize = 64 * 1024;
