@@ -53,7 +53,8 @@ final class AutoResponder {
     private void redirect(Account account, String blobId, String sender, String to) throws IOException {
         String copy;
         try (BlobStore.Writer blob = storage.blobs().create(); InputStream original = MessageHeaders.withoutReturnPath(storage.blobs().open(blobId))) {
-            blob.stream().write(("Delivered-To: " + account.address() + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            // Stored as every queued message is: with the Return-Path a local delivery files and a relay drops.
+            blob.stream().write(("Return-Path: <" + sender + ">\r\nDelivered-To: " + account.address() + "\r\n").getBytes(StandardCharsets.UTF_8));
             original.transferTo(blob.stream());
             copy = blob.commit();
         }
@@ -79,7 +80,7 @@ final class AutoResponder {
         if (key.isPresent()) signature = Dkim.sign(key.get(), new ByteArrayInputStream(reply.getBytes(StandardCharsets.UTF_8)));
         String stored;
         try (BlobStore.Writer blob = storage.blobs().create()) {
-            blob.stream().write((signature + reply).getBytes(StandardCharsets.UTF_8));
+            blob.stream().write(("Return-Path: <>\r\n" + signature + reply).getBytes(StandardCharsets.UTF_8));
             stored = blob.commit();
         }
         long id = storage.queue().enqueue(Queue.Envelope.of("", List.of(v.to())), stored, Instant.now());
