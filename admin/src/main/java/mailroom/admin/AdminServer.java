@@ -75,6 +75,7 @@ public final class AdminServer implements Closeable {
             c.routes.before("/api/*", auth::require);
             c.routes.after("/api/*", this::audit);
             routes(c.routes);
+            new RulesApi(storage, accounts).register(c.routes);
             c.routes.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
             c.routes.exception(Directory.AlreadyExists.class, (e, ctx) -> error(ctx, 409, e.getMessage()));
             c.routes.exception(com.fasterxml.jackson.core.JacksonException.class, (e, ctx) -> error(ctx, 400, "the body is not the JSON expected"));
@@ -333,7 +334,7 @@ public final class AdminServer implements Closeable {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> body(Context ctx) {
+    static Map<String, Object> body(Context ctx) {
         Object parsed = ctx.bodyAsClass(Object.class);
         if (!(parsed instanceof Map<?, ?> map)) throw new IllegalArgumentException("the body must be a JSON object");
         return (Map<String, Object>) map;

@@ -77,8 +77,10 @@ async function showAccounts() {
     to.onchange = () => to.value && api("POST", "/api/v1/routes/move", { account: a.address, to: to.value })
       .then(() => { $("letters-status").textContent = a.address + " → " + to.value; return showAccounts(); })
       .catch(e => { $("letters-status").textContent = e.message; });
+    const away = el("button", { class: "quiet", "data-vacation": a.address }, "Out of office…");
+    away.onclick = () => { $("vacation-account").value = a.address; showVacation(); $("vacation-card").scrollIntoView(); };
     return el("tr", {}, el("td", {}, a.address), el("td", {}, bytes(a.usedBytes)), el("td", {}, bytes(a.quotaBytes)),
-      el("td", { class: "home" }, home + (a.admin ? " · admin" : "")), el("td", {}, to));
+      el("td", { class: "home" }, home + (a.admin ? " · admin" : "")), el("td", {}, to, " ", away));
   }));
 }
 
@@ -108,6 +110,35 @@ async function showImports() {
       el("td", { title: (j.problems || []).join("\n") || j.error || "" }, j.state));
   }));
 }
+
+// The out-of-office form: one account's reply, read from and written to /api/v1/accounts/ADDRESS/vacation.
+const vacationPath = () => "/api/v1/accounts/" + encodeURIComponent($("vacation-account").value.trim()) + "/vacation";
+
+async function showVacation() {
+  try {
+    const v = await api("GET", vacationPath());
+    $("vacation-from").value = v.from || ""; $("vacation-until").value = v.until || "";
+    $("vacation-subject").value = v.subject || ""; $("vacation-days").value = v.days; $("vacation-body").value = v.body;
+    $("vacation-status").textContent = (v.answering_today ? "Answering now" : "Set, not answering today") + (v.keeps ? "; rules kept: " + v.keeps : "") + ".";
+  } catch (e) {
+    $("vacation-status").textContent = e.message === "no out-of-office" ? "No out of office is set." : e.message;
+  }
+}
+
+$("vacation-load").onclick = showVacation;
+$("vacation-form").addEventListener("submit", async e => {
+  e.preventDefault();
+  try {
+    await api("PUT", vacationPath(), { from: $("vacation-from").value || null, until: $("vacation-until").value || null,
+      subject: $("vacation-subject").value, days: Number($("vacation-days").value) || 7, body: $("vacation-body").value });
+    await showVacation();
+  } catch (err) {
+    $("vacation-status").textContent = err.message;
+  }
+});
+$("vacation-off").onclick = () => api("DELETE", vacationPath())
+  .then(() => { $("vacation-status").textContent = "Out of office ended."; })
+  .catch(e => { $("vacation-status").textContent = e.message; });
 
 // Deliveries per second and mean delivery latency, from two scrapes of /metrics five seconds apart.
 function metric(text, name) {

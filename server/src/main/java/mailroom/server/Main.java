@@ -29,7 +29,7 @@ import java.util.concurrent.CountDownLatch;
         subcommands = {Main.Serve.class, Main.User.class, Main.Domain.class, Main.Alias.class, Main.Queue.class, Main.Dkim.class,
                 ClusterCommands.Route.class, ClusterCommands.Store.class, ClusterCommands.Status.class, DatabaseCommands.class, AdminCommands.class,
                 TransferCommands.Import.class, TransferCommands.Export.class, TransferCommands.BackupCommand.class, TransferCommands.RestoreCommand.class,
-                LocalPostgres.class})
+                SieveCommands.Sieve.class, SieveCommands.Vacation.class, LocalPostgres.class})
 public final class Main {
 
     public static void main(String[] args) {
