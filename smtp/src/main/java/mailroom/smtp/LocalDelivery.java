@@ -2,6 +2,7 @@ package mailroom.smtp;
 
 import mailroom.core.mail.EmailAddress;
 import mailroom.core.mime.MessageParser;
+import mailroom.smtp.spam.SpamVerdict;
 import mailroom.storage.Account;
 import mailroom.storage.Accounts;
 import mailroom.storage.Delivery;
@@ -45,7 +46,9 @@ public final class LocalDelivery {
      * retried. Returns one result per address, in order.
      */
     public List<RecipientResult> deliver(String blobId, List<String> addresses, String onceToken) throws IOException {
-        var parsed = MessageParser.parse(storage.blobs().read(blobId));
+        byte[] message = storage.blobs().read(blobId);
+        var parsed = MessageParser.parse(message);
+        boolean spam = SpamVerdict.isSpam(message); // the scoring stage's verdict: file into Junk, not INBOX
         List<RecipientResult> results = new ArrayList<>();
         List<Delivery.Target> targets = new ArrayList<>();
         List<Integer> filedAt = new ArrayList<>();
@@ -57,7 +60,8 @@ public final class LocalDelivery {
                 results.add(new RecipientResult(address, Reply.of(452, "4.2.2", "<" + address + ">: Mailbox full")));
             } else {
                 String onceKey = onceToken == null ? null : onceToken + ":" + account.get().id();
-                targets.add(new Delivery.Target(account.get().id(), Mailbox.INBOX, Set.of(), onceKey));
+                String folder = spam ? SpamVerdict.junkFolder(storage.mail().mailboxes(account.get().id())) : Mailbox.INBOX;
+                targets.add(new Delivery.Target(account.get().id(), folder, Set.of(), onceKey));
                 filedAt.add(results.size());
                 results.add(null);
             }
