@@ -12,15 +12,10 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -143,33 +138,7 @@ class SpamScoringTest {
 
     /** Sends one message with smtplib from 127.0.12.9 to alice; returns the last reply ("code text"). */
     private String send(TestNode node, String subject, String body) throws Exception {
-        Path script = dir.resolve("send.py");
-        if (!Files.exists(script)) Files.writeString(script, """
-                import smtplib, sys
-                host, port, source, sender, rcpt, path = sys.argv[1:7]
-                message = open(path, "rb").read()
-                try:
-                    with smtplib.SMTP(host, int(port), local_hostname="mx.remote.test", source_address=(source, 0), timeout=30) as s:
-                        s.ehlo()
-                        for code, text in (s.mail(sender), s.rcpt(rcpt)):
-                            if code not in (250, 251):
-                                print(code, text.decode()); sys.exit()
-                        code, text = s.data(message)
-                        print(code, text.decode())
-                except smtplib.SMTPResponseException as e:
-                    print(e.smtp_code, e.smtp_error.decode())
-                """);
-        Path message = dir.resolve("message-" + UUID.randomUUID() + ".eml");
-        Files.writeString(message, "From: Carol Sender <carol@remote.test>\r\nTo: Alice <alice@example.test>\r\nSubject: " + subject
-                + "\r\nDate: " + DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.ROOT).format(ZonedDateTime.now())
-                + "\r\nMessage-ID: <" + UUID.randomUUID() + "@remote.test>\r\n\r\n" + body + "\r\n");
-        var process = new ProcessBuilder("python3", script.toString(), RspamdProcess.HOST, String.valueOf(node.smtp()), "127.0.12.9",
-                "carol@remote.test", "alice@example.test", message.toString()).redirectErrorStream(true).start();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            throw new IllegalStateException("smtplib did not finish");
-        }
-        return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        return new PythonSmtp(dir).send(RspamdProcess.HOST, node.smtp(), "127.0.12.9", "alice@example.test", subject, body);
     }
 
     /** The stored messages of alice's folder, oldest first. */
