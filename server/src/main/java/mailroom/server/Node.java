@@ -91,7 +91,7 @@ public final class Node implements Closeable {
                 sorter.start();
             }
             if (config.node.roles.contains("store")) {
-                lmtp = bind(() -> SmtpServer.lmtp(config, tls, new LocalDelivery(storage, accounts), router), config.node.bind, config.lmtp.port);
+                lmtp = bind(() -> SmtpServer.lmtp(config, tls, new LocalDelivery(storage, accounts, config), router), config.node.bind, config.lmtp.port);
                 servers.add(lmtp);
                 pop3 = bind(() -> new Pop3Server(config, tls, storage, accounts, router), config.node.bind, config.pop3.port + "/" + config.pop3.tlsPort);
                 servers.add(pop3);

@@ -33,7 +33,7 @@ final class LmtpIntake implements Intake {
     public List<String> recipient(SmtpSession session, EmailAddress address) throws SmtpException {
         var account = delivery.account(address.toString());
         if (account.isEmpty()) throw new SmtpException(550, "5.1.1", "<" + address + ">: no such user here");
-        return List.of(account.get().address());
+        return List.of(address.toString()); // as given: a +detail is for the account's rules (RFC 5233)
     }
 
     /**
@@ -45,9 +45,10 @@ final class LmtpIntake implements Intake {
         try {
             String blobId = message.store(delivery.storage().blobs(), Trace.returnPath(s) + Trace.received(s));
             List<String> addresses = s.recipients.stream().map(r -> r.deliverTo().get(0)).toList();
+            String sender = s.sender.address() == null ? "" : s.sender.address().toString();
             var results = router.fromNode(s.connection.remote().getAddress())
-                    ? delivery.deliver(blobId, addresses, s.onceToken)
-                    : handoff.deliver(new StoreHandoff.Mail(s.sender.address() == null ? "" : s.sender.address().toString(), blobId, s.onceToken), addresses);
+                    ? delivery.deliver(blobId, sender, addresses, s.onceToken)
+                    : handoff.deliver(new StoreHandoff.Mail(sender, blobId, s.onceToken), addresses);
             return results.stream().map(RecipientResult::reply).toList();
         } catch (StorageException e) {
             return s.recipients.stream().map(r -> Reply.STORAGE_FAILURE).toList();

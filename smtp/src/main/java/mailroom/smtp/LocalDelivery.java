@@ -1,5 +1,6 @@
 package mailroom.smtp;
 
+import mailroom.core.config.Config;
 import mailroom.core.mail.EmailAddress;
 import mailroom.core.mime.MessageParser;
 import mailroom.smtp.spam.SpamVerdict;
@@ -12,22 +13,28 @@ import mailroom.storage.Storage;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * Filing into local mailboxes, the last step of every delivery (from the queue, or from LMTP):
- * <em>check</em> each recipient (exists, has room), then <em>file</em> (parse once, one transaction
- * for all recipients). Sieve filtering will be a stage between the two.
+ * <em>check</em> each recipient (exists, has room), <em>filter</em> (the account's Sieve rules, see
+ * {@link SieveFilter}), then <em>file</em> (parse once, one transaction for all recipients).
  */
 public final class LocalDelivery {
     private final Storage storage;
     private final Accounts accounts;
+    private final SieveFilter filter;
+    private final AutoResponder responder;
 
-    public LocalDelivery(Storage storage, Accounts accounts) {
+    public LocalDelivery(Storage storage, Accounts accounts, Config config) {
         this.storage = storage;
         this.accounts = accounts;
+        this.filter = new SieveFilter(storage, config);
+        this.responder = new AutoResponder(storage, config.hostname());
     }
 
     /** The account that mail for {@code address} is filed into, allowing plus-addressing. */
@@ -41,34 +48,55 @@ public final class LocalDelivery {
     }
 
     /**
-     * Files the committed blob into the INBOX of each address's account. With a {@code onceToken}
-     * (a queue entry's token) each account gets the message at most once however often this is
-     * retried. Returns one result per address, in order.
+     * Files the committed blob for each address's account where its rules say (INBOX without
+     * rules), then sends what the rules set going. With a {@code onceToken} (a queue entry's token)
+     * each account gets the message at most once however often this is retried. Returns one result
+     * per address, in order.
      */
-    public List<RecipientResult> deliver(String blobId, List<String> addresses, String onceToken) throws IOException {
-        byte[] message = storage.blobs().read(blobId);
-        var parsed = MessageParser.parse(message);
-        boolean spam = SpamVerdict.isSpam(message); // the scoring stage's verdict: file into Junk, not INBOX
+    public List<RecipientResult> deliver(String blobId, String sender, List<String> addresses, String onceToken) throws IOException {
+        byte[] raw = storage.blobs().read(blobId);
+        var parsed = MessageParser.parse(raw);
+        boolean spam = SpamVerdict.isSpam(raw); // the scoring stage's verdict: what would go to INBOX goes to Junk
         List<RecipientResult> results = new ArrayList<>();
         List<Delivery.Target> targets = new ArrayList<>();
-        List<Integer> filedAt = new ArrayList<>();
+        Map<Integer, Runnable> afterFiling = new LinkedHashMap<>();
         for (String address : addresses) {
             Optional<Account> account = account(address);
             if (account.isEmpty()) {
                 results.add(new RecipientResult(address, Reply.of(550, "5.1.1", "<" + address + ">: no such user")));
-            } else if (overQuota(account.get(), parsed.size())) {
+                continue;
+            }
+            if (overQuota(account.get(), parsed.size())) {
                 results.add(new RecipientResult(address, Reply.of(452, "4.2.2", "<" + address + ">: Mailbox full")));
-            } else {
-                String onceKey = onceToken == null ? null : onceToken + ":" + account.get().id();
-                String folder = spam ? SpamVerdict.junkFolder(storage.mail().mailboxes(account.get().id())) : Mailbox.INBOX;
-                targets.add(new Delivery.Target(account.get().id(), folder, Set.of(), onceKey));
-                filedAt.add(results.size());
-                results.add(null);
+                continue;
+            }
+            switch (filter.decide(account.get(), raw, parsed, sender, address)) {
+                case SieveFilter.Decision.Refuse refuse ->
+                        results.add(new RecipientResult(address, Reply.of(550, "5.7.1", "<" + address + ">: " + oneLine(refuse.reason()))));
+                case SieveFilter.Decision.File file -> {
+                    for (SieveFilter.Target t : file.targets()) {
+                        String mailbox = spam && t.mailbox().equals(Mailbox.INBOX) ? SpamVerdict.junkFolder(storage.mail().mailboxes(account.get().id())) : t.mailbox();
+                        targets.add(new Delivery.Target(account.get().id(), mailbox, t.flags(), onceKey(onceToken, account.get(), mailbox)));
+                    }
+                    if (!file.followUps().isEmpty()) afterFiling.put(results.size(), () -> responder.send(account.get(), blobId, sender, file.followUps()));
+                    results.add(new RecipientResult(address, Reply.of(250, "2.0.0", "<" + address + "> delivered")));
+                }
             }
         }
         if (!targets.isEmpty()) storage.mail().deliver(new Delivery(blobId, Instant.now(), parsed), targets);
-        for (int i : filedAt) results.set(i, new RecipientResult(addresses.get(i), Reply.of(250, "2.0.0", "<" + addresses.get(i) + "> delivered")));
+        afterFiling.values().forEach(Runnable::run); // only once the filing is durable
         return results;
+    }
+
+    /** The key that files a queue entry once per account and mailbox; INBOX keeps the key it always had. */
+    private static String onceKey(String onceToken, Account account, String mailbox) {
+        if (onceToken == null) return null;
+        return onceToken + ":" + account.id() + (mailbox.equals(Mailbox.INBOX) ? "" : ":" + mailbox);
+    }
+
+    private static String oneLine(String reason) {
+        String line = reason.strip().replaceAll("\\s+", " ");
+        return line.isEmpty() ? "Message rejected by the recipient's rules" : line.length() > 200 ? line.substring(0, 200) : line;
     }
 
     /** Files a copy into one of the account's folders (a sent message into Sent, already \Seen). */

@@ -51,7 +51,8 @@ final class Recipients {
         }
         Optional<Account> account = accounts.recipient(address);
         if (account.isPresent()) {
-            out.add(account.get().address());
+            // user+tag@ keeps its tag to the store: the account's Sieve rules may sort by it (RFC 5233).
+            out.add(address.localPart().indexOf('+') > 0 ? address.toString() : account.get().address());
             return;
         }
         Optional<Directory.Alias> alias = alias(address);

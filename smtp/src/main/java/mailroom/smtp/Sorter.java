@@ -53,7 +53,7 @@ public final class Sorter implements AutoCloseable {
         this.hostname = config.hostname();
         this.storage = storage;
         this.accounts = accounts;
-        this.local = new LocalDelivery(storage, accounts);
+        this.local = new LocalDelivery(storage, accounts, config);
         this.recipients = new Recipients(accounts, storage.directory(), hostname);
         Dns dns = new Dns(config.delivery);
         this.checks = config.smtp.checkAuthentication ? new AuthenticationChecks(hostname, dns) : null;

@@ -71,7 +71,7 @@ final class StoreHandoff {
     }
 
     private List<RecipientResult> deliverGroup(Mail entry, Optional<InetAddress> home, List<String> addresses) throws IOException {
-        if (home.isEmpty() && selfIsStore) return direct.deliver(entry.blobId(), addresses, entry.token());
+        if (home.isEmpty() && selfIsStore) return direct.deliver(entry.blobId(), entry.sender(), addresses, entry.token());
         List<InetAddress> candidates = new ArrayList<>();
         home.ifPresent(candidates::add);
         List<InetAddress> live = router.liveStores();
@@ -87,7 +87,7 @@ final class StoreHandoff {
                 log.warn("LMTP to store {} failed ({}); trying the next", store.getHostAddress(), e.getMessage());
             }
         }
-        return direct.deliver(entry.blobId(), addresses, entry.token()); // no store answers: file it ourselves
+        return direct.deliver(entry.blobId(), entry.sender(), addresses, entry.token()); // no store answers: file it ourselves
     }
 
     /** One LMTP transaction: a reply per recipient at RCPT, and for those accepted one more after the data. */

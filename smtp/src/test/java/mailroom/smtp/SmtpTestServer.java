@@ -66,7 +66,7 @@ abstract class SmtpTestServer {
         server = SmtpServer.mx(config, tls, sorter);
         submission = SmtpServer.submission(config, tls, sorter, false);
         submissions = SmtpServer.submission(config, tls, sorter, true);
-        lmtp = SmtpServer.lmtp(config, tls, new LocalDelivery(storage, accounts));
+        lmtp = SmtpServer.lmtp(config, tls, new LocalDelivery(storage, accounts, config));
     }
 
     @AfterEach

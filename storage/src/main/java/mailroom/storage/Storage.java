@@ -14,6 +14,9 @@ public interface Storage extends Closeable {
 
     Queue queue();
 
+    /** Each account's Sieve scripts and the automatic responses sent. */
+    SieveScripts sieve();
+
     EventBus events();
 
     /**

@@ -628,4 +628,57 @@ public abstract class StorageContract {
             }
         }
     }
+
+    @Test
+    void sieveScriptsAreNamedPerAccountWithAtMostOneActive() {
+        SieveScripts sieve = storage.sieve();
+        sieve.put(alice, "rules", "keep;");
+        sieve.put(alice, "vacation", "discard;");
+        sieve.put(bob, "rules", "stop;");
+        assertThat(sieve.list(alice)).extracting(SieveScripts.Info::name).containsExactly("rules", "vacation");
+        assertThat(sieve.active(alice)).isEmpty();
+
+        assertThat(sieve.activate(alice, "rules")).isTrue();
+        assertThat(sieve.activate(alice, "vacation")).isTrue();
+        assertThat(sieve.list(alice)).filteredOn(SieveScripts.Info::active).extracting(SieveScripts.Info::name).containsExactly("vacation");
+        assertThat(sieve.active(alice)).contains(new SieveScripts.Active("vacation", "discard;"));
+        assertThat(sieve.activate(alice, "missing")).isFalse();
+        assertThat(sieve.active(alice)).isPresent();
+
+        sieve.put(alice, "vacation", "keep;"); // replacing keeps it active
+        assertThat(sieve.active(alice)).contains(new SieveScripts.Active("vacation", "keep;"));
+        assertThat(sieve.rename(alice, "vacation", "away")).isTrue();
+        assertThat(sieve.active(alice).orElseThrow().name()).isEqualTo("away");
+        assertThatThrownBy(() -> sieve.rename(alice, "away", "rules")).isInstanceOf(Directory.AlreadyExists.class);
+        assertThat(sieve.rename(alice, "missing", "x")).isFalse();
+
+        assertThat(sieve.activate(alice, null)).isTrue();
+        assertThat(sieve.active(alice)).isEmpty();
+        assertThat(sieve.delete(alice, "rules")).isTrue();
+        assertThat(sieve.delete(alice, "rules")).isFalse();
+        assertThat(sieve.source(bob, "rules")).contains("stop;");
+        assertThat(sieve.list(alice)).extracting(SieveScripts.Info::size).containsExactly(5L);
+    }
+
+    @Test
+    void anAutomaticResponseIsClaimedOncePerPeriod() {
+        SieveScripts sieve = storage.sieve();
+        Instant t0 = Instant.parse("2026-12-01T10:00:00Z");
+        Duration week = Duration.ofDays(7);
+        assertThat(sieve.claimResponse(alice, "h1", "carol@example.net", t0, week)).isTrue();
+        assertThat(sieve.claimResponse(alice, "h1", "carol@example.net", t0.plus(Duration.ofDays(6)), week)).isFalse();
+        assertThat(sieve.claimResponse(alice, "h2", "carol@example.net", t0, week)).isTrue();      // another handle
+        assertThat(sieve.claimResponse(bob, "h1", "carol@example.net", t0, week)).isTrue();        // another account
+        assertThat(sieve.claimResponse(alice, "h1", "carol@example.net", t0.plus(Duration.ofDays(7)), week)).isTrue();
+        assertThat(sieve.claimResponse(alice, "h1", "carol@example.net", t0.plus(Duration.ofDays(8)), week)).isFalse();
+    }
+
+    @Test
+    void redirectsAreCountedPerAccountOverADay() {
+        Instant t0 = Instant.parse("2026-12-01T10:00:00Z");
+        for (int i = 0; i < 3; i++) assertThat(storage.sieve().claimRedirect(alice, t0.plusSeconds(i), 3)).isTrue();
+        assertThat(storage.sieve().claimRedirect(alice, t0.plusSeconds(10), 3)).isFalse();
+        assertThat(storage.sieve().claimRedirect(bob, t0.plusSeconds(10), 3)).isTrue();
+        assertThat(storage.sieve().claimRedirect(alice, t0.plus(Duration.ofDays(1)).plusSeconds(1), 3)).isTrue();
+    }
 }

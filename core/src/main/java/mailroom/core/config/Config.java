@@ -25,6 +25,7 @@ public final class Config {
     public Storage storage = new Storage();
     public Director director = new Director();
     public Admin admin = new Admin();
+    public Sieve sieve = new Sieve();
     public Spam spam = new Spam();
 
     public static final class Node {
@@ -117,6 +118,23 @@ public final class Config {
         /** RFC 5321 section 4.5.3.2 suggests minutes per command; we stay on the short side. */
         @JsonDeserialize(using = DurationDeserializer.class)
         public Duration commandTimeout = Duration.ofMinutes(5);
+    }
+
+    /** Mail rules: Sieve at delivery, and ManageSieve (RFC 5804) on stores. */
+    public static final class Sieve {
+        /** ManageSieve's port: 4190 + 2000. */
+        public int port = 6190;
+        /** Largest script accepted (HAVESPACE and PUTSCRIPT answer QUOTA/MAXSIZE beyond it). */
+        @JsonDeserialize(using = ByteSizeDeserializer.class)
+        public long maxScriptSize = 64 * 1024;
+        /** Scripts one account may keep. */
+        public int maxScripts = 20;
+        /** Redirects one run of a script may make. */
+        public int maxRedirects = 4;
+        /** Redirects one account's rules may make in a day, so a rule cannot turn the account into a relay. */
+        public int maxRedirectsPerDay = 200;
+        /** Where {@code include :global} finds scripts ("NAME.sieve"); empty: DATA_DIR/sieve-global. */
+        public String globalDir = "";
     }
 
     public static final class Pop3 {

@@ -6,10 +6,12 @@ import mailroom.storage.DatabaseMember;
 import mailroom.storage.Directory;
 import mailroom.storage.MailStore;
 import mailroom.storage.Queue;
+import mailroom.storage.SieveScripts;
 import mailroom.storage.Storage;
 import mailroom.storage.sql.SqlDirectory;
 import mailroom.storage.sql.SqlMailStore;
 import mailroom.storage.sql.SqlQueue;
+import mailroom.storage.sql.SqlSieveScripts;
 
 import java.time.Duration;
 import java.util.List;
@@ -26,6 +28,7 @@ public final class PostgresStorage implements Storage {
     private final SqlMailStore mail;
     private final SqlDirectory directory;
     private final SqlQueue queue;
+    private final SqlSieveScripts sieve;
     private final ChangeNotifications notifications;
 
     private final DatabaseCluster cluster;
@@ -48,6 +51,7 @@ public final class PostgresStorage implements Storage {
         this.mail = new SqlMailStore(db, blobs, events);
         this.directory = new SqlDirectory(db);
         this.queue = new SqlQueue(db);
+        this.sieve = new SqlSieveScripts(db);
         this.notifications = new ChangeNotifications(db, events);
     }
 
@@ -93,6 +97,11 @@ public final class PostgresStorage implements Storage {
     @Override
     public Queue queue() {
         return queue;
+    }
+
+    @Override
+    public SieveScripts sieve() {
+        return sieve;
     }
 
     @Override

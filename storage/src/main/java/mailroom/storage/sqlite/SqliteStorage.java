@@ -5,12 +5,14 @@ import mailroom.storage.BlobStore;
 import mailroom.storage.Directory;
 import mailroom.storage.MailStore;
 import mailroom.storage.Queue;
+import mailroom.storage.SieveScripts;
 import mailroom.storage.Storage;
 import mailroom.storage.StorageException;
 import mailroom.storage.file.FileBlobStore;
 import mailroom.storage.sql.SqlDirectory;
 import mailroom.storage.sql.SqlMailStore;
 import mailroom.storage.sql.SqlQueue;
+import mailroom.storage.sql.SqlSieveScripts;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,6 +29,7 @@ public final class SqliteStorage implements Storage {
     private final FileBlobStore blobs;
     private final SqlDirectory directory;
     private final SqlQueue queue;
+    private final SqlSieveScripts sieve;
 
     private final Path dataDir;
 
@@ -38,6 +41,7 @@ public final class SqliteStorage implements Storage {
         this.mail = new SqlMailStore(db, blobs, events);
         this.directory = new SqlDirectory(db);
         this.queue = new SqlQueue(db);
+        this.sieve = new SqlSieveScripts(db);
     }
 
     public static SqliteStorage open(Path dataDir, boolean fsync) {
@@ -86,6 +90,11 @@ public final class SqliteStorage implements Storage {
     @Override
     public Queue queue() {
         return queue;
+    }
+
+    @Override
+    public SieveScripts sieve() {
+        return sieve;
     }
 
     @Override

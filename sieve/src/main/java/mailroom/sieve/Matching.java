@@ -1,0 +1,139 @@
+package mailroom.sieve;
+
+import java.math.BigInteger;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Comparators (RFC 4790 as Sieve uses them: i;octet, i;ascii-casemap, i;ascii-numeric) and match
+ * types (:is, :contains, :matches, :regex, and RFC 5231's :count and :value). A successful :matches
+ * or :regex leaves the matched parts for ${0}..${9} (RFC 5229 section 3.2).
+ */
+final class Matching {
+    private final String match;
+    private final String relation;
+    private final String comparator;
+    private List<String> captured;
+
+    Matching(String match, String relation, String comparator) {
+        this.match = match;
+        this.relation = relation;
+        this.comparator = comparator;
+    }
+
+    /** The match variables the successful comparison left, or null when none (or when it failed). */
+    List<String> captured() {
+        return captured;
+    }
+
+    /** True when any value matches any key (for :count, when the number of values does). */
+    boolean test(List<String> values, List<String> keys) throws RuntimeSieveError {
+        if (match.equals("count")) {
+            String count = Integer.toString(values.size());
+            for (String key : keys) if (relate(compare(count, key, "i;ascii-numeric"))) return true;
+            return false;
+        }
+        for (String value : values) for (String key : keys) if (matchOne(value, key)) return true;
+        return false;
+    }
+
+    private boolean matchOne(String value, String key) throws RuntimeSieveError {
+        return switch (match) {
+            case "is" -> compare(value, key, comparator) == 0;
+            case "contains" -> fold(value).contains(fold(key));
+            case "value" -> relate(compare(value, key, comparator));
+            case "matches" -> capture(wildcard(key).matcher(value), true);
+            case "regex" -> capture(regex(key).matcher(value), false);
+            default -> throw new IllegalStateException(match);
+        };
+    }
+
+    private boolean capture(Matcher m, boolean whole) {
+        if (!(whole ? m.matches() : m.find())) return false;
+        List<String> groups = new java.util.ArrayList<>();
+        for (int i = 0; i <= Math.min(m.groupCount(), 9); i++) groups.add(m.group(i) == null ? "" : m.group(i));
+        captured = groups;
+        return true;
+    }
+
+    private boolean relate(int c) {
+        return switch (relation) {
+            case "gt" -> c > 0;
+            case "ge" -> c >= 0;
+            case "lt" -> c < 0;
+            case "le" -> c <= 0;
+            case "eq" -> c == 0;
+            case "ne" -> c != 0;
+            default -> throw new IllegalStateException(relation);
+        };
+    }
+
+    private String fold(String s) {
+        return comparator.equals("i;ascii-casemap") ? asciiUpper(s) : s;
+    }
+
+    static int compare(String a, String b, String comparator) {
+        return switch (comparator) {
+            case "i;ascii-numeric" -> {
+                BigInteger x = leadingNumber(a), y = leadingNumber(b);
+                if (x == null || y == null) yield x == y ? 0 : x == null ? 1 : -1; // no digits: positive infinity
+                yield x.compareTo(y);
+            }
+            case "i;ascii-casemap" -> asciiUpper(a).compareTo(asciiUpper(b));
+            default -> a.compareTo(b);
+        };
+    }
+
+    private static BigInteger leadingNumber(String s) {
+        int end = 0;
+        while (end < s.length() && s.charAt(end) >= '0' && s.charAt(end) <= '9') end++;
+        return end == 0 ? null : new BigInteger(s.substring(0, end));
+    }
+
+    static String asciiUpper(String s) {
+        StringBuilder out = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 'a' && c <= 'z') {
+                if (out == null) out = new StringBuilder(s);
+                out.setCharAt(i, (char) (c - 32));
+            }
+        }
+        return out == null ? s : out.toString();
+    }
+
+    /** A :matches key as a regular expression: each * and ? a group, shortest first (leftmost-shortest). */
+    private Pattern wildcard(String key) {
+        StringBuilder re = new StringBuilder();
+        StringBuilder literal = new StringBuilder();
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c == '\\' && i + 1 < key.length()) {
+                literal.append(key.charAt(++i));
+            } else if (c == '*' || c == '?') {
+                if (!literal.isEmpty()) re.append(Pattern.quote(literal.toString()));
+                literal.setLength(0);
+                re.append(c == '*' ? "(.*?)" : "(.)");
+            } else {
+                literal.append(c);
+            }
+        }
+        if (!literal.isEmpty()) re.append(Pattern.quote(literal.toString()));
+        return Pattern.compile(re.toString(), flags());
+    }
+
+    private Pattern regex(String key) throws RuntimeSieveError {
+        try {
+            return Pattern.compile(key, flags());
+        } catch (PatternSyntaxException e) {
+            throw new RuntimeSieveError("invalid regular expression \"" + key + "\"");
+        }
+    }
+
+    private int flags() {
+        // Without UNICODE_CASE, CASE_INSENSITIVE folds ASCII only, as i;ascii-casemap does.
+        return Pattern.DOTALL | (comparator.equals("i;ascii-casemap") ? Pattern.CASE_INSENSITIVE : 0);
+    }
+}

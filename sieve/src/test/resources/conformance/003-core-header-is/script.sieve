@@ -1,0 +1,4 @@
+require "fileinto";
+if header :is "Subject" "QUARTERLY REPORT" {
+    fileinto "Reports";
+}

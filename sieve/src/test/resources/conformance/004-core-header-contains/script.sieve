@@ -1,0 +1,6 @@
+require "fileinto";
+if header :contains "SUBJECT" "urgent" {
+    fileinto "Urgent";
+} else {
+    fileinto "Normal";
+}

@@ -1,0 +1,6 @@
+require "fileinto";
+if header :comparator "i;octet" :contains "subject" "urgent" {
+    fileinto "Urgent";
+} else {
+    fileinto "Normal";
+}

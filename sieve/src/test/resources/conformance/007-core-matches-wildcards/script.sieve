@@ -1,0 +1,4 @@
+require "fileinto";
+if header :matches "subject" "Q?arterly *" {
+    fileinto "Reports";
+}

@@ -1,0 +1,5 @@
+require "fileinto";
+if header :contains "subject" "report" {
+    stop;
+}
+fileinto "Later";

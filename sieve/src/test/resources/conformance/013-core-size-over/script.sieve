@@ -1,0 +1,4 @@
+require "fileinto";
+if size :over 2K {
+    fileinto "Big";
+}

@@ -1,0 +1,4 @@
+require "fileinto";
+if header :contains ["to", "cc"] ["carol", "dave"] {
+    fileinto "Team";
+}

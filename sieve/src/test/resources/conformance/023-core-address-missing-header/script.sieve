@@ -1,0 +1,6 @@
+require "fileinto";
+if address :is "cc" "carol@example.org" {
+    fileinto "Wrong";
+} else {
+    fileinto "NoCc";
+}

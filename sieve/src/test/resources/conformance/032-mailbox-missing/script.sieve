@@ -1,0 +1,4 @@
+require ["fileinto", "mailbox"];
+if mailboxexists "Nowhere" {
+    fileinto "Nowhere";
+}

@@ -1,0 +1,4 @@
+require ["envelope", "subaddress", "fileinto"];
+if envelope :user "to" "alice" {
+    fileinto "Mine";
+}

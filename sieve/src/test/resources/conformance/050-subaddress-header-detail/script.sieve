@@ -1,0 +1,4 @@
+require ["subaddress", "fileinto"];
+if address :detail "to" "news" {
+    fileinto "News";
+}

@@ -1,0 +1,4 @@
+require ["envelope", "subaddress", "fileinto"];
+if envelope :detail :is "to" "" {
+    fileinto "EmptyDetail";
+}

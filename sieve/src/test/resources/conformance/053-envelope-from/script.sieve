@@ -1,0 +1,4 @@
+require ["envelope", "fileinto"];
+if envelope :is "from" "bounces-42@lists.example.com" {
+    fileinto "ViaList";
+}

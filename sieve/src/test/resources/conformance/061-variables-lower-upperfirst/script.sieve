@@ -1,0 +1,3 @@
+require ["variables", "fileinto"];
+set :lower :upperfirst "name" "hELLO wORLD";
+fileinto "${name}";

@@ -1,0 +1,4 @@
+require ["variables", "fileinto"];
+if header :matches "subject" "[*] *" {
+    fileinto "Lists/${1}";
+}

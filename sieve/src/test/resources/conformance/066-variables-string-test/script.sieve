@@ -1,0 +1,5 @@
+require ["variables", "fileinto"];
+set "mode" "work";
+if allof (string :is "${mode}" "work", string :is "${unset}" "") {
+    fileinto "Work";
+}

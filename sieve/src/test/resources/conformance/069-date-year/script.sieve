@@ -1,0 +1,4 @@
+require ["date", "fileinto"];
+if date :is "date" "year" "2025" {
+    fileinto "2025";
+}

@@ -1,0 +1,4 @@
+require ["regex", "fileinto"];
+if address :regex :domain "from" "(^|\\.)example\\.(com|net)$" {
+    fileinto "Partners";
+}

@@ -1,0 +1,3 @@
+require ["include", "fileinto"];
+include "early";
+fileinto "AfterInclude";

@@ -1,0 +1,3 @@
+require ["include", "variables"];
+global "runs";
+set "runs" "${runs}x";

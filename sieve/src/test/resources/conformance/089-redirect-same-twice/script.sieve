@@ -1,0 +1,2 @@
+redirect "bob@example.net";
+redirect "bob@example.net";

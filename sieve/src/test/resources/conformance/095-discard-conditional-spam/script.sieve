@@ -1,0 +1,5 @@
+if header :is "x-spam-flag" "YES" {
+    discard;
+    stop;
+}
+keep;

@@ -1,0 +1,3 @@
+require "vacation";
+vacation :days 7 "I am away.";
+discard;

@@ -1,0 +1,4 @@
+require "vacation";
+if header :contains "subject" "urgent" {
+    vacation "I am away.";
+}
