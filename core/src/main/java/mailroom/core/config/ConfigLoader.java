@@ -128,7 +128,7 @@ public final class ConfigLoader {
     }
 
     /** The action names rspamd answers with (its protocol's "action" field). */
-    public static final Set<String> SPAM_ACTIONS = Set.of("reject", "soft reject", "greylist", "add header", "rewrite subject");
+    public static final java.util.List<String> SPAM_ACTIONS = java.util.List.of("reject", "soft reject", "greylist", "add header", "rewrite subject");
 
     private static void validateSpam(Config.Spam spam) {
         if (!spam.rspamdUrl.isBlank()) {
@@ -141,7 +141,7 @@ public final class ConfigLoader {
         }
         requirePositive("spam.timeout", spam.timeout.toMillis());
         for (String action : spam.actions) {
-            if (!SPAM_ACTIONS.contains(action)) throw new ConfigException("spam.actions", "unknown action " + quote(action) + ", known: " + SPAM_ACTIONS);
+            if (!SPAM_ACTIONS.contains(action)) throw new ConfigException("spam.actions", "unknown action " + quote(action) + ", known: " + String.join(", ", SPAM_ACTIONS));
         }
         for (String zone : spam.dnsbl) requireHostname("spam.dnsbl", zone);
     }
