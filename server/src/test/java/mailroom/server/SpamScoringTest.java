@@ -81,7 +81,8 @@ class SpamScoringTest {
                 .containsPattern("X-Spam-Score: \\d+\\.\\d\\d\r\n")
                 .containsPattern("X-Spam-Status: Yes, score=\\d+\\.\\d\\d required=15.00 action=\"add header\"\r\n\ttests=TEST_SPAMMY\\(7.00\\)");
         assertThat(junk.get(1)).contains("X-Spam: Yes").contains("action=\"rewrite subject\"").contains("GTUBE");
-        assertThat(rspamd.log()).contains("TEST_SPAMMY");
+        assertThat(rspamd.log()).as("rspamd had the envelope").contains("TEST_SPAMMY").contains("ip: 127.0.12.9,")
+                .contains("from: <carol@remote.test>").contains("rcpts: <alice@example.test>").contains("qid: <");
     }
 
     @Test
