@@ -216,5 +216,6 @@ public final class Sorter implements AutoCloseable {
     public void close() {
         runner.close();
         remote.close();
+        if (spam != null) spam.close();
     }
 }

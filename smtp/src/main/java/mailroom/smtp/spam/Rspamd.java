@@ -20,7 +20,7 @@ import java.util.function.Supplier;
  * body and its envelope as HTTP headers (rspamd's protocol: From, Rcpt, IP, Helo, Queue-Id, ...),
  * answered with JSON holding the action, the score and the symbols that made it.
  */
-final class Rspamd {
+final class Rspamd implements AutoCloseable {
     /** The envelope and connection, as rspamd's request headers carry them. */
     record Request(String queueId, String clientIp, String helo, String mailFrom, java.util.List<String> recipients, String mtaName) {}
 
@@ -63,6 +63,11 @@ final class Rspamd {
         HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
         if (response.statusCode() != 200) throw new Failure("rspamd answered HTTP " + response.statusCode());
         return parse(response.body());
+    }
+
+    @Override
+    public void close() {
+        http.close();
     }
 
     static Result parse(byte[] json) throws Failure {

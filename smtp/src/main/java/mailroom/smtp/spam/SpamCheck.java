@@ -25,7 +25,7 @@ import java.util.Set;
  * {@link SpamVerdict} reads again when the message is filed. A scan that fails or takes too long
  * accepts the message unscored: mail is never lost to the spam filter being away.
  */
-public final class SpamCheck {
+public final class SpamCheck implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SpamCheck.class);
 
     /** What the sorter knows about a message when it is scored. */
@@ -141,6 +141,11 @@ public final class SpamCheck {
         return SpamVerdict.FIELD + ": " + (spam ? "Yes" : "No") + "\r\n"
                 + "X-Spam-Score: " + format(result.score()) + "\r\n"
                 + status + "\r\n";
+    }
+
+    @Override
+    public void close() {
+        rspamd.close();
     }
 
     private static String format(double score) {
