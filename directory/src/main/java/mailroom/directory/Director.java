@@ -150,8 +150,7 @@ public final class Director implements AutoCloseable {
         // Nobody could write heartbeats while the database was away (a failover): every node gets a
         // full timeout to be heard again before its silence counts against it.
         if (now.isBefore(sightRestored.plus(settings.nodeTimeout()))) return;
-        Set<String> serving = nodes.stream()
-                .filter(n -> n.has("store") && !n.draining() && live.test(n))
+        Set<String> serving = Failover.servingStores(nodes.stream().filter(live).toList()).stream()
                 .map(Routing.Node::name).collect(Collectors.toSet());
         Map<String, String> routes = directory.routes();
         Map<String, String> moves = Failover.moves(routes, serving, directory.accountsByKey());

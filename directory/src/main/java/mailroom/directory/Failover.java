@@ -25,6 +25,17 @@ final class Failover {
         return weights;
     }
 
+    /**
+     * The stores that may serve letters, of the live nodes: those not draining; but when every live
+     * store is draining, those. A draining store still works, and is better than a name pointing
+     * nowhere while the others are down; its letters move on as soon as another store is back.
+     */
+    static List<Routing.Node> servingStores(List<Routing.Node> live) {
+        List<Routing.Node> stores = live.stream().filter(n -> n.has("store")).toList();
+        List<Routing.Node> notDraining = stores.stream().filter(n -> !n.draining()).toList();
+        return notDraining.isEmpty() ? stores : notDraining;
+    }
+
     /** The moves to make: route key to its new store (empty when nothing needs to move or no store can serve). */
     static Map<String, String> moves(Map<String, String> routes, Set<String> serving, Map<String, Long> accountsByKey) {
         return place(routes, serving, weights(accountsByKey));

@@ -91,7 +91,8 @@ public final class Zone {
     /**
      * Builds the zone from the directory. A route key whose store is dead, draining or missing is
      * shown pointing at the live store serving the fewest keys until the director moves it for good,
-     * so a name never points nowhere while there is a store to point at.
+     * so a name never points nowhere while there is a store to point at (a draining one, when it is
+     * the only store alive).
      */
     public static Zone build(Settings settings, Directory directory, long serial, java.time.Instant now, Function<Directory.DkimKey, String[]> dkimRecord) {
         return build(settings, directory, serial, node -> node.aliveAt(now, settings.nodeTimeout()), dkimRecord);
@@ -112,7 +113,7 @@ public final class Zone {
             for (var d : directors) zone.add(new NSRecord(origin, DClass.IN, ttl, nodeName(d, origin)));
             for (var node : directory.nodes()) zone.addAddress(nodeName(node, origin), node.address(), ttl);
 
-            List<Routing.Node> stores = live.stream().filter(n -> n.has("store") && !n.draining()).toList();
+            List<Routing.Node> stores = Failover.servingStores(live);
             zone.pointLetters(directory.routes(), stores);
             for (var key : Routing.KEYS) {
                 String store = zone.storeByKey.get(key);

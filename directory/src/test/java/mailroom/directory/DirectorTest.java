@@ -265,6 +265,33 @@ class DirectorTest {
         assertThat(onStore2).as("store2 serves about half of the six accounts again").isBetween(2L, 4L);
     }
 
+    /** Issue 15: with one store draining and the other dead, the letters went nowhere until the drain ended. */
+    @Test
+    void aLiveDrainingStoreTakesTheLettersWhenNoOtherStoreIsAlive() throws IOException {
+        storage.directory().setDraining("store2", true);
+        director.tick();
+        assertThat(Set.copyOf(storage.directory().routes().values())).containsExactly("store1");
+        // store1 falls silent: store2, draining but alive, is all there is
+        clock.now = clock.now.plusSeconds(11);
+        for (String n : List.of("director1", "store2", "sorter1", "sorter2")) beatAgain(n);
+        director.tick();
+        assertThat(Set.copyOf(storage.directory().routes().values())).containsExactly("store2");
+        assertThat(answers(query("maila.example.test", Type.CNAME))).containsExactly("store2.example.test.");
+        assertThat(answers(query("mail0.example.test", Type.CNAME))).containsExactly("store2.example.test.");
+        assertThat(answers(query("_imap._tcp.example.test", Type.SRV))).containsExactly("0 1 143 store2.example.test.");
+        // store1 is back: the draining store hands everything over again
+        clock.now = clock.now.plusSeconds(1);
+        for (String n : List.of("director1", "store1", "store2", "sorter1", "sorter2")) beatAgain(n);
+        director.tick();
+        assertThat(Set.copyOf(storage.directory().routes().values())).containsExactly("store1");
+        assertThat(answers(query("maila.example.test", Type.CNAME))).containsExactly("store1.example.test.");
+    }
+
+    private void beatAgain(String name) {
+        var node = storage.directory().nodes().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+        beat(name, node.roles(), node.address());
+    }
+
     @Test
     void aStoreThatHeartbeatsButDoesNotAnswerIsTakenForDead() throws Exception {
         // store1 answers IMAP greetings; at store2's address nothing listens on that port, though it heartbeats

@@ -3,6 +3,7 @@ package mailroom.smtp;
 import mailroom.core.config.Config;
 import mailroom.core.mail.EmailAddress;
 import mailroom.core.mime.MessageParser;
+import mailroom.smtp.spam.SpamVerdict;
 import mailroom.storage.Account;
 import mailroom.storage.Accounts;
 import mailroom.storage.Delivery;
@@ -55,6 +56,7 @@ public final class LocalDelivery {
     public List<RecipientResult> deliver(String blobId, String sender, List<String> addresses, String onceToken) throws IOException {
         byte[] raw = storage.blobs().read(blobId);
         var parsed = MessageParser.parse(raw);
+        boolean spam = SpamVerdict.isSpam(raw); // the scoring stage's verdict: what would go to INBOX goes to Junk
         List<RecipientResult> results = new ArrayList<>();
         List<Delivery.Target> targets = new ArrayList<>();
         Map<Integer, Runnable> afterFiling = new LinkedHashMap<>();
@@ -72,7 +74,10 @@ public final class LocalDelivery {
                 case SieveFilter.Decision.Refuse refuse ->
                         results.add(new RecipientResult(address, Reply.of(550, "5.7.1", "<" + address + ">: " + oneLine(refuse.reason()))));
                 case SieveFilter.Decision.File file -> {
-                    for (SieveFilter.Target t : file.targets()) targets.add(new Delivery.Target(account.get().id(), t.mailbox(), t.flags(), onceKey(onceToken, account.get(), t.mailbox())));
+                    for (SieveFilter.Target t : file.targets()) {
+                        String mailbox = spam && t.mailbox().equals(Mailbox.INBOX) ? SpamVerdict.junkFolder(storage.mail().mailboxes(account.get().id())) : t.mailbox();
+                        targets.add(new Delivery.Target(account.get().id(), mailbox, t.flags(), onceKey(onceToken, account.get(), mailbox)));
+                    }
                     if (!file.followUps().isEmpty()) afterFiling.put(results.size(), () -> responder.send(account.get(), blobId, sender, file.followUps()));
                     results.add(new RecipientResult(address, Reply.of(250, "2.0.0", "<" + address + "> delivered")));
                 }

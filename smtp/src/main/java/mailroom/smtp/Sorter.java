@@ -2,6 +2,8 @@ package mailroom.smtp;
 
 import mailroom.core.config.Config;
 import mailroom.core.mail.EmailAddress;
+import mailroom.smtp.spam.Dnsbl;
+import mailroom.smtp.spam.SpamCheck;
 import mailroom.storage.Accounts;
 import mailroom.storage.Queue;
 import mailroom.storage.Storage;
@@ -34,6 +36,9 @@ public final class Sorter implements AutoCloseable {
     private final LocalDelivery local;
     private final Recipients recipients;
     private final AuthenticationChecks checks;
+    /** Spam defences of the MX port, each null when not configured. */
+    private final Dnsbl dnsbl;
+    private final SpamCheck spam;
     private final RemoteDelivery remote;
     private final QueueRunner runner;
 
@@ -52,6 +57,8 @@ public final class Sorter implements AutoCloseable {
         this.recipients = new Recipients(accounts, storage.directory(), hostname);
         Dns dns = new Dns(config.delivery);
         this.checks = config.smtp.checkAuthentication ? new AuthenticationChecks(hostname, dns) : null;
+        this.dnsbl = config.spam.dnsbl.isEmpty() ? null : new Dnsbl(config.spam.dnsbl, dns.resolver());
+        this.spam = SpamCheck.of(config.spam, hostname).orElse(null);
         this.remote = new RemoteDelivery(config.delivery, hostname, dns, storage.blobs());
         var handoff = new StoreHandoff(local, router, java.net.InetAddress.getByName(config.node.bind), config.lmtp.port, hostname,
                 config.node.roles.contains("store"));
@@ -89,6 +96,13 @@ public final class Sorter implements AutoCloseable {
          */
         @Override
         public List<String> recipient(SmtpSession s, EmailAddress address) throws SmtpException {
+            // A listed client is refused here rather than at the greeting, as Postfix does by default
+            // (smtpd_delay_reject): clients retry a refused greeting at once, and the log shows sender and recipient.
+            var listing = dnsbl == null ? java.util.Optional.<Dnsbl.Listing>empty() : dnsbl.check(s.connection.remote().getAddress());
+            if (listing.isPresent()) {
+                throw new SmtpException(554, "5.7.1", "Service unavailable; client [" + s.connection.remote().getAddress().getHostAddress()
+                        + "] blocked using " + listing.get().zone());
+            }
             if (!recipients.isLocal(address.domain())) throw new SmtpException(554, "5.7.1", "<" + address + ">: Relay access denied");
             List<String> targets = recipients.expand(address);
             if (targets.isEmpty()) throw new SmtpException(550, "5.1.1", "<" + address + ">: Recipient address rejected: no such user");
@@ -112,7 +126,25 @@ public final class Sorter implements AutoCloseable {
                 }
                 front.append(verdict.header());
             }
+            if (spam != null) front.append(score(s, front.toString(), message));
             return List.of(queue(s, front.toString(), message));
+        }
+
+        /** The scoring stage: rspamd's refusal as an SMTP error, else the header fields to add. */
+        private String score(SmtpSession s, String front, Spool message) throws SmtpException, IOException {
+            var envelope = new SpamCheck.Envelope(s.connection.id(), s.connection.remote().getAddress().getHostAddress(), s.heloName,
+                    s.sender.isNullPath() ? "" : s.sender.address().toString(), s.recipients.stream().map(r -> r.address().toString()).toList());
+            SpamCheck.Decision decision;
+            try {
+                decision = spam.check(envelope, front, message.size(), message::open);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("stopped while scoring");
+            }
+            return switch (decision) {
+                case SpamCheck.Decision.Refuse r -> throw new SmtpException(r.code(), r.status(), r.text());
+                case SpamCheck.Decision.Accept a -> a.headers();
+            };
         }
     }
 
@@ -184,5 +216,6 @@ public final class Sorter implements AutoCloseable {
     public void close() {
         runner.close();
         remote.close();
+        if (spam != null) spam.close();
     }
 }

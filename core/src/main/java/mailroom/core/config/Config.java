@@ -26,6 +26,7 @@ public final class Config {
     public Director director = new Director();
     public Admin admin = new Admin();
     public Sieve sieve = new Sieve();
+    public Spam spam = new Spam();
 
     public static final class Node {
         /** Name of this node in logs and, later, in the cluster's directory. */
@@ -247,6 +248,25 @@ public final class Config {
         public Duration failoverWait = Duration.ofSeconds(30);
         /** For postgres under Patroni: the port of Patroni's REST API on each member's address (status, switchover); 0 for none. */
         public int patroniPort = 8008;
+    }
+
+    /**
+     * Spam defences on the MX port (mail from outside; submission is not scored): DNS blocklists
+     * looked up for the client's address, and scoring of each message by rspamd before the 250.
+     */
+    public static final class Spam {
+        /** rspamd's normal worker, e.g. "http://127.0.0.1:11333"; empty: no scoring. */
+        public String rspamdUrl = "";
+        /** How long a scan may take; slower (or rspamd down) and the message is accepted unscored. */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration timeout = Duration.ofSeconds(10);
+        /**
+         * rspamd's actions that are acted on. One left out counts as "no action", except "reject",
+         * which then files the message as spam (headers, Junk) instead of refusing it.
+         */
+        public List<String> actions = List.of("reject", "soft reject", "greylist", "add header", "rewrite subject");
+        /** DNS blocklist zones; a client whose address is listed in one gets 554 5.7.1 at RCPT. */
+        public List<String> dnsbl = List.of();
     }
 
     /** The DNS zone the director serves: configured, or the mail domain. */

@@ -118,12 +118,32 @@ public final class ConfigLoader {
         requirePositive("smtp.max_connections", c.smtp.maxConnections);
         requirePositive("pop3.max_connections", c.pop3.maxConnections);
         if (c.smtp.maxLineLength < 998) throw new ConfigException("smtp.max_line_length", "must be at least 998 (RFC 5321)");
+        validateSpam(c.spam);
         if ((c.tls.certFile == null) != (c.tls.keyFile == null)) {
             throw new ConfigException(c.tls.certFile == null ? "tls.cert_file" : "tls.key_file", "set both tls.cert_file and tls.key_file, or neither");
         }
         if (c.tls.certFile != null && !Files.isReadable(c.tls.certFile)) throw new ConfigException("tls.cert_file", "cannot read " + c.tls.certFile);
         if (c.tls.keyFile != null && !Files.isReadable(c.tls.keyFile)) throw new ConfigException("tls.key_file", "cannot read " + c.tls.keyFile);
         return c;
+    }
+
+    /** The action names rspamd answers with (its protocol's "action" field). */
+    public static final java.util.List<String> SPAM_ACTIONS = java.util.List.of("reject", "soft reject", "greylist", "add header", "rewrite subject");
+
+    private static void validateSpam(Config.Spam spam) {
+        if (!spam.rspamdUrl.isBlank()) {
+            try {
+                var uri = java.net.URI.create(spam.rspamdUrl);
+                if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) throw new IllegalArgumentException();
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("spam.rspamd_url", "expected http://host:port, not " + quote(spam.rspamdUrl));
+            }
+        }
+        requirePositive("spam.timeout", spam.timeout.toMillis());
+        for (String action : spam.actions) {
+            if (!SPAM_ACTIONS.contains(action)) throw new ConfigException("spam.actions", "unknown action " + quote(action) + ", known: " + String.join(", ", SPAM_ACTIONS));
+        }
+        for (String zone : spam.dnsbl) requireHostname("spam.dnsbl", zone);
     }
 
     private static void requireHostname(String key, String value) {

@@ -68,6 +68,16 @@ public final class Meters {
         counter("mailroom.dns.queries", "rcode", rcode).increment();
     }
 
+    /** One message scored by rspamd: the action taken ("no action", "add header", "reject", ...), or "failed" (accepted unscored). */
+    public static void spamCheck(String action) {
+        counter("mailroom.spam.checks", "action", action).increment();
+    }
+
+    /** One client address looked up in the DNS blocklists: "listed", "clean", or "error" for a zone that did not answer. */
+    public static void dnsbl(String result) {
+        counter("mailroom.dnsbl.lookups", "result", result).increment();
+    }
+
     private static Counter counter(String name, String... tags) {
         return COUNTERS.computeIfAbsent(name + " " + String.join(" ", tags), key -> Metrics.counter(name, tags));
     }

@@ -76,6 +76,9 @@ class ConfigLoaderTest {
         assertRejected("[node]\nroles = [\"store\", \"mailman\"]\n", "node.roles: unknown role(s) [mailman], known: " + java.util.Set.of("store", "sorter", "director", "admin"));
         assertRejected("[tls]\ncert_file = \"/etc/hostname\"\n", "tls.key_file: set both tls.cert_file and tls.key_file, or neither");
         assertRejected("[pop3]\nplaintext_auth = \"sometimes\"\n", "pop3.plaintext_auth: bad value \"sometimes\": expected never, loopback or always");
+        assertRejected("[spam]\nrspamd_url = \"localhost:11333\"\n", "spam.rspamd_url: expected http://host:port, not \"localhost:11333\"");
+        assertRejected("[spam]\nactions = [\"reject\", \"discard\"]\n", "spam.actions: unknown action \"discard\", known: reject, soft reject, greylist, add header, rewrite subject");
+        assertRejected("[spam]\ndnsbl = [\"zen spamhaus\"]\n", "spam.dnsbl: not a domain name: \"zen spamhaus\"");
         assertThatThrownBy(() -> load("[smtp\nport = 1")).isInstanceOf(ConfigException.class).message().doesNotContain("\n");
         assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("missing.toml"))).hasMessageEndingWith("missing.toml: no such file");
     }

@@ -808,6 +808,14 @@ public final class SqlMailStore implements MailStore {
         });
     }
 
+    /**
+     * Every table keyed by account, which deleting an account empties of its rows (account_routes
+     * goes with the accounts row, by its foreign key). StorageContract compares this with the
+     * database's own catalog, so a new table keyed by account cannot be forgotten here.
+     */
+    public static final List<String> ACCOUNT_TABLES = List.of("messages", "changes", "mailboxes", "subscriptions", "delivery_keys",
+            "import_journal", "sieve_scripts", "sieve_responses");
+
     @Override
     public void deleteAccountData(long accountId) {
         db.write(c -> {
@@ -818,7 +826,7 @@ public final class SqlMailStore implements MailStore {
                     while (rs.next()) blobIds.add(rs.getString(1));
                 }
             }
-            for (String table : List.of("messages", "changes", "mailboxes", "import_journal")) {
+            for (String table : ACCOUNT_TABLES) {
                 try (PreparedStatement st = c.prepareStatement("DELETE FROM " + table + " WHERE account_id = ?")) {
                     st.setLong(1, accountId);
                     st.executeUpdate();

@@ -39,6 +39,11 @@ class PostgresStorageTest extends StorageContract {
         return new Opener();
     }
 
+    @Override
+    protected java.sql.Connection database() throws java.sql.SQLException {
+        return java.sql.DriverManager.getConnection(TestPostgres.databaseFor(dir), "postgres", "postgres");
+    }
+
     @Test
     void aChangeOnOneNodeReachesTheOthersWithinASecond() throws Exception {
         try (Storage otherNode = opener().open(dir)) {

@@ -19,4 +19,9 @@ class SqliteStorageTest extends StorageContract {
     protected StorageOpener opener() {
         return new Opener();
     }
+
+    @Override
+    protected java.sql.Connection database() throws java.sql.SQLException {
+        return java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("mailroom.db"));
+    }
 }
