@@ -78,7 +78,9 @@ public final class LocalDelivery {
                         String mailbox = spam && t.mailbox().equals(Mailbox.INBOX) ? SpamVerdict.junkFolder(storage.mail().mailboxes(account.get().id())) : t.mailbox();
                         targets.add(new Delivery.Target(account.get().id(), mailbox, t.flags(), onceKey(onceToken, account.get(), mailbox)));
                     }
-                    if (!file.followUps().isEmpty()) afterFiling.put(results.size(), () -> responder.send(account.get(), blobId, sender, file.followUps()));
+                    // No vacation replies to spam: its sender is most often forged (RFC 3834 section 2 warns of such backscatter).
+                    var followUps = spam ? file.followUps().stream().filter(a -> !(a instanceof mailroom.sieve.Action.Vacation)).toList() : file.followUps();
+                    if (!followUps.isEmpty()) afterFiling.put(results.size(), () -> responder.send(account.get(), blobId, sender, followUps));
                     results.add(new RecipientResult(address, Reply.of(250, "2.0.0", "<" + address + "> delivered")));
                 }
             }
