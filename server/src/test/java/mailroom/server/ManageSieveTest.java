@@ -127,7 +127,7 @@ class ManageSieveTest {
             assertThat(exchange(c, "CAPABILITY")).contains("\"OWNER\" \"alice@example.test\"");
             assertThat(last(exchange(c, "UNAUTHENTICATE"))).startsWith("OK");
             assertThat(last(exchange(c, "LISTSCRIPTS"))).isEqualTo("NO \"Authenticate first\"");
-            assertThat(last(exchange(c, "LOGOUT"))).isEqualTo("OK \"Bye\"");
+            assertThat(last(exchange(c, "LOGOUT"))).matches("OK \".+ logging out\"");
             assertThat(c.in().readLine()).isNull();
         }
         // Another account sees none of alice's scripts.

@@ -109,9 +109,13 @@ class SharedPostgresTest {
     @Test
     void aStoreThatIsNotTheAccountsHomePassesTheSessionThrough() throws Exception {
         String url = TestPostgres.newDatabase();
-        int imap = ChildProcess.freePort(), pop3 = ChildProcess.freePort(), lmtp = ChildProcess.freePort();
-        try (var store1 = new TestNode(dir.resolve("store1"), node(url, "store1", "127.0.1.1", imap, pop3).andThen(c -> c.lmtp.port = lmtp));
-             var store2 = new TestNode(dir.resolve("store2"), node(url, "store2", "127.0.1.2", imap, pop3).andThen(c -> c.lmtp.port = lmtp))) {
+        int imap = ChildProcess.freePort(), pop3 = ChildProcess.freePort(), lmtp = ChildProcess.freePort(), sievePort = ChildProcess.freePort();
+        java.util.function.Consumer<mailroom.core.config.Config> samePorts = c -> {
+            c.lmtp.port = lmtp;
+            c.sieve.port = sievePort;
+        };
+        try (var store1 = new TestNode(dir.resolve("store1"), node(url, "store1", "127.0.1.1", imap, pop3).andThen(samePorts));
+             var store2 = new TestNode(dir.resolve("store2"), node(url, "store2", "127.0.1.2", imap, pop3).andThen(samePorts))) {
             var accounts = new Accounts(store1.node.storage(), "example.test");
             accounts.create("alice", "alice-password");
             accounts.create("bob", "bob-password");
@@ -138,6 +142,14 @@ class SharedPostgresTest {
                 assertThat(pop.await("+OK")).isEqualTo("+OK 0 0");
                 pop.send("QUIT");
                 assertThat(pop.await("+OK")).startsWith("+OK store2.example.test signing off");
+            }
+
+            try (var sieve = LineClient.connect("127.0.1.1", sievePort)) { // ManageSieve with PLAIN: passed on too
+                assertThat(sieve.await("OK")).contains("store1.example.test");
+                sieve.send("AUTHENTICATE \"PLAIN\" \"" + java.util.Base64.getEncoder().encodeToString("\0alice@example.test\0alice-password".getBytes()) + "\"");
+                assertThat(sieve.await("OK")).isEqualTo("OK \"Logged in\"");
+                sieve.send("LOGOUT");
+                assertThat(sieve.await("OK")).isEqualTo("OK \"store2.example.test logging out\"");
             }
 
             // LMTP from outside the cluster (an MTA of the site) to a store that is not alice's home: passed on

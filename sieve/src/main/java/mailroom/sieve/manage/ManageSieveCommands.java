@@ -41,7 +41,7 @@ final class ManageSieveCommands {
             })
             .add("LOGOUT", ANY, (s, c) -> {
                 s.logout = true;
-                s.ok(null, "Bye");
+                s.ok(null, s.server.hostname + " logging out"); // names the store that served: a passed-through session shows its home
             })
             .add("NOOP", ANY, (s, c) -> s.ok(c.arguments().isEmpty() ? null : "TAG " + ManageSieveCodec.string(c.string(0)), "Done"))
             .add("HAVESPACE", EnumSet.of(AUTHENTICATED), ManageSieveCommands::haveSpace)
