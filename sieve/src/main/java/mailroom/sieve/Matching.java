@@ -105,7 +105,25 @@ final class Matching {
     }
 
     /** A :matches key as a regular expression: each * and ? a group, shortest first (leftmost-shortest). */
+    /** Compiled keys: a script's keys are the same for every message, so each is compiled once. */
+    private static final java.util.Map<String, Pattern> PATTERNS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int PATTERN_CACHE_LIMIT = 10_000;
+
+    private static Pattern cached(String kind, String key, int flags, java.util.function.Supplier<Pattern> compile) {
+        String cacheKey = kind + flags + ":" + key;
+        Pattern p = PATTERNS.get(cacheKey);
+        if (p != null) return p;
+        p = compile.get();
+        if (PATTERNS.size() >= PATTERN_CACHE_LIMIT) PATTERNS.clear();
+        PATTERNS.put(cacheKey, p);
+        return p;
+    }
+
     private Pattern wildcard(String key) {
+        return cached("w", key, flags(), () -> compileWildcard(key));
+    }
+
+    private Pattern compileWildcard(String key) {
         StringBuilder re = new StringBuilder();
         StringBuilder literal = new StringBuilder();
         for (int i = 0; i < key.length(); i++) {
@@ -126,7 +144,7 @@ final class Matching {
 
     private Pattern regex(String key) throws RuntimeSieveError {
         try {
-            return Pattern.compile(key, flags());
+            return cached("r", key, flags(), () -> Pattern.compile(key, flags()));
         } catch (PatternSyntaxException e) {
             throw new RuntimeSieveError("invalid regular expression \"" + key + "\"");
         }

@@ -30,6 +30,10 @@ public final class MessageView {
     private final byte[] raw;
     private final ParsedMessage parsed;
     private final List<Field> fields;
+    /** Decoded values and parsed addresses by lower-case field name: a script asks for the same fields again and again. */
+    private final java.util.Map<String, List<String>> decoded = new java.util.HashMap<>();
+    private final java.util.Map<String, List<List<String>>> parsedAddresses = new java.util.HashMap<>();
+    private final java.util.Map<List<String>, List<String>> contents = new java.util.HashMap<>();
 
     /** One header field: its name as written and its unfolded raw value. */
     public record Field(String name, String value) {}
@@ -50,9 +54,11 @@ public final class MessageView {
 
     /** The decoded values of every field with this name (case-insensitive), in order. */
     public List<String> header(String name) {
-        List<String> values = new ArrayList<>();
-        for (Field f : fields) if (f.name().equalsIgnoreCase(name)) values.add(decode(f.value()));
-        return values;
+        return decoded.computeIfAbsent(name.toLowerCase(Locale.ROOT), n -> {
+            List<String> values = new ArrayList<>();
+            for (Field f : fields) if (f.name().equalsIgnoreCase(n)) values.add(decode(f.value()));
+            return List.copyOf(values);
+        });
     }
 
     /** The undecoded values, for fields where encoded words are not text (Date). */
@@ -68,6 +74,10 @@ public final class MessageView {
      * "address" so that {@code :all} can still match it.
      */
     public List<List<String>> addresses(String name) {
+        return parsedAddresses.computeIfAbsent(name.toLowerCase(Locale.ROOT), this::parseAddresses);
+    }
+
+    private List<List<String>> parseAddresses(String name) {
         List<List<String>> perField = new ArrayList<>();
         for (Field f : fields) {
             if (!f.name().equalsIgnoreCase(name)) continue;
@@ -100,9 +110,11 @@ public final class MessageView {
      * :content): "" matches every part, "text" every text/*, "text/html" just that.
      */
     public List<String> content(List<String> types) {
-        List<String> texts = new ArrayList<>();
-        collect(parsed.root(), types, texts);
-        return texts;
+        return contents.computeIfAbsent(List.copyOf(types), t -> {
+            List<String> texts = new ArrayList<>();
+            collect(parsed.root(), t, texts);
+            return List.copyOf(texts);
+        });
     }
 
     private void collect(MimePart part, List<String> types, List<String> texts) {
