@@ -142,6 +142,7 @@ class DirectorTest {
         assertThat(mx.getSection(Section.ADDITIONAL).stream().map(Record::rdataToString)).contains("127.0.2.1", "127.0.2.2");
         assertThat(answers(query("_imaps._tcp.example.test", Type.SRV))).containsExactlyInAnyOrder("0 1 993 store1.example.test.", "0 1 993 store2.example.test.");
         assertThat(answers(query("_submission._tcp.example.test", Type.SRV))).containsExactly("0 1 587 outbox.example.test.");
+        assertThat(answers(query("_sieve._tcp.example.test", Type.SRV))).containsExactlyInAnyOrder("0 1 4190 store1.example.test.", "0 1 4190 store2.example.test.");
         assertThat(answers(query("example.test", Type.TXT))).containsExactly("\"v=spf1 mx -all\"");
         assertThat(answers(query("_dmarc.example.test", Type.TXT))).containsExactly("\"v=DMARC1; p=none\"");
         String dkim = answers(query("mr1._domainkey.example.test", Type.TXT)).getFirst();
