@@ -26,6 +26,7 @@ public final class PostgresStorage implements Storage {
     private final SqlMailStore mail;
     private final SqlDirectory directory;
     private final SqlQueue queue;
+    private final mailroom.storage.sql.SqlLoginFailures loginFailures;
     private final ChangeNotifications notifications;
 
     private final DatabaseCluster cluster;
@@ -48,6 +49,7 @@ public final class PostgresStorage implements Storage {
         this.mail = new SqlMailStore(db, blobs, events);
         this.directory = new SqlDirectory(db);
         this.queue = new SqlQueue(db);
+        this.loginFailures = new mailroom.storage.sql.SqlLoginFailures(db);
         this.notifications = new ChangeNotifications(db, events);
     }
 
@@ -93,6 +95,11 @@ public final class PostgresStorage implements Storage {
     @Override
     public Queue queue() {
         return queue;
+    }
+
+    @Override
+    public mailroom.core.security.LoginFailures loginFailures() {
+        return loginFailures;
     }
 
     @Override

@@ -27,6 +27,7 @@ public final class SqliteStorage implements Storage {
     private final FileBlobStore blobs;
     private final SqlDirectory directory;
     private final SqlQueue queue;
+    private final mailroom.storage.sql.SqlLoginFailures loginFailures;
 
     private final Path dataDir;
 
@@ -38,6 +39,7 @@ public final class SqliteStorage implements Storage {
         this.mail = new SqlMailStore(db, blobs, events);
         this.directory = new SqlDirectory(db);
         this.queue = new SqlQueue(db);
+        this.loginFailures = new mailroom.storage.sql.SqlLoginFailures(db);
     }
 
     public static SqliteStorage open(Path dataDir, boolean fsync) {
@@ -86,6 +88,11 @@ public final class SqliteStorage implements Storage {
     @Override
     public Queue queue() {
         return queue;
+    }
+
+    @Override
+    public mailroom.core.security.LoginFailures loginFailures() {
+        return loginFailures;
     }
 
     @Override
