@@ -114,11 +114,15 @@ public final class LoginGuard {
                 failed, network, settings.blockWindow, protocol, printable(login));
     }
 
-    /** The wait after {@code failures} failures: none, then login_delay doubling up to login_delay_max. */
-    Duration delay(int failures) {
+    private Duration delay(int failures) {
+        return delay(failures, settings.loginDelay, settings.loginDelayMax);
+    }
+
+    /** The wait after {@code failures} failures: none, then {@code first}, doubling up to {@code max}. */
+    public static Duration delay(int failures, Duration first, Duration max) {
         if (failures <= 0) return Duration.ZERO;
-        Duration d = settings.loginDelay.multipliedBy(1L << Math.min(failures - 1, 20));
-        return d.compareTo(settings.loginDelayMax) > 0 ? settings.loginDelayMax : d;
+        Duration d = first.multipliedBy(1L << Math.min(failures - 1, 20));
+        return d.compareTo(max) > 0 ? max : d;
     }
 
     private void sweep(Instant now) {
