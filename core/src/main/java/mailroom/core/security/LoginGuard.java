@@ -95,7 +95,7 @@ public final class LoginGuard {
             counts = failures.recordFailure(network, login.toLowerCase(Locale.ROOT), protocol, now, now.minus(settings.blockWindow));
             // The line fail2ban's filter matches (docs/security.md): the address, then the details.
             log.warn("login failed from {} ({}, {}): {} failures from {} in {}", client.getHostAddress(), protocol, who,
-                    counts.network(), network, settings.blockWindow);
+                    counts.network(), network, words(settings.blockWindow));
             if (counts.network() >= settings.blockAfter) block(client, network, protocol, login, counts.network(), now);
             sweep(now);
         } catch (InterruptedException e) {
@@ -110,8 +110,8 @@ public final class LoginGuard {
         Instant until = now.plus(settings.blockTime);
         failures.block(new LoginFailures.Block(network, now, until, failed, login.toLowerCase(Locale.ROOT), protocol));
         Meters.addressBlocked();
-        log.warn("address {} blocked until {}: {} failed logins from {} within {} (last: {}, {})", client.getHostAddress(), until,
-                failed, network, settings.blockWindow, protocol, printable(login));
+        log.warn("address {} blocked until {}: {} failed logins from {} in {} (last: {}, {})", client.getHostAddress(), until,
+                failed, network, words(settings.blockWindow), protocol, printable(login));
     }
 
     private Duration delay(int failures) {
@@ -147,6 +147,11 @@ public final class LoginGuard {
         boolean lifted = failures.unblock(network);
         if (lifted) log.info("address {} unblocked", network);
         return lifted;
+    }
+
+    /** "10m", "90s": a window as the configuration writes it. */
+    private static String words(Duration d) {
+        return d.toSeconds() % 60 == 0 ? d.toMinutes() + "m" : d.toSeconds() + "s";
     }
 
     /** A login name for the log: what the client sent, without control characters, at most 100 characters. */
