@@ -127,6 +127,8 @@ final class SessionCommands {
             throw new ImapException.No("AUTHENTICATIONFAILED", "Authentication failed");
         }
         try {
+            s.endSession.run(); // a login that failed after counting (POP3 may be retried) gives its place back first
+            s.endSession = () -> {};
             s.endSession = s.server.accounts.security().sessions().open("imap", account.get().address(), client);
         } catch (LimitExceeded e) {
             throw new ImapException.No("LIMIT", e.getMessage());

@@ -153,6 +153,8 @@ final class Pop3Commands {
             throw new Pop3Exception("AUTH", "Authentication failed");
         }
         try {
+            s.endSession.run(); // a login that failed after counting (POP3 may be retried) gives its place back first
+            s.endSession = () -> {};
             s.endSession = s.server.accounts.security().sessions().open("pop3", account.get().address(), client);
         } catch (LimitExceeded e) {
             throw new Pop3Exception("IN-USE", e.getMessage()); // RFC 2449: the maildrop is busy with other sessions
