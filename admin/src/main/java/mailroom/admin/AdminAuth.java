@@ -2,7 +2,11 @@ package mailroom.admin;
 
 import io.javalin.http.Context;
 import io.javalin.http.ForbiddenResponse;
+import io.javalin.http.TooManyRequestsResponse;
 import io.javalin.http.UnauthorizedResponse;
+import mailroom.core.security.ClientNetwork;
+import mailroom.core.security.LoginBlocked;
+import mailroom.storage.Account;
 import mailroom.storage.Accounts;
 import mailroom.storage.Directory;
 
@@ -13,6 +17,7 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Optional;
 
 /**
  * Who is calling the admin API: an account with the admin flag (HTTP Basic, its mail password), or a
@@ -48,7 +53,15 @@ public final class AdminAuth {
             }
             int colon = decoded.indexOf(':');
             if (colon < 0) throw unauthorized();
-            var account = accounts.authenticate(decoded.substring(0, colon), decoded.substring(colon + 1)).orElseThrow(AdminAuth::unauthorized);
+            var client = ClientNetwork.literal(ctx.req().getRemoteAddr()).orElseThrow(AdminAuth::unauthorized);
+            Optional<Account> found;
+            try {
+                found = accounts.authenticate(decoded.substring(0, colon), decoded.substring(colon + 1), client, "admin");
+            } catch (LoginBlocked e) {
+                ctx.header("Retry-After", Long.toString(e.retryAfterSeconds()));
+                throw new TooManyRequestsResponse(e.getMessage());
+            }
+            var account = found.orElseThrow(AdminAuth::unauthorized);
             if (!account.admin()) throw new ForbiddenResponse(account.address() + " is not an administrator");
             ctx.attribute(ACTOR, account.address());
             return;

@@ -55,6 +55,7 @@ public final class AdminServer implements Closeable {
             if (config.admin.tls && tls != null) c.jetty.modifyServer(server -> {
                 var factory = new org.eclipse.jetty.util.ssl.SslContextFactory.Server();
                 factory.setSslContext(tls);
+                factory.setIncludeProtocols(mailroom.core.net.TlsContexts.PROTOCOLS.toArray(String[]::new));
                 var https = new org.eclipse.jetty.server.ServerConnector(server, factory);
                 https.setHost(config.node.bind);
                 https.setPort(config.admin.port);
@@ -286,6 +287,15 @@ public final class AdminServer implements Closeable {
         });
         r.delete("/api/v1/queue/{id}", ctx -> {
             if (!storage.queue().delete(id(ctx))) throw new NotFoundResponse("no queued message " + ctx.pathParam("id"));
+            ctx.status(204);
+        });
+
+        // Login throttling (mailroom.core.security): the client networks blocked now, cluster-wide, and lifting a block.
+        r.get("/api/v1/security/blocked", ctx -> ctx.json(accounts.security().logins().blocks().stream().map(b -> Map.of(
+                "network", b.network(), "since", b.since().toString(), "until", b.until().toString(), "failures", b.failures(),
+                "lastLogin", b.lastLogin(), "lastProtocol", b.lastProtocol())).toList()));
+        r.delete("/api/v1/security/blocked/{address}", ctx -> { // an IPv6 /64 by any of its addresses
+            if (!accounts.security().logins().unblock(ctx.pathParam("address"))) throw new NotFoundResponse("no block or failures for " + ctx.pathParam("address"));
             ctx.status(204);
         });
 

@@ -97,6 +97,18 @@ async function showQueue() {
   }));
 }
 
+// Networks blocked for failed logins, cluster-wide (login throttling); Unblock also forgets their failures.
+async function showBlocked() {
+  const blocks = await api("GET", "/api/v1/security/blocked");
+  $("blocked-empty").hidden = blocks.length > 0;
+  $("blocked").replaceChildren(...blocks.map(b => {
+    const lift = el("button", { class: "quiet" }, "Unblock");
+    lift.onclick = () => api("DELETE", "/api/v1/security/blocked/" + encodeURIComponent(b.network.replace("/64", ""))).then(showBlocked).catch(alert);
+    return el("tr", { "data-network": b.network }, el("td", {}, b.network), el("td", {}, new Date(b.until).toLocaleString()),
+      el("td", {}, b.failures), el("td", {}, b.lastLogin + " (" + b.lastProtocol + ")"), el("td", {}, lift));
+  }));
+}
+
 async function showImports() {
   const jobs = await api("GET", "/api/v1/jobs");
   $("imports-empty").hidden = jobs.length > 0;
@@ -179,7 +191,7 @@ function drawChart() {
 
 async function refresh() {
   try {
-    await Promise.all([showNodes(), showDatabase(), showLetters(), showQueue(), showImports()]);
+    await Promise.all([showNodes(), showDatabase(), showLetters(), showQueue(), showImports(), showBlocked()]);
   } catch (e) {
     $("letters-status").textContent = e.message;
   }

@@ -104,7 +104,7 @@ class AdminServerTest {
                 .isEqualTo("{\"error\":\"a password needs at least 8 characters\"}");
         assertThat(call("POST", "/api/v1/accounts/import", admin, "# moved from the old server\nfrank@example.test frank-password\n\ngina@example.test gina-password\n").body())
                 .isEqualTo("{\"created\":2}");
-        assertThat(accounts.authenticate("gina@example.test", "gina-password")).isPresent();
+        assertThat(accounts.authenticate("gina@example.test", "gina-password", java.net.InetAddress.getLoopbackAddress(), "test")).isPresent();
         assertThat(call("POST", "/api/v1/accounts/import", admin, "hank@example.test\n").body()).contains("the body line 1: expected an address and a password");
         assertThat(get("/api/v1/accounts?search=car").body()).contains("carol@").doesNotContain("alice@");
         assertThat(get("/api/v1/accounts?limit=1").body()).startsWith("[{").doesNotContain("},{");
@@ -114,7 +114,7 @@ class AdminServerTest {
         assertThat(call("PUT", "/api/v1/accounts/carol@example.test/quota", admin, "{\"bytes\":1048576}").body()).contains("\"quotaBytes\":1048576");
         assertThat(call("PUT", "/api/v1/accounts/carol@example.test/quota", admin, "{\"bytes\":\"lots\"}").status()).isEqualTo(400);
         assertThat(call("PUT", "/api/v1/accounts/carol@example.test/password", admin, "{\"password\":\"new-password\"}").status()).isEqualTo(204);
-        assertThat(accounts.authenticate("carol@example.test", "new-password")).isPresent();
+        assertThat(accounts.authenticate("carol@example.test", "new-password", java.net.InetAddress.getLoopbackAddress(), "test")).isPresent();
         assertThat(call("PUT", "/api/v1/accounts/carol@example.test/admin", admin, "{\"admin\":true}").body()).contains("\"admin\":true");
         assertThat(call("GET", "/api/v1/nodes", basic("carol@example.test", "new-password"), null).status()).as("carol administers now").isEqualTo(200);
         assertThat(call("DELETE", "/api/v1/accounts/carol@example.test", admin, null).status()).isEqualTo(204);

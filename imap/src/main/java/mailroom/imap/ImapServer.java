@@ -36,8 +36,16 @@ public final class ImapServer implements Closeable {
         this.storage = storage;
         this.accounts = accounts;
         String busy = "* BYE [UNAVAILABLE] Too many connections, try again later";
+        String limited = "* BYE [LIMIT] Too many connections from your address, try again later";
         this.listeners = ListenerPair.open("imap", config.node.bind, settings.port, settings.tlsPort, tls,
-                settings.maxConnections, busy, c -> new ImapSession(this, c).run());
+                settings.maxConnections, accounts.security(), busy, limited, c -> {
+                    var session = new ImapSession(this, c);
+                    try {
+                        session.run();
+                    } finally {
+                        session.endSession.run();
+                    }
+                });
     }
 
     public int port() {

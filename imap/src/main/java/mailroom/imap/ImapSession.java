@@ -26,9 +26,14 @@ import java.util.regex.Pattern;
  */
 final class ImapSession {
     private static final Logger log = LoggerFactory.getLogger(ImapSession.class);
+    /** Longest command line (without its literals); RFC 7162 section 4 asks clients to stay under 8 KB. */
     static final int MAX_LINE = 64 * 1024;
     /** Literals in commands other than APPEND are names and search strings; this is plenty. */
     private static final int MAX_SMALL_LITERAL = 64 * 1024;
+    /** A whole command other than APPEND, its lines and literals together. */
+    static final int MAX_COMMAND = 1024 * 1024;
+    /** Parentheses open at once in a command (SEARCH's groups, FETCH's lists); deeper is refused before parsing. */
+    static final int MAX_NESTING = 32;
     private static final Pattern LITERAL_SUFFIX = Pattern.compile("~?\\{(\\d{1,10})([+-]?)}$");
 
     enum State { NOT_AUTHENTICATED, AUTHENTICATED, SELECTED, LOGOUT }
@@ -42,6 +47,8 @@ final class ImapSession {
     Account account;
     SelectedMailbox selected;
     boolean compressed;
+    /** Ends this session's place under the per-account-and-address limit; set at login. */
+    Runnable endSession = () -> {};
     /** Extensions the client turned on with ENABLE (RFC 5161). */
     final Set<String> enabled = new HashSet<>();
 
@@ -86,7 +93,9 @@ final class ImapSession {
             try {
                 command = readCommand();
             } catch (LineTooLongException e) {
-                untagged("BAD Command line too long");
+                // The rest of the line is dropped unread; the client learns at once, by its tag when it sent one.
+                String tag = tagOf(e.head());
+                connection.write(tag + " BAD [TOOBIG] Command line too long (" + MAX_LINE / 1024 + " KB at most)\r\n");
                 connection.flush();
                 continue;
             } catch (SocketTimeoutException e) {
@@ -116,14 +125,21 @@ final class ImapSession {
             if (line == null) return null;
             command.writeBytes(line);
             var m = LITERAL_SUFFIX.matcher(new String(line, Math.max(0, line.length - 16), Math.min(16, line.length), StandardCharsets.ISO_8859_1));
-            if (!m.find()) return command.toByteArray();
+            boolean append = isAppend(command.toByteArray());
+            if (!m.find()) {
+                if (!append && command.size() > MAX_COMMAND) {
+                    connection.write(tagOf(command.toByteArray()) + " BAD [TOOBIG] Command too long\r\n");
+                    return ANSWERED;
+                }
+                return command.toByteArray();
+            }
             long size = Long.parseLong(m.group(1));
             boolean synchronising = m.group(2).isEmpty();
-            long limit = isAppend(command.toByteArray()) ? server.settings.maxAppendSize : MAX_SMALL_LITERAL;
+            long limit = append ? server.settings.maxAppendSize : Math.min(MAX_SMALL_LITERAL, MAX_COMMAND - command.size());
             if (size > limit) {
                 String tag = tagOf(command.toByteArray());
                 if (!synchronising) connection.skipBytes(size); // LITERAL+: the bytes are coming anyway
-                connection.write(tag + (isAppend(command.toByteArray()) ? " NO [TOOBIG] Message too large" : " BAD Literal too large") + "\r\n");
+                connection.write(tag + (isAppend(command.toByteArray()) ? " NO [TOOBIG] Message too large" : " BAD [TOOBIG] Literal too large") + "\r\n");
                 connection.flush();
                 if (!synchronising) connection.readLine(MAX_LINE); // the rest of that command line
                 return ANSWERED;
@@ -144,10 +160,14 @@ final class ImapSession {
         return space > 0 && head.startsWith("APPEND ", space + 1);
     }
 
+    /** The command's tag, or "*" when it does not start with one. */
     private static String tagOf(byte[] command) {
-        String head = new String(command, 0, Math.min(command.length, 128), StandardCharsets.ISO_8859_1);
-        int space = head.indexOf(' ');
-        return space > 0 ? head.substring(0, space) : "*";
+        try {
+            String tag = new ImapParser(java.util.Arrays.copyOf(command, Math.min(command.length, 128))).tag();
+            return command.length > tag.length() && command[tag.length()] == ' ' ? tag : "*";
+        } catch (ImapException.Bad e) {
+            return "*";
+        }
     }
 
     /** When the account's home was first seen to be another store; null while it is here. */
@@ -202,6 +222,10 @@ final class ImapSession {
             var states = entry.get().states();
             tagged(tag, "BAD", null, name + (state == State.NOT_AUTHENTICATED ? " needs login first"
                     : states.contains(State.NOT_AUTHENTICATED) ? " is only valid before login" : " needs a selected mailbox"));
+            return;
+        }
+        if (ImapParser.nestingDepth(bytes) > MAX_NESTING) { // before a recursive parser could run out of stack
+            tagged(tag, "BAD", "TOOBIG", "Parentheses nested deeper than " + MAX_NESTING);
             return;
         }
         var command = entry.get().handler();

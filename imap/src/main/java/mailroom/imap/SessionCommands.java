@@ -1,13 +1,15 @@
 package mailroom.imap;
 
 import mailroom.core.auth.SaslPlain;
+import mailroom.core.security.LimitExceeded;
+import mailroom.core.security.LoginBlocked;
 import mailroom.imap.codec.ImapParser;
 import mailroom.storage.Account;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.time.Duration;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,7 +19,6 @@ import java.util.Set;
 /** Commands about the session itself: capabilities, login, TLS, ENABLE, ID, NAMESPACE. */
 final class SessionCommands {
     private static final Logger log = LoggerFactory.getLogger(SessionCommands.class);
-    private static final Duration FAILED_LOGIN_DELAY = Duration.ofSeconds(1);
     /** What ENABLE can turn on (RFC 5161); others are ignored, as the RFC asks. */
     private static final Set<String> ENABLEABLE = Set.of("UTF8=ACCEPT", "IMAP4REV2", "CONDSTORE", "QRESYNC");
 
@@ -109,17 +110,28 @@ final class SessionCommands {
         return loggedIn(s, tag, plain.username(), plain.password());
     }
 
-    /** After a good password: the session goes on here, or at the account's home store when that is another node. */
+    /**
+     * Checks the password through the login gate (which slows and blocks guessing), counts the
+     * session against the account's limit per address, then goes on here or at the account's home store.
+     */
     private static String loggedIn(ImapSession s, String tag, String user, String password) throws ImapException, IOException {
-        Optional<Account> account = s.server.accounts.authenticate(user, password);
+        InetAddress client = s.connection.remote().getAddress();
+        Optional<Account> account;
+        try {
+            account = s.server.accounts.authenticate(user, password, client, "imap");
+        } catch (LoginBlocked e) {
+            throw new ImapException.No("UNAVAILABLE", e.getMessage());
+        }
         if (account.isEmpty()) {
             log.info("imap login failed for {}", user);
-            try {
-                Thread.sleep(FAILED_LOGIN_DELAY); // slows guessing; cheap on a virtual thread
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
             throw new ImapException.No("AUTHENTICATIONFAILED", "Authentication failed");
+        }
+        try {
+            s.endSession.run(); // a login that failed after counting (POP3 may be retried) gives its place back first
+            s.endSession = () -> {};
+            s.endSession = s.server.accounts.security().sessions().open("imap", account.get().address(), client);
+        } catch (LimitExceeded e) {
+            throw new ImapException.No("LIMIT", e.getMessage());
         }
         var router = s.server.router;
         if (!router.fromNode(s.connection.remote().getAddress())) { // a proxied session is never passed on again

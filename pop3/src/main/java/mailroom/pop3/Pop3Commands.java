@@ -1,6 +1,8 @@
 package mailroom.pop3;
 
 import mailroom.core.auth.SaslPlain;
+import mailroom.core.security.LimitExceeded;
+import mailroom.core.security.LoginBlocked;
 import mailroom.core.protocol.CommandTable;
 import mailroom.storage.Account;
 import mailroom.storage.Mailbox;
@@ -10,7 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Duration;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -28,7 +30,6 @@ import static mailroom.pop3.Pop3Session.State.TRANSACTION;
 final class Pop3Commands {
     private static final Logger log = LoggerFactory.getLogger(Pop3Commands.class);
     private static final Set<Pop3Session.State> ANY = EnumSet.allOf(Pop3Session.State.class);
-    private static final Duration FAILED_LOGIN_DELAY = Duration.ofSeconds(1);
 
     @FunctionalInterface
     interface Handler {
@@ -135,12 +136,28 @@ final class Pop3Commands {
         login(s, plain.username(), plain.password());
     }
 
+    /**
+     * Checks the password through the login gate (which slows and blocks guessing), counts the
+     * session against the account's limit per address, then opens the maildrop here or at the home store.
+     */
     private static void login(Pop3Session s, String user, String password) throws Pop3Exception, IOException {
-        Optional<Account> account = s.server.accounts.authenticate(user, password);
+        InetAddress client = s.connection.remote().getAddress();
+        Optional<Account> account;
+        try {
+            account = s.server.accounts.authenticate(user, password, client, "pop3");
+        } catch (LoginBlocked e) {
+            throw new Pop3Exception("SYS/TEMP", e.getMessage()); // RFC 3206: try again later, not a wrong password
+        }
         if (account.isEmpty()) {
             log.info("pop3 login failed for {}", user);
-            sleep(FAILED_LOGIN_DELAY); // slows guessing; cheap on a virtual thread
             throw new Pop3Exception("AUTH", "Authentication failed");
+        }
+        try {
+            s.endSession.run(); // a login that failed after counting (POP3 may be retried) gives its place back first
+            s.endSession = () -> {};
+            s.endSession = s.server.accounts.security().sessions().open("pop3", account.get().address(), client);
+        } catch (LimitExceeded e) {
+            throw new Pop3Exception("IN-USE", e.getMessage()); // RFC 2449: the maildrop is busy with other sessions
         }
         var router = s.server.router;
         if (!router.fromNode(s.connection.remote().getAddress())) { // a proxied session is never passed on again
@@ -157,14 +174,6 @@ final class Pop3Commands {
         s.state = TRANSACTION;
         log.info("pop3 login {} ({} messages)", account.get().address(), s.maildrop.size());
         s.ok("Logged in, " + s.maildrop.size() + " messages");
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     static void stat(Pop3Session s, String argument) throws IOException {

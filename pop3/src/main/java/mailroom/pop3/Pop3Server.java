@@ -36,8 +36,16 @@ public final class Pop3Server implements Closeable {
         this.storage = storage;
         this.accounts = accounts;
         String busy = "-ERR [SYS/TEMP] Too many connections, try again later";
+        String limited = "-ERR [SYS/TEMP] Too many connections from your address, try again later";
         this.listeners = ListenerPair.open("pop3", config.node.bind, settings.port, settings.tlsPort, tls,
-                settings.maxConnections, busy, c -> new Pop3Session(this, c).run());
+                settings.maxConnections, accounts.security(), busy, limited, c -> {
+                    var session = new Pop3Session(this, c);
+                    try {
+                        session.run();
+                    } finally {
+                        session.endSession.run();
+                    }
+                });
     }
 
     public int port() {

@@ -16,7 +16,9 @@ import java.net.SocketTimeoutException;
  */
 final class Pop3Session {
     private static final Logger log = LoggerFactory.getLogger(Pop3Session.class);
-    /** RFC 2449 allows 255 octets per command; AUTH's initial response can be longer. */
+    /** RFC 2449 section 4: a command line is at most 255 octets, its CRLF included (RFC 5034 keeps AUTH within it too). */
+    static final int MAX_COMMAND_LINE = 255 - 2;
+    /** A SASL response sent after "+ " is not a command; RFC 5034 sets no limit, we allow this much. */
     static final int MAX_LINE = 8192;
     /** Consecutive refused commands before we hang up on what is likely not a mail client. */
     private static final int MAX_ERRORS = 20;
@@ -30,6 +32,8 @@ final class Pop3Session {
     String pendingUser;
     Maildrop maildrop;
     boolean quit;
+    /** Ends this session's place under the per-account-and-address limit; set at login. */
+    Runnable endSession = () -> {};
     private int errors;
 
     Pop3Session(Pop3Server server, Connection connection) {
@@ -43,11 +47,11 @@ final class Pop3Session {
         connection.flush();
         while (!quit) {
             try {
-                String line = connection.readLineUtf8(MAX_LINE);
+                String line = connection.readLineUtf8(MAX_COMMAND_LINE);
                 if (line == null) return; // the client went away: no UPDATE state, nothing is deleted
                 execute(line);
             } catch (LineTooLongException e) {
-                error("Line too long");
+                error("Command line too long (255 octets at most)");
             } catch (SocketTimeoutException e) {
                 connection.write("-ERR Idle timeout, closing connection\r\n");
                 connection.flush();

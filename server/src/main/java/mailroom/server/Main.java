@@ -27,7 +27,7 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "mailroom", mixinStandardHelpOptions = true, version = "Mailroom 0.1",
         description = "A clustered mail service: SMTP in, IMAP/POP3 out, routed by DNS.",
         subcommands = {Main.Serve.class, Main.User.class, Main.Domain.class, Main.Alias.class, Main.Queue.class, Main.Dkim.class,
-                ClusterCommands.Route.class, ClusterCommands.Store.class, ClusterCommands.Status.class, DatabaseCommands.class, AdminCommands.class,
+                ClusterCommands.Route.class, ClusterCommands.Store.class, ClusterCommands.Status.class, DatabaseCommands.class, AdminCommands.class, SecurityCommands.class,
                 TransferCommands.Import.class, TransferCommands.Export.class, TransferCommands.BackupCommand.class, TransferCommands.RestoreCommand.class,
                 SieveCommands.Sieve.class, SieveCommands.Vacation.class, LocalPostgres.class})
 public final class Main {

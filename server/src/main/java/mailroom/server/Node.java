@@ -3,6 +3,8 @@ package mailroom.server;
 import mailroom.admin.AdminServer;
 import mailroom.core.auth.Passwords;
 import mailroom.core.config.Config;
+import mailroom.core.metrics.Meters;
+import mailroom.core.security.Security;
 import mailroom.core.net.HostPort;
 import mailroom.core.net.TlsContexts;
 import mailroom.directory.Director;
@@ -34,6 +36,7 @@ import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.time.Clock;
 import java.time.Duration;
@@ -78,10 +81,12 @@ public final class Node implements Closeable {
         Thread.ofVirtual().name("tls-load").start(tlsLoading);
         this.storage = Backends.open(config);
         try {
-            var accounts = new Accounts(storage, config.mail.domain);
+            var router = new StoreLocator(storage.directory(), config.node.name, config.director.nodeTimeout, Clock.systemUTC());
+            var security = new Security(config.security, storage.loginFailures(), router::fromNode, Clock.systemUTC());
+            Meters.blockedAddresses(blockedCount(security));
+            var accounts = new Accounts(storage, config.mail.domain, security);
             firstStart(accounts, config, console);
             SSLContext tls = await(tlsLoading);
-            var router = new StoreLocator(storage.directory(), config.node.name, config.director.nodeTimeout, Clock.systemUTC());
             if (config.node.roles.contains("sorter")) {
                 sorter = new Sorter(config, storage, accounts, config.node.name, router);
                 smtp = bind(() -> SmtpServer.mx(config, tls, sorter), config.node.bind, config.smtp.port);
@@ -113,6 +118,22 @@ public final class Node implements Closeable {
             close();
             throw e;
         }
+    }
+
+    /** The blocked networks for /metrics, read from the database at most every five seconds however often it is scraped. */
+    private static java.util.function.Supplier<Integer> blockedCount(Security security) {
+        var last = new java.util.concurrent.atomic.AtomicReference<Map.Entry<Instant, Integer>>(Map.entry(Instant.EPOCH, 0));
+        return () -> {
+            var seen = last.get();
+            if (Duration.between(seen.getKey(), Instant.now()).toSeconds() < 5) return seen.getValue();
+            try {
+                int n = security.logins().blocks().size();
+                last.set(Map.entry(Instant.now(), n));
+                return n;
+            } catch (RuntimeException e) {
+                return seen.getValue(); // the database is away; the last count stands
+            }
+        };
     }
 
     private static AdminServer startAdmin(Config config, Storage storage, Accounts accounts, SSLContext tls) {

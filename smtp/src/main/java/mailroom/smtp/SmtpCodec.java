@@ -60,6 +60,39 @@ public final class SmtpCodec {
         return EmailAddress.parse(mailbox, utf8 || params.containsKey("SMTPUTF8")).map(a -> new PathArgument(a, mailbox, params));
     }
 
+    /**
+     * RFC 5321 section 4.5.3.1: the longest command line is 512 octets with its CRLF. ESMTP parameters
+     * lengthen MAIL and RCPT (SIZE, BODY, RET and ENVID, NOTIFY and ORCPT, whose ORCPT alone may add
+     * 500 octets per RFC 3461), so those two may reach 1,000; AUTH with an initial response may
+     * reach 12,288 (RFC 4954 section 4). Limits are of the line without its CRLF.
+     */
+    public static int commandLineLimit(String verb) {
+        return switch (verb) {
+            case "MAIL", "RCPT" -> 1000 - 2;
+            case "AUTH" -> MAX_AUTH_LINE;
+            default -> 512 - 2;
+        };
+    }
+
+    /** The longest line read at all: an AUTH command, or a SASL response (RFC 4954 section 4). */
+    public static final int MAX_AUTH_LINE = 12288 - 2;
+
+    /**
+     * What is too long in a path, by RFC 5321 section 4.5.3.1 (local part 64 octets, domain 255,
+     * the path with its angle brackets 256); empty when nothing is.
+     */
+    public static Optional<String> pathTooLong(PathArgument path) {
+        if (path.isNullPath()) return Optional.empty();
+        if (octets(path.raw()) + 2 > 256) return Optional.of("Path longer than 256 octets");
+        if (octets(path.address().localPart()) > 64) return Optional.of("Local part longer than 64 octets");
+        if (octets(path.address().domain()) > 255) return Optional.of("Domain longer than 255 octets");
+        return Optional.empty();
+    }
+
+    private static int octets(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
     /** RFC 5321 "Postmaster" without a domain is a valid RCPT path (section 4.1.1.3). */
     public static boolean isBarePostmaster(String argument) {
         return argument.regionMatches(true, 0, "TO:<postmaster>", 0, 15) && argument.substring(15).isBlank();

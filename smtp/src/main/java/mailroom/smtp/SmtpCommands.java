@@ -5,9 +5,12 @@ import mailroom.core.auth.Scram;
 import mailroom.core.mail.EmailAddress;
 import mailroom.core.net.LineTooLongException;
 import mailroom.core.protocol.CommandTable;
+import mailroom.core.security.LimitExceeded;
+import mailroom.core.security.LoginBlocked;
 import mailroom.storage.Account;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -119,34 +122,55 @@ final class SmtpCommands {
         String[] words = argument.split(" ", 2);
         String mechanism = words[0].toUpperCase(Locale.ROOT);
         String initial = words.length > 1 ? words[1] : null;
-        Optional<Account> account = switch (mechanism) {
+        try {
+            return authenticated(s, exchange(s, mechanism, initial));
+        } catch (LoginBlocked e) {
+            throw new SmtpException(454, "4.7.0", e.getMessage()); // RFC 4954: temporary authentication failure
+        }
+    }
+
+    private static List<Reply> authenticated(SmtpSession s, Optional<Account> account) throws SmtpException {
+        if (account.isEmpty()) throw new SmtpException(535, "5.7.8", "Authentication credentials invalid");
+        s.user = account.get();
+        return List.of(Reply.of(235, "2.7.0", "Authentication successful"));
+    }
+
+    /** Runs the SASL exchange of {@code mechanism}; every outcome passes the login gate (Accounts.authenticate). */
+    private static Optional<Account> exchange(SmtpSession s, String mechanism, String initial) throws SmtpException, IOException {
+        InetAddress client = s.connection.remote().getAddress();
+        String protocol = s.server.mode.name().toLowerCase(Locale.ROOT);
+        return switch (mechanism) {
             case "PLAIN" -> {
                 String response = initial != null ? initial : challenge(s, "");
                 var plain = SaslPlain.decode(response.equals("=") ? "" : response).orElseThrow(SmtpCommands::cannotDecode);
                 if (!plain.authorizationId().isEmpty() && !plain.authorizationId().equalsIgnoreCase(plain.username())) {
                     throw new SmtpException(535, "5.7.8", "Authentication credentials invalid");
                 }
-                yield s.server.accounts.authenticate(plain.username(), plain.password());
+                yield s.server.accounts.authenticate(plain.username(), plain.password(), client, protocol);
             }
             case "LOGIN" -> {
                 String user = decode(initial != null ? initial : challenge(s, b64("Username:")));
                 String password = decode(challenge(s, b64("Password:")));
-                yield s.server.accounts.authenticate(user, password);
+                yield s.server.accounts.authenticate(user, password, client, protocol);
             }
             case Scram.MECHANISM -> {
                 var scram = new Scram.Server(login -> s.server.accounts.find(login).map(Account::scram));
                 String serverFirst = scram.challenge(decode(initial != null ? initial : challenge(s, ""))).orElse(null);
-                if (serverFirst == null) yield Optional.empty();
+                if (serverFirst == null) yield s.server.accounts.authenticateProven(scramLogin(scram), false, client, protocol);
                 String serverFinal = scram.verify(decode(challenge(s, b64(serverFirst)))).orElse(null);
-                if (serverFinal == null) yield Optional.empty();
-                challenge(s, b64(serverFinal)); // RFC 4954: the client answers the last server data with an empty line
-                yield s.server.accounts.find(scram.username());
+                var account = s.server.accounts.authenticateProven(scram.username(), serverFinal != null, client, protocol);
+                // RFC 4954: the client answers the last server data with an empty line
+                if (account.isPresent()) challenge(s, b64(serverFinal));
+                yield account;
             }
             default -> throw new SmtpException(504, "5.5.4", "Unrecognized authentication type");
         };
-        if (account.isEmpty()) throw new SmtpException(535, "5.7.8", "Authentication credentials invalid");
-        s.user = account.get();
-        return List.of(Reply.of(235, "2.7.0", "Authentication successful"));
+    }
+
+    /** The user a SCRAM exchange named, or "" when its first message did not get that far. */
+    private static String scramLogin(Scram.Server scram) {
+        String user = scram.username();
+        return user == null ? "" : user;
     }
 
     /** Sends a 334 challenge and reads the client's answer; "*" cancels the exchange. */
@@ -184,6 +208,8 @@ final class SmtpCommands {
         if (s.server.mode == SUBMISSION && s.user == null) throw new SmtpException(530, "5.7.0", "Authentication required");
         var path = SmtpCodec.parsePath(argument, "FROM", true, false)
                 .orElseThrow(() -> new SmtpException(501, "5.1.7", "Syntax: MAIL FROM:<address> [parameters]"));
+        var tooLong = SmtpCodec.pathTooLong(path);
+        if (tooLong.isPresent()) throw new SmtpException(501, "5.1.3", tooLong.get());
         long declaredSize = 0;
         String envid = null, ret = null, onceToken = null;
         for (var param : path.params().entrySet()) {
@@ -220,6 +246,7 @@ final class SmtpCommands {
             }
         }
         s.server.intake.sender(s, path);
+        if (s.user != null) sendingLimit(() -> s.server.accounts.security().sending().message(s.user.address()));
         s.sender = path;
         s.declaredSize = declaredSize;
         s.envid = envid;
@@ -227,6 +254,15 @@ final class SmtpCommands {
         s.onceToken = onceToken;
         s.state = MAIL;
         return List.of(Reply.of(250, "2.1.0", "Sender ok"));
+    }
+
+    /** An authenticated sender's hourly limits (mailroom.core.security.SendingLimits): 451 4.7.1 beyond them. */
+    private static void sendingLimit(Runnable count) throws SmtpException {
+        try {
+            count.run();
+        } catch (LimitExceeded e) {
+            throw new SmtpException(451, "4.7.1", e.getMessage());
+        }
     }
 
     private static long parseSize(String value) throws SmtpException {
@@ -248,6 +284,8 @@ final class SmtpCommands {
         } else {
             var path = SmtpCodec.parsePath(argument, "TO", false, utf8)
                     .orElseThrow(() -> new SmtpException(501, "5.1.3", "Syntax: RCPT TO:<address>"));
+            var tooLong = SmtpCodec.pathTooLong(path);
+            if (tooLong.isPresent()) throw new SmtpException(501, "5.1.3", tooLong.get());
             for (var param : path.params().entrySet()) {
                 switch (param.getKey()) {
                     case "NOTIFY" -> notify = SmtpCodec.parseNotify(param.getValue())
@@ -260,6 +298,7 @@ final class SmtpCommands {
             address = path.address();
         }
         List<String> deliverTo = s.server.intake.recipient(s, address);
+        if (s.user != null) sendingLimit(() -> s.server.accounts.security().sending().recipient(s.user.address()));
         s.recipients.add(new SmtpSession.Accepted(address, deliverTo, notify, orcpt));
         s.state = RCPT;
         return List.of(Reply.of(250, "2.1.5", "Recipient ok"));

@@ -50,7 +50,9 @@ public final class SmtpServer implements Closeable {
         this.spoolDir = config.node.dataDir.resolve("spool");
         String name = mode.name().toLowerCase(java.util.Locale.ROOT) + (implicitTls ? "s" : "");
         this.listener = new Listener(name, new InetSocketAddress(config.node.bind, port), implicitTls ? tls : null,
-                settings.maxConnections, "421 4.3.2 " + hostname + " Too many connections, try again later",
+                settings.maxConnections, accounts.security().connections(name),
+                "421 4.3.2 " + hostname + " Too many connections, try again later",
+                "421 4.7.0 " + hostname + " Too many connections from your address, try again later",
                 connection -> new SmtpSession(this, connection).run());
     }
 

@@ -21,8 +21,8 @@ import java.util.List;
  */
 final class SmtpSession {
     private static final Logger log = LoggerFactory.getLogger(SmtpSession.class);
-    /** RFC 5321 allows 512 octets for a command line; ESMTP parameters make longer ones legitimate. */
-    static final int MAX_COMMAND_LINE = 4096;
+    /** The longest line read; each command's own limit is {@link SmtpCodec#commandLineLimit}. */
+    static final int MAX_COMMAND_LINE = SmtpCodec.MAX_AUTH_LINE;
     private static final int MAX_ERRORS = 20;
 
     enum State {
@@ -73,9 +73,9 @@ final class SmtpSession {
             while (true) {
                 List<Reply> replies;
                 try {
-                    String line = connection.readLineUtf8(MAX_COMMAND_LINE);
+                    byte[] line = connection.readLine(MAX_COMMAND_LINE);
                     if (line == null) return;
-                    replies = execute(line);
+                    replies = execute(new String(line, java.nio.charset.StandardCharsets.UTF_8), line.length);
                 } catch (LineTooLongException e) {
                     replies = List.of(Reply.LINE_TOO_LONG);
                 } catch (SocketTimeoutException e) {
@@ -101,8 +101,9 @@ final class SmtpSession {
     }
 
     /** Dispatches one command line; the single place where outcomes become replies. */
-    private List<Reply> execute(String line) throws IOException {
+    private List<Reply> execute(String line, int octets) throws IOException {
         var command = SmtpCodec.parseCommand(line);
+        if (octets > SmtpCodec.commandLineLimit(command.verb())) return List.of(Reply.LINE_TOO_LONG);
         var entry = SmtpCommands.TABLE.lookup(command.verb()).filter(e -> e.handler().modes().contains(server.mode));
         mailroom.core.metrics.Meters.command(server.mode.name().toLowerCase(java.util.Locale.ROOT), entry.isPresent() ? command.verb() : "unknown");
         if (entry.isEmpty()) return List.of(Reply.UNKNOWN);

@@ -2,11 +2,16 @@ package mailroom.storage;
 
 import mailroom.core.auth.Passwords;
 import mailroom.core.auth.Scram;
+import mailroom.core.config.Config;
 import mailroom.core.mail.EmailAddress;
+import mailroom.core.security.LoginBlocked;
+import mailroom.core.security.Security;
 
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,10 +39,23 @@ public final class Accounts {
      * changed password changes the stored hash and so misses.
      */
     private final Map<String, byte[]> verified = new ConcurrentHashMap<>();
+    private final Security security;
 
+    /** With the default defences of [security] (loopback exempt), for tools and tests. */
     public Accounts(Storage storage, String defaultDomain) {
+        this(storage, defaultDomain, new Security(new Config.Security(), storage.loginFailures(), address -> false, Clock.systemUTC()));
+    }
+
+    /** With the node's defences: every login of every protocol passes {@code security}'s login gate. */
+    public Accounts(Storage storage, String defaultDomain, Security security) {
         this.storage = storage;
         this.defaultDomain = defaultDomain.toLowerCase(Locale.ROOT);
+        this.security = security;
+    }
+
+    /** The node's abuse defences, which the protocol servers take their limits from. */
+    public Security security() {
+        return security;
     }
 
     public Storage storage() {
@@ -161,11 +179,25 @@ public final class Accounts {
         return storage.mail().accountSize(account.id());
     }
 
-    /** The account when the password is right; empty for an unknown login or a wrong password. */
-    public Optional<Account> authenticate(String login, String password) {
-        Optional<Account> account = check(login, password);
-        mailroom.core.metrics.Meters.login(account.isPresent());
-        return account;
+    /**
+     * The one way every protocol logs a client in with a password: the account when the password is
+     * right; empty for an unknown login or a wrong password. The login gate comes first: a blocked
+     * client network gets {@link LoginBlocked} without the password being hashed, and failures are
+     * counted and slowed down (see {@link mailroom.core.security.LoginGuard}).
+     *
+     * @param client   the address the client connects from
+     * @param protocol "imap", "pop3", "submission", "admin", ... for the log and the records
+     */
+    public Optional<Account> authenticate(String login, String password, InetAddress client, String protocol) throws LoginBlocked {
+        return security.logins().attempt(client, protocol, login, () -> check(login, password));
+    }
+
+    /**
+     * The same gate for a login proven another way (a SCRAM exchange, where no password is sent):
+     * {@code proven} says whether the proof held; the account is looked up only if it did.
+     */
+    public Optional<Account> authenticateProven(String login, boolean proven, InetAddress client, String protocol) throws LoginBlocked {
+        return security.logins().attempt(client, protocol, login, () -> proven ? find(login) : Optional.empty());
     }
 
     private Optional<Account> check(String login, String password) {

@@ -19,6 +19,9 @@ public interface Storage extends Closeable {
 
     EventBus events();
 
+    /** Failed logins and blocked client networks, seen by every node sharing this storage (login throttling). */
+    mailroom.core.security.LoginFailures loginFailures();
+
     /**
      * Leadership among the nodes sharing this storage: the leading director is the one whose lock
      * is {@link LeaderLock#held() held}. Each call makes a new contender.

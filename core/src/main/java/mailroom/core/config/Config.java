@@ -27,6 +27,7 @@ public final class Config {
     public Admin admin = new Admin();
     public Sieve sieve = new Sieve();
     public Spam spam = new Spam();
+    public Security security = new Security();
 
     public static final class Node {
         /** Name of this node in logs and, later, in the cluster's directory. */
@@ -201,6 +202,40 @@ public final class Config {
         public int port = 2080;
         /** HTTPS instead of HTTP, with the node's certificate ([tls], or the self-signed one). */
         public boolean tls = false;
+    }
+
+    /**
+     * Abuse defences shared by every protocol (package mailroom.core.security): login throttling,
+     * limits per client address and per account. Addresses count per IPv4 address and IPv6 /64.
+     */
+    public static final class Security {
+        /** Networks (CIDR) exempt from login throttling and the per-address limits; loopback by default (local webmail, tools). */
+        public List<String> allowlist = List.of("127.0.0.0/8", "::1/128");
+        /** Wait before a password check after one failure from the address (and before answering a failure); doubles per failure ... */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration loginDelay = Duration.ofSeconds(1);
+        /** ... up to this (Dovecot's auth penalty stops at 15 s too). */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration loginDelayMax = Duration.ofSeconds(15);
+        /** This many failed logins from one address within block_window block it ... */
+        public int blockAfter = 10;
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration blockWindow = Duration.ofMinutes(10);
+        /** ... for this long: its logins fail at once, without a password check. */
+        @JsonDeserialize(using = DurationDeserializer.class)
+        public Duration blockTime = Duration.ofMinutes(15);
+        /** Password checks (Argon2id) running at once for one address; more wait their turn. */
+        public int passwordChecksPerAddress = 2;
+        /** Connections at once from one address, per listener (Postfix's anvil: 50). */
+        public int maxConnectionsPerAddress = 50;
+        /** New connections per minute from one address, per listener. */
+        public int maxConnectionRatePerAddress = 300;
+        /** Logged-in IMAP (and, apart, POP3) sessions of one account from one address (Dovecot's mail_max_userip_connections: 10). */
+        public int maxSessionsPerAccountAddress = 10;
+        /** Messages one account may submit per hour (counted at MAIL), on each sorter. */
+        public int submissionMessagesPerHour = 500;
+        /** Recipients one account may submit to per hour (counted at RCPT), on each sorter. */
+        public int submissionRecipientsPerHour = 2000;
     }
 
     /** The director role: the mail zone's DNS server, health checks and failover. */

@@ -119,6 +119,7 @@ public final class ConfigLoader {
         requirePositive("pop3.max_connections", c.pop3.maxConnections);
         if (c.smtp.maxLineLength < 998) throw new ConfigException("smtp.max_line_length", "must be at least 998 (RFC 5321)");
         validateSpam(c.spam);
+        validateSecurity(c.security);
         if ((c.tls.certFile == null) != (c.tls.keyFile == null)) {
             throw new ConfigException(c.tls.certFile == null ? "tls.cert_file" : "tls.key_file", "set both tls.cert_file and tls.key_file, or neither");
         }
@@ -144,6 +145,27 @@ public final class ConfigLoader {
             if (!SPAM_ACTIONS.contains(action)) throw new ConfigException("spam.actions", "unknown action " + quote(action) + ", known: " + String.join(", ", SPAM_ACTIONS));
         }
         for (String zone : spam.dnsbl) requireHostname("spam.dnsbl", zone);
+    }
+
+    private static void validateSecurity(Config.Security s) {
+        for (int i = 0; i < s.allowlist.size(); i++) {
+            try {
+                mailroom.core.security.ClientNetwork.Cidr.parse(s.allowlist.get(i));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("security.allowlist[" + i + "]", e.getMessage());
+            }
+        }
+        if (s.loginDelay.isNegative()) throw new ConfigException("security.login_delay", "must not be negative"); // 0 turns the delays off
+        if (s.loginDelayMax.compareTo(s.loginDelay) < 0) throw new ConfigException("security.login_delay_max", "must not be shorter than security.login_delay");
+        requirePositive("security.block_after", s.blockAfter);
+        requirePositive("security.block_window", s.blockWindow.toMillis());
+        requirePositive("security.block_time", s.blockTime.toMillis());
+        requirePositive("security.password_checks_per_address", s.passwordChecksPerAddress);
+        requirePositive("security.max_connections_per_address", s.maxConnectionsPerAddress);
+        requirePositive("security.max_connection_rate_per_address", s.maxConnectionRatePerAddress);
+        requirePositive("security.max_sessions_per_account_address", s.maxSessionsPerAccountAddress);
+        requirePositive("security.submission_messages_per_hour", s.submissionMessagesPerHour);
+        requirePositive("security.submission_recipients_per_hour", s.submissionRecipientsPerHour);
     }
 
     private static void requireHostname(String key, String value) {

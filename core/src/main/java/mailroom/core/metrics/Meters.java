@@ -42,7 +42,36 @@ public final class Meters {
     }
 
     public static void login(boolean ok) {
-        counter("mailroom.logins", "result", ok ? "ok" : "failed").increment();
+        login(ok ? "ok" : "failed");
+    }
+
+    /** A login's outcome: "ok", "failed", or "blocked" (refused unchecked: its network is blocked). */
+    public static void login(String result) {
+        counter("mailroom.logins", "result", result).increment();
+    }
+
+    /** A client network was blocked for failed logins. */
+    public static void addressBlocked() {
+        counter("mailroom.security.blocks").increment();
+    }
+
+    /** Something refused by a limit ("connections", "connection_rate", "sessions", "messages", "recipients") on a protocol. */
+    public static void limitRefused(String limit, String protocol) {
+        counter("mailroom.limit.refusals", "limit", limit, "protocol", protocol).increment();
+    }
+
+    private static volatile Supplier<Integer> blockedAddresses = () -> 0;
+
+    /** Where {@code mailroom_security_blocked_addresses} reads the networks blocked now (cluster-wide); the last caller wins. */
+    public static void blockedAddresses(Supplier<Integer> count) {
+        blockedAddresses = count;
+        BlockedGauge.GAUGE.getId(); // registered on first use, after the node has installed its registry
+    }
+
+    private static final class BlockedGauge {
+        static final io.micrometer.core.instrument.Gauge GAUGE = io.micrometer.core.instrument.Gauge
+                .builder("mailroom.security.blocked.addresses", () -> blockedAddresses.get())
+                .description("client networks blocked now for failed logins").strongReference(true).register(Metrics.globalRegistry);
     }
 
     /** One recipient's delivery attempt: where ("local" or "remote") and how it ended ("delivered", "deferred", "failed"). */

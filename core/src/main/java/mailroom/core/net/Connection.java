@@ -65,13 +65,15 @@ public final class Connection implements Closeable {
 
     /**
      * Reads one line and returns it without its line break (CRLF, or a bare LF), or null at end of
-     * stream. A line longer than {@code max} octets is consumed whole and reported as
-     * {@link LineTooLongException}, so the caller can answer an error and read the next command.
+     * stream. A line longer than {@code max} octets is reported as {@link LineTooLongException} as
+     * soon as it is over (a client that sends 100 kB without a line break gets its answer at once);
+     * the rest of that line is dropped by the next read, so the caller can answer an error and read
+     * the next command.
      */
     public byte[] readLine(int max) throws IOException {
+        if (discarding && !skipRestOfLine()) return null;
         byte[] line = null;
         int length = 0;
-        boolean tooLong = false;
         while (true) {
             if (pos == limit && !fill()) {
                 if (length == 0 && line == null) return null;
@@ -80,23 +82,41 @@ public final class Connection implements Closeable {
             int lf = indexOf(buf, pos, limit, (byte) '\n');
             int end = lf < 0 ? limit : lf;
             int chunk = end - pos;
-            if (!tooLong) {
-                if (length + chunk > max + 1) { // +1: the CR of CRLF may still be in there
-                    tooLong = true;
-                } else {
-                    if (line == null) line = new byte[Math.max(chunk, 128)];
-                    if (line.length < length + chunk) line = Arrays.copyOf(line, Math.max(line.length * 2, length + chunk));
-                    System.arraycopy(buf, pos, line, length, chunk);
-                    length += chunk;
-                }
+            if (length + chunk > max + 1) { // +1: the CR of CRLF may still be in there
+                byte[] head = line != null ? Arrays.copyOf(line, Math.min(length, HEAD)) : Arrays.copyOfRange(buf, pos, pos + Math.min(chunk, HEAD));
+                pos = lf < 0 ? limit : lf + 1;
+                discarding = lf < 0;
+                throw new LineTooLongException(max, head);
             }
+            if (line == null) line = new byte[Math.max(chunk, 128)];
+            if (line.length < length + chunk) line = Arrays.copyOf(line, Math.max(line.length * 2, length + chunk));
+            System.arraycopy(buf, pos, line, length, chunk);
+            length += chunk;
             pos = lf < 0 ? limit : lf + 1;
             if (lf >= 0) break;
         }
-        if (tooLong) throw new LineTooLongException(max);
         if (length > 0 && line[length - 1] == '\r') length--;
-        if (length > max) throw new LineTooLongException(max);
+        if (length > max) throw new LineTooLongException(max, Arrays.copyOf(line, Math.min(length, HEAD)));
         return line == null ? new byte[0] : Arrays.copyOf(line, length);
+    }
+
+    /** How much of an over-long line is kept for the error reply (an IMAP tag, an SMTP verb). */
+    private static final int HEAD = 100;
+    /** The rest of an over-long line is still to be dropped. */
+    private boolean discarding;
+
+    /** Drops input up to and including the next LF; false at end of stream. */
+    private boolean skipRestOfLine() throws IOException {
+        while (true) {
+            if (pos == limit && !fill()) return false;
+            int lf = indexOf(buf, pos, limit, (byte) '\n');
+            if (lf >= 0) {
+                pos = lf + 1;
+                discarding = false;
+                return true;
+            }
+            pos = limit;
+        }
     }
 
     /** A line decoded as UTF-8 (commands are ASCII; UTF-8 appears with SMTPUTF8), or null at end of stream. */

@@ -35,12 +35,20 @@ public final class Listener implements Closeable {
     private final ServerSocket server;
     private final Thread acceptor;
 
-    /**
-     * @param implicitTls  a TLS context to handshake before the protocol starts, or null for plain TCP
-     * @param busyReply    the line sent to a client beyond {@code maxConnections} before closing
-     */
+    /** A listener without per-address limits. */
     public Listener(String protocol, InetSocketAddress address, SSLContext implicitTls, int maxConnections,
                     String busyReply, Handler handler) throws IOException {
+        this(protocol, address, implicitTls, maxConnections, mailroom.core.security.ConnectionLimits.none(protocol), busyReply, busyReply, handler);
+    }
+
+    /**
+     * @param implicitTls  a TLS context to handshake before the protocol starts, or null for plain TCP
+     * @param perAddress   the limits per client address (mailroom.core.security)
+     * @param busyReply    the line sent to a client beyond {@code maxConnections} before closing
+     * @param limitReply   the line sent to a client over its address's limits before closing
+     */
+    public Listener(String protocol, InetSocketAddress address, SSLContext implicitTls, int maxConnections,
+                    mailroom.core.security.ConnectionLimits perAddress, String busyReply, String limitReply, Handler handler) throws IOException {
         this.protocol = protocol;
         this.server = new ServerSocket();
         server.setReuseAddress(true);
@@ -51,13 +59,23 @@ public final class Listener implements Closeable {
                 try {
                     Socket socket = server.accept();
                     if (!slots.tryAcquire()) {
+                        log.warn("{} connection limit reached, refusing {}", protocol, socket.getRemoteSocketAddress());
                         refuse(socket, busyReply);
+                        continue;
+                    }
+                    Runnable leave;
+                    try {
+                        leave = perAddress.admit(socket.getInetAddress());
+                    } catch (mailroom.core.security.LimitExceeded e) {
+                        slots.release();
+                        refuse(socket, limitReply); // the limit logged and counted it
                         continue;
                     }
                     Thread.ofVirtual().name(protocol + "-session").start(() -> {
                         try {
                             serve(socket, implicitTls, handler);
                         } finally {
+                            leave.run();
                             slots.release();
                         }
                     });
@@ -113,10 +131,10 @@ public final class Listener implements Closeable {
         return tls;
     }
 
-    private void refuse(Socket socket, String busyReply) {
-        log.warn("{} connection limit reached, refusing {}", protocol, socket.getRemoteSocketAddress());
+    /** Says why and closes: one line, which fits in the socket buffer, so the acceptor never waits on the client. */
+    private void refuse(Socket socket, String reply) {
         try (socket) {
-            socket.getOutputStream().write((busyReply + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write((reply + "\r\n").getBytes(StandardCharsets.US_ASCII));
         } catch (IOException ignored) {
             // the client is gone already
         }

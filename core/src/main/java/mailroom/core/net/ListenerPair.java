@@ -12,12 +12,16 @@ import java.net.InetSocketAddress;
  */
 public record ListenerPair(Listener plain, Listener secure) implements Closeable {
 
-    public static ListenerPair open(String protocol, String bind, int port, int tlsPort, SSLContext tls,
-                                    int maxConnections, String busyReply, Listener.Handler handler) throws IOException {
-        var plain = new Listener(protocol, new InetSocketAddress(bind, port), null, maxConnections, busyReply, handler);
+    /** Each of the two listeners counts its own connections per client address under {@code security}'s limits. */
+    public static ListenerPair open(String protocol, String bind, int port, int tlsPort, SSLContext tls, int maxConnections,
+                                    mailroom.core.security.Security security, String busyReply, String limitReply,
+                                    Listener.Handler handler) throws IOException {
+        var plain = new Listener(protocol, new InetSocketAddress(bind, port), null, maxConnections, security.connections(protocol),
+                busyReply, limitReply, handler);
         try {
             var secure = tls == null ? null
-                    : new Listener(protocol + "s", new InetSocketAddress(bind, tlsPort), tls, maxConnections, busyReply, handler);
+                    : new Listener(protocol + "s", new InetSocketAddress(bind, tlsPort), tls, maxConnections, security.connections(protocol + "s"),
+                            busyReply, limitReply, handler);
             return new ListenerPair(plain, secure);
         } catch (IOException e) {
             plain.close();

@@ -135,6 +135,168 @@ public final class TlsContexts {
         kmf.init(store, password);
         var context = SSLContext.getInstance("TLS");
         context.init(kmf.getKeyManagers(), null, null);
-        return context;
+        return modernOnly(context);
+    }
+
+    /** The protocol versions every server socket and engine made from our contexts offers. */
+    public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+    /**
+     * {@code context}, restricted to TLS 1.3 and 1.2 whatever the JDK's own defaults allow: every
+     * socket, server socket and engine made from it (listeners, STARTTLS, Jetty) enables only those.
+     */
+    public static SSLContext modernOnly(SSLContext context) {
+        return new SSLContext(new ModernOnly(context), context.getProvider(), context.getProtocol()) {};
+    }
+
+    private static final class ModernOnly extends javax.net.ssl.SSLContextSpi {
+        private final SSLContext inner;
+
+        ModernOnly(SSLContext inner) {
+            this.inner = inner;
+        }
+
+        private static String[] restrict(String[] offered) {
+            return java.util.Arrays.stream(offered).filter(PROTOCOLS::contains).toArray(String[]::new);
+        }
+
+        private static javax.net.ssl.SSLParameters restrict(javax.net.ssl.SSLParameters p) {
+            p.setProtocols(restrict(p.getProtocols()));
+            return p;
+        }
+
+        @Override
+        protected void engineInit(javax.net.ssl.KeyManager[] km, javax.net.ssl.TrustManager[] tm, SecureRandom random)
+                throws java.security.KeyManagementException {
+            inner.init(km, tm, random);
+        }
+
+        @Override
+        protected javax.net.ssl.SSLSocketFactory engineGetSocketFactory() {
+            var factory = inner.getSocketFactory();
+            return new javax.net.ssl.SSLSocketFactory() {
+                private java.net.Socket restricted(java.net.Socket s) {
+                    var tls = (javax.net.ssl.SSLSocket) s;
+                    tls.setEnabledProtocols(restrict(tls.getEnabledProtocols()));
+                    return tls;
+                }
+
+                @Override
+                public String[] getDefaultCipherSuites() {
+                    return factory.getDefaultCipherSuites();
+                }
+
+                @Override
+                public String[] getSupportedCipherSuites() {
+                    return factory.getSupportedCipherSuites();
+                }
+
+                @Override
+                public java.net.Socket createSocket(java.net.Socket s, String host, int port, boolean autoClose) throws IOException {
+                    return restricted(factory.createSocket(s, host, port, autoClose));
+                }
+
+                @Override
+                public java.net.Socket createSocket() throws IOException {
+                    return restricted(factory.createSocket());
+                }
+
+                @Override
+                public java.net.Socket createSocket(String host, int port) throws IOException {
+                    return restricted(factory.createSocket(host, port));
+                }
+
+                @Override
+                public java.net.Socket createSocket(String host, int port, java.net.InetAddress local, int localPort) throws IOException {
+                    return restricted(factory.createSocket(host, port, local, localPort));
+                }
+
+                @Override
+                public java.net.Socket createSocket(java.net.InetAddress host, int port) throws IOException {
+                    return restricted(factory.createSocket(host, port));
+                }
+
+                @Override
+                public java.net.Socket createSocket(java.net.InetAddress host, int port, java.net.InetAddress local, int localPort) throws IOException {
+                    return restricted(factory.createSocket(host, port, local, localPort));
+                }
+            };
+        }
+
+        @Override
+        protected javax.net.ssl.SSLServerSocketFactory engineGetServerSocketFactory() {
+            var factory = inner.getServerSocketFactory();
+            return new javax.net.ssl.SSLServerSocketFactory() {
+                private java.net.ServerSocket restricted(java.net.ServerSocket s) {
+                    var tls = (javax.net.ssl.SSLServerSocket) s;
+                    tls.setEnabledProtocols(restrict(tls.getEnabledProtocols()));
+                    return tls;
+                }
+
+                @Override
+                public String[] getDefaultCipherSuites() {
+                    return factory.getDefaultCipherSuites();
+                }
+
+                @Override
+                public String[] getSupportedCipherSuites() {
+                    return factory.getSupportedCipherSuites();
+                }
+
+                @Override
+                public java.net.ServerSocket createServerSocket() throws IOException {
+                    return restricted(factory.createServerSocket());
+                }
+
+                @Override
+                public java.net.ServerSocket createServerSocket(int port) throws IOException {
+                    return restricted(factory.createServerSocket(port));
+                }
+
+                @Override
+                public java.net.ServerSocket createServerSocket(int port, int backlog) throws IOException {
+                    return restricted(factory.createServerSocket(port, backlog));
+                }
+
+                @Override
+                public java.net.ServerSocket createServerSocket(int port, int backlog, java.net.InetAddress address) throws IOException {
+                    return restricted(factory.createServerSocket(port, backlog, address));
+                }
+            };
+        }
+
+        @Override
+        protected javax.net.ssl.SSLEngine engineCreateSSLEngine() {
+            var engine = inner.createSSLEngine();
+            engine.setEnabledProtocols(restrict(engine.getEnabledProtocols()));
+            return engine;
+        }
+
+        @Override
+        protected javax.net.ssl.SSLEngine engineCreateSSLEngine(String host, int port) {
+            var engine = inner.createSSLEngine(host, port);
+            engine.setEnabledProtocols(restrict(engine.getEnabledProtocols()));
+            return engine;
+        }
+
+        @Override
+        protected javax.net.ssl.SSLSessionContext engineGetServerSessionContext() {
+            return inner.getServerSessionContext();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLSessionContext engineGetClientSessionContext() {
+            return inner.getClientSessionContext();
+        }
+
+        @Override
+        protected javax.net.ssl.SSLParameters engineGetDefaultSSLParameters() {
+            return restrict(inner.getDefaultSSLParameters());
+        }
+
+        @Override
+        protected javax.net.ssl.SSLParameters engineGetSupportedSSLParameters() {
+            return restrict(inner.getSupportedSSLParameters());
+        }
     }
 }

@@ -82,4 +82,18 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> load("[smtp\nport = 1")).isInstanceOf(ConfigException.class).message().doesNotContain("\n");
         assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("missing.toml"))).hasMessageEndingWith("missing.toml: no such file");
     }
+
+    @Test
+    void securityKeysAreReadAndCheckedOneLineEach() throws IOException {
+        Config c = load("[security]\nallowlist = [\"10.0.0.0/8\", \"2001:db8::/32\"]\nblock_after = 5\nblock_time = \"1h\"\n");
+        assertThat(c.security.allowlist).containsExactly("10.0.0.0/8", "2001:db8::/32");
+        assertThat(c.security.blockAfter).isEqualTo(5);
+        assertThat(c.security.blockTime).isEqualTo(Duration.ofHours(1));
+        assertThat(load("").security.allowlist).containsExactly("127.0.0.0/8", "::1/128");
+        assertRejected("[security]\nallowlist = [\"10.0.0.0/8\", \"office.example.org\"]\n",
+                "security.allowlist[1]: not an address or CIDR network: \"office.example.org\"");
+        assertRejected("[security]\nblock_after = 0\n", "security.block_after: must be positive, not 0");
+        assertRejected("[security]\nlogin_delay = \"20s\"\n", "security.login_delay_max: must not be shorter than security.login_delay");
+        assertRejected("[security]\nmax_logins = 3\n", "security.max_logins: unknown key");
+    }
 }

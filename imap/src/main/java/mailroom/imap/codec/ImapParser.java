@@ -252,6 +252,34 @@ public final class ImapParser {
         }
     }
 
+    /**
+     * The deepest nesting of parentheses in a whole command, outside quoted strings and literals
+     * (whose bytes are skipped); a cheap scan, so a command can be refused before it is parsed.
+     */
+    public static int nestingDepth(byte[] command) {
+        int depth = 0, deepest = 0;
+        for (int i = 0; i < command.length; i++) {
+            switch (command[i]) {
+                case '(' -> deepest = Math.max(deepest, ++depth);
+                case ')' -> depth = Math.max(0, depth - 1);
+                case '"' -> { // to the closing quote, minding escapes
+                    for (i++; i < command.length && command[i] != '"'; i++) if (command[i] == '\\') i++;
+                }
+                case '{' -> { // "{n}" or "{n+}" then CRLF: skip the literal's n octets
+                    int j = i + 1;
+                    long n = 0;
+                    while (j < command.length && command[j] >= '0' && command[j] <= '9' && n < Integer.MAX_VALUE) n = n * 10 + (command[j++] - '0');
+                    if (j < command.length && (command[j] == '+' || command[j] == '-')) j++;
+                    if (j + 2 < command.length && command[j] == '}' && command[j + 1] == '\r' && command[j + 2] == '\n') {
+                        i = (int) Math.min(command.length, j + 2 + n);
+                    }
+                }
+                default -> { }
+            }
+        }
+        return deepest;
+    }
+
     /** Position for a handler that needs to look ahead and come back. */
     public int mark() {
         return pos;

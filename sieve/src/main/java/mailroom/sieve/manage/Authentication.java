@@ -3,12 +3,12 @@ package mailroom.sieve.manage;
 import mailroom.core.auth.SaslPlain;
 import mailroom.core.auth.Scram;
 import mailroom.core.net.BackendLink;
+import mailroom.core.security.LoginBlocked;
 import mailroom.storage.Account;
 
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -21,8 +21,6 @@ import java.util.Optional;
  * which changes nothing for the user since scripts live in the shared database.
  */
 final class Authentication {
-    private static final Duration FAILED_LOGIN_DELAY = Duration.ofSeconds(1);
-
     private Authentication() {}
 
     static List<String> mechanisms(ManageSieveSession s) {
@@ -36,16 +34,18 @@ final class Authentication {
         if (c.arguments().isEmpty() || c.arguments().size() > 2) throw new ManageSieveException(null, "AUTHENTICATE takes a mechanism and an optional initial response");
         String mechanism = c.string(0).toUpperCase(java.util.Locale.ROOT);
         String initial = c.arguments().size() > 1 ? decode(c.string(1)) : null;
-        Optional<Account> account = switch (mechanism) {
-            case "PLAIN" -> plain(s, initial);
-            case Scram.MECHANISM -> scram(s, initial);
-            default -> throw new ManageSieveException(null, "Unsupported mechanism " + mechanism);
-        };
-        if (s.logout) return; // passed through to the home store, where the session went on and ended
-        if (account.isEmpty()) {
-            sleep(FAILED_LOGIN_DELAY); // slows guessing; cheap on a virtual thread
-            throw new ManageSieveException(null, "Authentication failed");
+        Optional<Account> account;
+        try {
+            account = switch (mechanism) {
+                case "PLAIN" -> plain(s, initial);
+                case Scram.MECHANISM -> scram(s, initial);
+                default -> throw new ManageSieveException(null, "Unsupported mechanism " + mechanism);
+            };
+        } catch (LoginBlocked e) {
+            throw new ManageSieveException("TRYLATER", e.getMessage()); // the login gate refused before any password was checked
         }
+        if (s.logout) return; // passed through to the home store, where the session went on and ended
+        if (account.isEmpty()) throw new ManageSieveException(null, "Authentication failed"); // the login gate has already made us wait
         s.account = account.get();
         s.state = ManageSieveSession.State.AUTHENTICATED;
         if (!Scram.MECHANISM.equals(mechanism)) s.ok(null, "Logged in");
@@ -57,7 +57,7 @@ final class Authentication {
         var plain = SaslPlain.decode(b64(response)).orElseThrow(() -> new ManageSieveException(null, "Invalid SASL PLAIN response"));
         if (!plain.authorizationId().isEmpty() && !plain.authorizationId().equalsIgnoreCase(plain.username()))
             throw new ManageSieveException("AUTH-TOO-WEAK", "Cannot act as another user");
-        Optional<Account> found = s.server.accounts.authenticate(plain.username(), plain.password());
+        Optional<Account> found = s.server.accounts.authenticate(plain.username(), plain.password(), client(s), "managesieve");
         if (found.isPresent() && passedToHome(s, plain.username(), plain.password(), found.get())) s.logout = true;
         return found;
     }
@@ -65,10 +65,10 @@ final class Authentication {
     private static Optional<Account> scram(ManageSieveSession s, String initial) throws ManageSieveException, IOException {
         var scram = new Scram.Server(login -> s.server.accounts.find(login).map(Account::scram));
         String serverFirst = scram.challenge(initial != null ? initial : challenge(s, "")).orElse(null);
-        if (serverFirst == null) return Optional.empty();
+        String user = scram.username() == null ? "" : scram.username();
+        if (serverFirst == null) return s.server.accounts.authenticateProven(user, false, client(s), "managesieve");
         String serverFinal = scram.verify(challenge(s, serverFirst)).orElse(null);
-        if (serverFinal == null) return Optional.empty();
-        Optional<Account> account = s.server.accounts.find(scram.username());
+        Optional<Account> account = s.server.accounts.authenticateProven(user, serverFinal != null, client(s), "managesieve");
         // Section 2.1: the last server data rides on the OK.
         if (account.isPresent()) s.ok("SASL " + ManageSieveCodec.string(b64(serverFinal)), "Logged in");
         return account;
@@ -82,6 +82,10 @@ final class Authentication {
         if (answer == null) throw new IOException("connection closed during AUTHENTICATE");
         if (answer.equals("*")) throw new ManageSieveException(null, "Authentication cancelled");
         return decode(answer);
+    }
+
+    private static InetAddress client(ManageSieveSession s) {
+        return s.connection.remote().getAddress();
     }
 
     private static boolean passedToHome(ManageSieveSession s, String user, String password, Account account) {
@@ -119,13 +123,5 @@ final class Authentication {
 
     private static String b64(String s) {
         return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

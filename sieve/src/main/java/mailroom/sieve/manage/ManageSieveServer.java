@@ -33,7 +33,8 @@ public final class ManageSieveServer implements Closeable {
         this.router = router;
         this.bind = InetAddress.getByName(config.node.bind);
         this.listener = new Listener("managesieve", new InetSocketAddress(bind, settings.port), null, settings.maxConnections,
-                "BYE \"Too many connections, try again later\"", c -> new ManageSieveSession(this, c).run());
+                accounts.security().connections("managesieve"), "BYE \"Too many connections, try again later\"",
+                "BYE (TRYLATER) \"Too many connections from your address, try again later\"", c -> new ManageSieveSession(this, c).run());
     }
 
     public int port() {

@@ -29,6 +29,7 @@ public final class PostgresStorage implements Storage {
     private final SqlDirectory directory;
     private final SqlQueue queue;
     private final SqlSieveScripts sieve;
+    private final mailroom.storage.sql.SqlLoginFailures loginFailures;
     private final ChangeNotifications notifications;
 
     private final DatabaseCluster cluster;
@@ -52,6 +53,7 @@ public final class PostgresStorage implements Storage {
         this.directory = new SqlDirectory(db);
         this.queue = new SqlQueue(db);
         this.sieve = new SqlSieveScripts(db);
+        this.loginFailures = new mailroom.storage.sql.SqlLoginFailures(db);
         this.notifications = new ChangeNotifications(db, events);
     }
 
@@ -102,6 +104,11 @@ public final class PostgresStorage implements Storage {
     @Override
     public SieveScripts sieve() {
         return sieve;
+    }
+
+    @Override
+    public mailroom.core.security.LoginFailures loginFailures() {
+        return loginFailures;
     }
 
     @Override

@@ -30,6 +30,7 @@ public final class SqliteStorage implements Storage {
     private final SqlDirectory directory;
     private final SqlQueue queue;
     private final SqlSieveScripts sieve;
+    private final mailroom.storage.sql.SqlLoginFailures loginFailures;
 
     private final Path dataDir;
 
@@ -42,6 +43,7 @@ public final class SqliteStorage implements Storage {
         this.directory = new SqlDirectory(db);
         this.queue = new SqlQueue(db);
         this.sieve = new SqlSieveScripts(db);
+        this.loginFailures = new mailroom.storage.sql.SqlLoginFailures(db);
     }
 
     public static SqliteStorage open(Path dataDir, boolean fsync) {
@@ -95,6 +97,11 @@ public final class SqliteStorage implements Storage {
     @Override
     public SieveScripts sieve() {
         return sieve;
+    }
+
+    @Override
+    public mailroom.core.security.LoginFailures loginFailures() {
+        return loginFailures;
     }
 
     @Override
