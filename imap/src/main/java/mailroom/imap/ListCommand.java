@@ -97,7 +97,10 @@ final class ListCommand {
             boolean hasChildren = mailboxes.keySet().stream().anyMatch(n -> n.startsWith(name + "/"));
             boolean childListed = subscribed.stream().anyMatch(n -> n.startsWith(name + "/")
                     && patterns.stream().anyMatch(p -> MailboxNames.matches(MailboxNames.canonical(reference + p), n)));
-            if (options.subscribedOnly() && !isSubscribed && !(options.recursiveMatch() && childSubscribed && !childListed)) {
+            // RFC 5258 section 4: RECURSIVEMATCH names a parent for a subscribed descendant the patterns do not list themselves.
+            boolean childUnlisted = subscribed.stream().anyMatch(n -> n.startsWith(name + "/")
+                    && patterns.stream().noneMatch(p -> MailboxNames.matches(MailboxNames.canonical(reference + p), n)));
+            if (options.subscribedOnly() && !isSubscribed && !(options.recursiveMatch() && childUnlisted)) {
                 // LSUB shows an unsubscribed parent of subscribed mailboxes as \Noselect when "%" stops at it.
                 if (!(lsub && childSubscribed && !childListed)) continue;
             }
@@ -110,7 +113,7 @@ final class ListCommand {
             if (lsub && !isSubscribed && !attributes.contains("\\Noselect")) attributes.add("\\Noselect");
             if (!lsub && (options.subscribedOnly() || options.returnSubscribed()) && isSubscribed) attributes.add("\\Subscribed");
             if (mailbox != null && mailbox.specialUse() != null && !lsub) attributes.add(mailbox.specialUse());
-            String extended = options.recursiveMatch() && !isSubscribed && childSubscribed ? " (\"CHILDINFO\" (\"SUBSCRIBED\"))" : "";
+            String extended = options.recursiveMatch() && !isSubscribed && childUnlisted ? " (\"CHILDINFO\" (\"SUBSCRIBED\"))" : "";
             s.untagged(verb + " (" + String.join(" ", attributes) + ") \"/\" " + s.wireName(name) + extended);
             if (options.returnStatus() != null && mailbox != null) {
                 s.untagged("STATUS " + s.wireName(name) + " " + MailboxCommands.statusItems(s, mailbox, options.returnStatus()));

@@ -249,6 +249,22 @@ class ImapTranscriptTest extends ImapTestServer {
                     C: i2 LSUB "" %
                     S: * LSUB (\\Noselect) "/" "Old"
                     S: i2 OK
+                    C: i3 CREATE T8/T8
+                    S: i3 OK
+                    C: i4 CREATE T8/T9
+                    S: i4 OK
+                    C: i5 SUBSCRIBE T8/T8
+                    S: i5 OK
+                    C: i6 SUBSCRIBE T8/T9
+                    S: i6 OK
+                    C: i7 LIST (SUBSCRIBED RECURSIVEMATCH) "" *T8
+                    S: * LIST (\\HasChildren) "/" "T8" ("CHILDINFO" ("SUBSCRIBED"))
+                    S: * LIST (\\HasNoChildren \\Subscribed) "/" "T8/T8"
+                    S: i7 OK
+                    C: i8 LIST (SUBSCRIBED RECURSIVEMATCH) "" (T8 T8/T8 T8/T9)
+                    S: * LIST (\\HasNoChildren \\Subscribed) "/" "T8/T8"
+                    S: * LIST (\\HasNoChildren \\Subscribed) "/" "T8/T9"
+                    S: i8 OK
                     C: j DELETE Old/Projects
                     S: j OK
                     C: k DELETE INBOX

@@ -51,6 +51,16 @@ class ScriptTest {
         assertThat(outcome.errors()).singleElement().asString().contains("invalid address");
     }
 
+    /** ereject (RFC 5429), which Pigeonhole lacks and so the corpus cannot cover: a reject that says it may be refused in protocol. */
+    @Test
+    void erejectRefusesAndConflictsWithFiling() throws SieveException {
+        Outcome refused = run("require \"ereject\";\nereject \"No thanks.\";\n", Map.of());
+        assertThat(refused.actions()).containsExactly(new Action.Reject("No thanks.", true));
+        Outcome conflict = run("require [\"ereject\", \"fileinto\"];\nfileinto \"Work\";\nereject \"No.\";\n", Map.of());
+        assertThat(conflict.errors()).singleElement().asString().contains("reject conflicts with an earlier fileinto");
+        assertThat(conflict.describe()).containsExactly("store \"INBOX\"");
+    }
+
     @Test
     void redirectsAreBoundedPerRun() throws SieveException {
         StringBuilder script = new StringBuilder();
