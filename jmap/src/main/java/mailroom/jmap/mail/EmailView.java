@@ -151,7 +151,7 @@ final class EmailView {
                 case "subject" -> o.set(p, content.get().header(parsed.root(), "header:Subject:asText"));
                 case "sentAt" -> o.set(p, content.get().header(parsed.root(), "header:Date:asDate"));
                 case "headers" -> o.set(p, headers(content.get(), parsed.root()));
-                case "bodyStructure" -> o.set(p, part(root, content, body.properties()));
+                case "bodyStructure" -> o.set(p, part(root, content, withSubParts(body.properties())));
                 case "textBody" -> o.set(p, parts(bodies.text(), content, body.properties()));
                 case "htmlBody" -> o.set(p, parts(bodies.html(), content, body.properties()));
                 case "attachments" -> o.set(p, parts(bodies.attachments(), content, body.properties()));
@@ -161,6 +161,14 @@ final class EmailView {
                 default -> { }
             }
         }
+    }
+
+    /** RFC 8621 section 4.1.4: the tree of bodyStructure always has its subParts. */
+    private static List<String> withSubParts(List<String> props) {
+        if (props.contains("subParts")) return props;
+        List<String> out = new ArrayList<>(props);
+        out.add("subParts");
+        return out;
     }
 
     private static ArrayNode headers(Content content, MimePart part) {
