@@ -39,7 +39,7 @@ public final class Zone {
     public record Settings(String origin, Duration ttl, Duration outboxTtl, Duration nodeTimeout, String dmarc, Ports ports) {}
 
     /** The ports published in SRV records. */
-    public record Ports(int imap, int imaps, int pop3, int pop3s, int submission, int submissions, int sieve) {}
+    public record Ports(int imap, int imaps, int pop3, int pop3s, int submission, int submissions, int sieve, int jmap) {}
 
     final Name origin;
     final long serial;
@@ -136,6 +136,7 @@ public final class Zone {
                     zone.add(new SRVRecord(new Name("_pop3._tcp", d), DClass.IN, ttl, 10, 1, ports.pop3(), target));
                     zone.add(new SRVRecord(new Name("_pop3s._tcp", d), DClass.IN, ttl, 10, 1, ports.pop3s(), target));
                     zone.add(new SRVRecord(new Name("_sieve._tcp", d), DClass.IN, ttl, 0, 1, ports.sieve(), target)); // RFC 5804 section 1.8
+                    zone.add(new SRVRecord(new Name("_jmap._tcp", d), DClass.IN, ttl, 0, 1, ports.jmap(), target)); // RFC 8620 section 2.2
                 }
                 zone.add(new SRVRecord(new Name("_submission._tcp", d), DClass.IN, ttl, 0, 1, ports.submission(), outbox));
                 zone.add(new SRVRecord(new Name("_submissions._tcp", d), DClass.IN, ttl, 0, 1, ports.submissions(), outbox));

@@ -94,7 +94,7 @@ class DirectorTest {
 
     static Zone.Settings settings(int imapPort) {
         return new Zone.Settings("example.test", Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(10),
-                "v=DMARC1; p=none", new Zone.Ports(imapPort, 993, 110, 995, 587, 465, 4190));
+                "v=DMARC1; p=none", new Zone.Ports(imapPort, 993, 110, 995, 587, 465, 4190, 443));
     }
 
     @AfterEach
@@ -143,6 +143,7 @@ class DirectorTest {
         assertThat(answers(query("_imaps._tcp.example.test", Type.SRV))).containsExactlyInAnyOrder("0 1 993 store1.example.test.", "0 1 993 store2.example.test.");
         assertThat(answers(query("_submission._tcp.example.test", Type.SRV))).containsExactly("0 1 587 outbox.example.test.");
         assertThat(answers(query("_sieve._tcp.example.test", Type.SRV))).containsExactlyInAnyOrder("0 1 4190 store1.example.test.", "0 1 4190 store2.example.test.");
+        assertThat(answers(query("_jmap._tcp.example.test", Type.SRV))).containsExactlyInAnyOrder("0 1 443 store1.example.test.", "0 1 443 store2.example.test.");
         assertThat(answers(query("example.test", Type.TXT))).containsExactly("\"v=spf1 mx -all\"");
         assertThat(answers(query("_dmarc.example.test", Type.TXT))).containsExactly("\"v=DMARC1; p=none\"");
         String dkim = answers(query("mr1._domainkey.example.test", Type.TXT)).getFirst();

@@ -13,6 +13,7 @@ import mailroom.directory.Heartbeat;
 import mailroom.directory.StoreLocator;
 import mailroom.directory.Zone;
 import mailroom.imap.ImapServer;
+import mailroom.jmap.JmapServer;
 import mailroom.sieve.manage.ManageSieveServer;
 import mailroom.pop3.Pop3Server;
 import mailroom.smtp.Dkim;
@@ -68,6 +69,7 @@ public final class Node implements Closeable {
     private Pop3Server pop3;
     private ImapServer imap;
     private ManageSieveServer manageSieve;
+    private JmapServer jmap;
 
     /** Opens the data directory, makes the first account on a fresh one, and starts the listeners. */
     public Node(Config config, PrintStream console) throws IOException {
@@ -106,6 +108,8 @@ public final class Node implements Closeable {
                 servers.add(imap);
                 manageSieve = bind(() -> new ManageSieveServer(config, tls, storage, accounts, router), config.node.bind, config.sieve.port);
                 servers.add(manageSieve);
+                jmap = startJmap(config, tls, storage, accounts);
+                servers.add(jmap);
             }
             heartbeat = new Heartbeat(storage.directory(), config.node.name, Set.copyOf(config.node.roles), config.advertisedAddress(),
                     config.director.heartbeat, Clock.systemUTC());
@@ -147,6 +151,17 @@ public final class Node implements Closeable {
         }
     }
 
+    private static JmapServer startJmap(Config config, SSLContext tls, Storage storage, Accounts accounts) {
+        try {
+            return new JmapServer(config, tls, storage, accounts);
+        } catch (RuntimeException e) { // Jetty reports a taken port as a wrapped BindException
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof BindException) throw new StartupException("cannot listen on " + config.node.bind + " port " + config.jmap.port + ": " + t.getMessage());
+            }
+            throw e;
+        }
+    }
+
     /** Whether this node's director leads the cluster now (false on a node without the director role). */
     public boolean leading() {
         return director != null && director.leading();
@@ -178,7 +193,7 @@ public final class Node implements Closeable {
 
     private static Zone.Settings zoneSettings(Config config) {
         var ports = new Zone.Ports(config.imap.port, config.imap.tlsPort, config.pop3.port, config.pop3.tlsPort,
-                config.submission.port, config.submission.tlsPort, config.sieve.port);
+                config.submission.port, config.submission.tlsPort, config.sieve.port, config.jmap.port);
         return new Zone.Settings(config.zone(), config.director.ttl, config.director.outboxTtl, config.director.nodeTimeout, config.director.dmarc, ports);
     }
 
@@ -281,6 +296,10 @@ public final class Node implements Closeable {
 
     public int manageSievePort() {
         return manageSieve.port();
+    }
+
+    public int jmapPort() {
+        return jmap.port();
     }
 
     public int pop3TlsPort() {

@@ -33,6 +33,7 @@ final class TestNode implements AutoCloseable {
         config.director.dnsPort = 0;
         config.admin.port = 0;
         config.sieve.port = 0;
+        config.jmap.port = 0;
         config.smtp.checkAuthentication = false;
         adjust.accept(config);
         var console = new ByteArrayOutputStream();
@@ -67,6 +68,10 @@ final class TestNode implements AutoCloseable {
 
     int imaps() {
         return node.imapTlsPort();
+    }
+
+    int jmap() {
+        return node.jmapPort();
     }
 
     int pop3s() {

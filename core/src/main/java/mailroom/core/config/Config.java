@@ -26,6 +26,7 @@ public final class Config {
     public Director director = new Director();
     public Admin admin = new Admin();
     public Sieve sieve = new Sieve();
+    public Jmap jmap = new Jmap();
     public Spam spam = new Spam();
     public Security security = new Security();
 
@@ -141,6 +142,27 @@ public final class Config {
         public int maxRedirectsPerDay = 200;
         /** Where {@code include :global} finds scripts ("NAME.sieve"); empty: DATA_DIR/sieve-global. */
         public String globalDir = "";
+    }
+
+    /** JMAP (RFC 8620/8621) over HTTPS on stores; the limits are the ones the session resource announces. */
+    public static final class Jmap {
+        /** HTTPS port: 443 + 2000. */
+        public int port = 2443;
+        /** Largest blob one upload may bring. */
+        @JsonDeserialize(using = ByteSizeDeserializer.class)
+        public long maxSizeUpload = 50L * 1024 * 1024;
+        /** Uploads one account may run at once. */
+        public int maxConcurrentUpload = 4;
+        /** Largest API request body. */
+        @JsonDeserialize(using = ByteSizeDeserializer.class)
+        public long maxSizeRequest = 10L * 1024 * 1024;
+        /** API requests one account may run at once. */
+        public int maxConcurrentRequests = 4;
+        public int maxCallsInRequest = 16;
+        public int maxObjectsInGet = 500;
+        public int maxObjectsInSet = 500;
+        /** EventSource connections one account may hold open. */
+        public int maxPushConnections = 8;
     }
 
     public static final class Pop3 {

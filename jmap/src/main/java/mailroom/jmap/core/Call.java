@@ -1,0 +1,66 @@
+package mailroom.jmap.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a method sees of the request it is part of: who calls, the creation ids made so far (RFC
+ * 8620 section 5.3: "#x" names what an earlier create in the same request made), and a place for
+ * the implicit responses some methods add after their own (Email/set after EmailSubmission/set).
+ */
+public final class Call {
+    private final Principal principal;
+    private final Map<String, String> createdIds;
+    private final String callId;
+    final List<Invocation> extra = new ArrayList<>();
+
+    Call(Principal principal, Map<String, String> createdIds, String callId) {
+        this.principal = principal;
+        this.createdIds = createdIds;
+        this.callId = callId;
+    }
+
+    public Principal principal() {
+        return principal;
+    }
+
+    public long accountId() {
+        return principal.account().id();
+    }
+
+    /** An id as the client wrote it: "#creationId" is looked up among the ids made in this request. */
+    public String resolve(String id) {
+        if (id == null || !id.startsWith("#")) return id;
+        String made = createdIds.get(id.substring(1));
+        if (made == null) throw MethodError.invalidArguments("no object was created as " + id);
+        return made;
+    }
+
+    /** Whether {@code id} is a creation reference that names nothing (a not-found, not a bad request). */
+    public boolean knows(String id) {
+        return id == null || !id.startsWith("#") || createdIds.containsKey(id.substring(1));
+    }
+
+    public void created(String creationId, String id) {
+        createdIds.put(creationId, id);
+    }
+
+    /** Adds a response after this method's own, with the same call id. */
+    public void also(String name, ObjectNode arguments) {
+        extra.add(new Invocation(name, arguments, callId));
+    }
+
+    /** Runs another method of the table as part of this one (onSuccessUpdateEmail, onSuccessDestroyOriginal). */
+    public ObjectNode invoke(MethodTable table, String name, ObjectNode arguments) {
+        return table.find(name).orElseThrow().method().call(arguments, this);
+    }
+
+    /** The account argument every account method carries, already checked by the dispatcher. */
+    public static String text(JsonNode node) {
+        return node == null || node.isNull() ? null : node.asText();
+    }
+}

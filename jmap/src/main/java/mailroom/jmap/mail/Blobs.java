@@ -1,0 +1,93 @@
+package mailroom.jmap.mail;
+
+import mailroom.core.mime.MimePart;
+import mailroom.core.mime.ParsedMessage;
+import mailroom.storage.BlobStore;
+import mailroom.storage.MessageSummary;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The blobs an account may read: its messages ("b{mailbox}-{uid}"), their parts' decoded bodies
+ * ("b{mailbox}-{uid}-{part}") and what it uploaded ("u{sha256}"). Uploads are remembered for a day
+ * by the node that took them: that is where an Email/import or a download of them must go. The
+ * bytes themselves are in the shared BlobStore like every message's.
+ */
+public final class Blobs {
+    /** Bytes to send, with the type and name they came with. */
+    public record Blob(byte[] bytes, String type, String name) {}
+
+    public record Uploaded(String blobId, String type, long size) {}
+
+    private static final Duration KEEP_UPLOADS = Duration.ofDays(1);
+
+    private final MailContext mail;
+    private final Map<String, Instant> uploads = new ConcurrentHashMap<>();
+
+    public Blobs(MailContext mail) {
+        this.mail = mail;
+    }
+
+    /** Stores an upload durably and remembers it for the account. */
+    public Uploaded upload(long accountId, InputStream in, String type, long maxSize) throws IOException {
+        try (BlobStore.Writer w = mail.storage().blobs().create()) {
+            byte[] buffer = new byte[65536];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                if (w.size() + n > maxSize) throw new TooLarge();
+                w.stream().write(buffer, 0, n);
+            }
+            long size = w.size();
+            String hash = w.commit();
+            Instant now = Instant.now();
+            uploads.put(accountId + "/" + hash, now);
+            uploads.values().removeIf(t -> t.isBefore(now.minus(KEEP_UPLOADS)));
+            return new Uploaded("u" + hash, type, size);
+        }
+    }
+
+    public static final class TooLarge extends IOException {
+        TooLarge() {
+            super("the upload is larger than maxSizeUpload");
+        }
+    }
+
+    /** The blob's bytes when the account may read it. */
+    public Optional<Blob> find(long accountId, String blobId) {
+        try {
+            if (blobId.startsWith("u")) {
+                String hash = blobId.substring(1);
+                if (!uploads.containsKey(accountId + "/" + hash) || !mail.storage().blobs().exists(hash)) return Optional.empty();
+                return Optional.of(new Blob(mail.storage().blobs().read(hash), "application/octet-stream", null));
+            }
+            var ref = Ids.parse(blobId, 'b');
+            if (ref.isEmpty()) return Optional.empty();
+            var message = message(accountId, ref.get().mailboxId(), ref.get().uid());
+            if (message.isEmpty()) return Optional.empty();
+            byte[] bytes = mail.storage().blobs().read(message.get().summary().blobId());
+            if (ref.get().part() == null) return Optional.of(new Blob(bytes, "message/rfc822", null));
+            var part = EmailView.find(EmailView.tree(message.get().parsed().root()), ref.get().part());
+            if (part == null) return Optional.empty();
+            MimePart m = part.mime();
+            return Optional.of(new Blob(new Content(bytes).decoded(m), part.type(), part.name()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A stored message with its structure. */
+    public record Message(long mailboxId, MessageSummary summary, ParsedMessage parsed) {}
+
+    public Optional<Message> message(long accountId, long mailboxId, long uid) {
+        List<MessageSummary> found = mail.store().messages(accountId, mailboxId, List.of(uid));
+        if (found.isEmpty()) return Optional.empty();
+        return mail.store().structure(accountId, mailboxId, uid).map(p -> new Message(mailboxId, found.get(0), p));
+    }
+}

@@ -1,0 +1,114 @@
+package mailroom.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import mailroom.storage.Account;
+import mailroom.storage.Accounts;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * An independent JMAP client against a node: jmap-jam (npm), installed from the registry into
+ * target/ on first use and driven by a small Node script (src/test/resources/jmap-jam/client.mjs).
+ * It logs in with a bearer token, lists mailboxes, queries, fetches, flags, receives push, moves,
+ * and sends through EmailSubmission. Skipped where the machine has no node or npm.
+ */
+class JmapClientsTest {
+    static final Path JAM = Path.of("target", "jmap-jam");
+
+    @TempDir
+    Path dir;
+    TestNode node;
+    Account alice;
+
+    @BeforeEach
+    void start() throws Exception {
+        node = new TestNode(dir.resolve("var"));
+        var accounts = new Accounts(node.node.storage(), "example.test");
+        alice = accounts.create("alice", "alice-password");
+        accounts.create("bob", "bob-password");
+    }
+
+    @AfterEach
+    void stop() {
+        node.close();
+    }
+
+    private static int run(Path workDir, Map<String, String> env, StringBuilder output, String... command) throws Exception {
+        var pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p;
+        try {
+            p = pb.start();
+        } catch (java.io.IOException e) {
+            return -1; // not installed
+        }
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(180, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", command) + " did not finish");
+        }
+        output.append(new String(out, StandardCharsets.UTF_8));
+        return p.exitValue();
+    }
+
+    /** Installs jmap-jam 0.13.1 under target/ (once), with the script beside it. */
+    private static void installJam() throws Exception {
+        Files.createDirectories(JAM);
+        Files.copy(Path.of("src/test/resources/jmap-jam/client.mjs"), JAM.resolve("client.mjs"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        if (Files.exists(JAM.resolve("node_modules/jmap-jam/package.json"))) return;
+        Files.writeString(JAM.resolve("package.json"), "{\"name\": \"mailroom-jmap-jam-test\", \"private\": true, \"type\": \"module\"}\n");
+        var out = new StringBuilder();
+        int code = run(JAM, Map.of(), out, "npm", "install", "--no-audit", "--no-fund", "--loglevel=error", "jmap-jam@0.13.1");
+        Assumptions.assumeTrue(code == 0, "npm could not install jmap-jam: " + out);
+    }
+
+    @Test
+    void jmapJamReadsFlagsMovesSendsAndHearsPush() throws Exception {
+        var version = new StringBuilder();
+        Assumptions.assumeTrue(run(Path.of("."), Map.of(), version, "node", "--version") == 0, "no node on this machine");
+        installJam();
+        LineClient.sendMail("127.0.0.1", node.smtp(), "bob@example.net", "alice@example.test", "first");
+        LineClient.sendMail("127.0.0.1", node.smtp(), "bob@example.net", "alice@example.test", "second");
+        node.awaitDelivered();
+        var jmap = new JmapHttp(node.jmap(), "alice@example.test", "alice-password");
+        String token = JmapHttp.JSON.readTree(jmap.post("/jmap/token", "application/json", new byte[0]).body()).get("token").asText();
+        var out = new StringBuilder();
+        // The node's certificate is self-signed; the script is told to accept it.
+        int code = run(JAM, Map.of("NODE_TLS_REJECT_UNAUTHORIZED", "0"), out, "node", "client.mjs",
+                "https://127.0.0.1:" + node.jmap() + "/.well-known/jmap", token);
+        assertThat(code).as(out.toString()).isZero();
+        Map<String, JsonNode> steps = new HashMap<>();
+        for (String line : out.toString().split("\n")) {
+            if (line.startsWith("{")) {
+                JsonNode n = JmapHttp.JSON.readTree(line);
+                steps.put(n.get("step").asText(), n);
+            }
+        }
+        assertThat(steps.get("mailboxes").get("names").toString()).contains("INBOX", "Sent", "Drafts");
+        assertThat(steps.get("inbox").get("subjects").toString()).contains("first", "second");
+        assertThat(steps.get("push").get("initialType").asText()).isEqualTo("StateChange");
+        assertThat(steps.get("push").get("changed").toString()).contains("Email");
+        assertThat(steps.get("flagged").get("count").asInt()).isEqualTo(1);
+        assertThat(steps.get("moved").get("archived").asInt()).isEqualTo(1);
+        assertThat(steps.get("sent").get("draft").toString()).as(steps.get("sent").toString()).contains("d");
+        assertThat(steps.get("sent").get("updatedAfterSending")).as(steps.get("sent").toString()).hasSize(1);
+        assertThat(steps.get("sent").get("identity").asText()).isEqualTo("alice@example.test");
+        node.awaitDelivered();
+        var bob = node.node.storage().mail();
+        long bobId = node.node.storage().directory().account("bob", "example.test").orElseThrow().id();
+        var inbox = bob.mailbox(bobId, "INBOX").orElseThrow();
+        assertThat(bob.messages(bobId, inbox.id())).hasSize(1);
+    }
+}
