@@ -39,8 +39,24 @@ public final class ConfigLoader {
     public static Config load(Path file) {
         if (file == null) return validate(new Config());
         if (!Files.isRegularFile(file)) throw new ConfigException(file.toString(), "no such file");
+        String text;
         try {
-            return validate(TOML.readValue(file.toFile(), Config.class));
+            text = Files.readString(file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ConfigException(file.toString(), "not UTF-8 text (TOML is UTF-8)");
+        } catch (IOException e) {
+            throw new ConfigException(file.toString(), "unreadable: " + e.getMessage());
+        }
+        return parse(text, file.toString());
+    }
+
+    /**
+     * The configuration written in {@code toml}; {@code source} names it in errors about its syntax.
+     * Anything wrong is a {@link ConfigException} naming the key, never another exception.
+     */
+    public static Config parse(String toml, String source) {
+        try {
+            return validate(TOML.readValue(toml, Config.class));
         } catch (UnrecognizedPropertyException e) {
             throw new ConfigException(path(e), "unknown key");
         } catch (ValueInstantiationException e) {
@@ -53,7 +69,7 @@ public final class ConfigLoader {
             throw new ConfigException(path(e), firstSentence(e.getOriginalMessage()));
         } catch (IOException e) {
             // TOML syntax errors: Jackson puts the line and column in the message.
-            throw new ConfigException(file.toString(), e.getMessage().lines().findFirst().orElse("unreadable"));
+            throw new ConfigException(source, e.getMessage().lines().findFirst().orElse("unreadable"));
         }
     }
 
