@@ -219,12 +219,13 @@ class DirectorTest {
     }
 
     @Test
-    void aRecordWithAnImpossibleTtlGetsFormerrOverTcp() throws Exception {
-        // found by fuzzing: dnsjava refuses a TTL above 2^31-1 with an unchecked exception, which
-        // used to end the TCP connection without an answer instead of FORMERR
-        byte[] query = {0x43, 0x21, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
-                7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 4, 't', 'e', 's', 't', 0, 0x00, 0x01, 0x00, 0x01,
-                0, 0x00, 0x01, 0x00, 0x01, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x16, 0x00, 0x04, 127, 0, 0, 1};
+    void anUpdateWithAnImpossibleTtlGetsFormerrOverTcp() throws Exception {
+        // found by fuzzing: in an UPDATE's update section, dnsjava refuses an empty record with a
+        // TTL above 2^31-1 by an unchecked exception, which used to end the TCP connection without
+        // an answer instead of FORMERR
+        byte[] query = {0x43, 0x21, 0x28, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+                7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 4, 't', 'e', 's', 't', 0, 0x00, 0x06, 0x00, 0x01,
+                0, 0x00, 0x01, 0x00, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x16, 0x00, 0x00};
         try (var socket = new java.net.Socket(InetAddress.getLoopbackAddress(), director.dnsPort())) {
             socket.setSoTimeout(5000);
             var out = new java.io.DataOutputStream(socket.getOutputStream());
