@@ -62,7 +62,21 @@ public final class ImapFuzz {
         }
         MailboxNames.canonical(name);
         MailboxNames.parent(name);
-        MailboxNames.matches(pattern, name);
+        boolean matched = MailboxNames.matches(pattern, name);
+        if (pattern.length() <= 12 && name.length() <= 40 && matched != name.matches(regex(pattern))) {
+            throw new AssertionError("LIST pattern " + pattern + " on " + name + ": " + matched);
+        }
+    }
+
+    /** RFC 3501 section 6.3.8 said as a regular expression, the oracle for short inputs. */
+    private static String regex(String pattern) {
+        var sb = new StringBuilder("(?s)");
+        for (char c : pattern.toCharArray()) {
+            if (c == '*') sb.append(".*");
+            else if (c == '%') sb.append("[^").append(MailboxNames.DELIMITER).append("]*");
+            else sb.append(java.util.regex.Pattern.quote(String.valueOf(c)));
+        }
+        return sb.toString();
     }
 
     private static void roundTrip(SequenceSet set) {
