@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Runs each fuzz target under Jazzer (libFuzzer, guided by the coverage of our parsers and the
- * libraries under them) in a JVM of its own for {@code fuzz.seconds} (5 in the test suite;
+ * libraries under them) in a JVM of its own for {@code fuzz.seconds} (4 in the test suite;
  * {@code scripts/fuzz} runs longer). A child JVM per target because libFuzzer runs one target per
  * process, and so that a target that runs out of memory or stack takes only itself down. Any
  * finding (an exception the parser does not document, a broken property, an input taking longer
@@ -42,7 +42,7 @@ class FuzzTargetsTest {
         String name = target.substring(target.lastIndexOf('.') + 1).replace("Fuzz", "").toLowerCase();
         String only = System.getProperty("fuzz.targets", "");
         Assumptions.assumeTrue(only.isBlank() || Arrays.asList(only.split(",")).contains(name), "not among fuzz.targets");
-        int seconds = Integer.parseInt(System.getProperty("fuzz.seconds", "5").isBlank() ? "5" : System.getProperty("fuzz.seconds"));
+        int seconds = Integer.parseInt(System.getProperty("fuzz.seconds", "4").isBlank() ? "4" : System.getProperty("fuzz.seconds"));
 
         Path corpus = Files.createDirectories(OUT.resolve("corpus").resolve(name));
         Path crashes = Files.createDirectories(OUT.resolve("crashes"));
