@@ -63,7 +63,9 @@ public final class ImapFuzz {
         MailboxNames.canonical(name);
         MailboxNames.parent(name);
         boolean matched = MailboxNames.matches(pattern, name);
-        if (pattern.length() <= 12 && name.length() <= 40 && matched != name.matches(regex(pattern))) {
+        // the oracle backtracks, so only on patterns with few wildcards (its time grows as name^wildcards)
+        if (pattern.length() <= 12 && name.length() <= 40 && pattern.chars().filter(c -> c == '*' || c == '%').count() <= 3
+                && matched != name.matches(regex(pattern))) {
             throw new AssertionError("LIST pattern " + pattern + " on " + name + ": " + matched);
         }
     }
