@@ -31,6 +31,14 @@ public final class ConfigLoader {
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            // Jackson reads "" as null for a list, a section or an enum; TOML has no null, so
+            // such a value is a mistake to name, not a null for validation to trip over
+            .withCoercionConfig(com.fasterxml.jackson.databind.type.LogicalType.Collection,
+                    c -> c.setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.EmptyString, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail))
+            .withCoercionConfig(com.fasterxml.jackson.databind.type.LogicalType.POJO,
+                    c -> c.setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.EmptyString, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail))
+            .withCoercionConfig(com.fasterxml.jackson.databind.type.LogicalType.Enum,
+                    c -> c.setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.EmptyString, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail))
             .build();
 
     private ConfigLoader() {}
