@@ -26,7 +26,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * process, and so that a target that runs out of memory or stack takes only itself down. Any
  * finding (an exception the parser does not document, a broken property, an input taking longer
  * than 10 s, memory beyond 2 GB) fails the test with the input and its stack trace; the corpus grows
- * in {@code fuzz/target/fuzz/corpus} and crashes land in {@code fuzz/target/fuzz/crashes}.
+ * in {@code fuzz/target/fuzz/corpus} and crashes land in {@code fuzz/target/fuzz/crashes}. With
+ * {@code -Dfuzz.saveCorpus=true} (scripts/fuzz) the grown corpus is written back to
+ * {@code src/test/resources/fuzz/corpus/NAME.zip}, to be committed.
  */
 class FuzzTargetsTest {
     private static final Path OUT = Path.of("target", "fuzz");
@@ -45,6 +47,10 @@ class FuzzTargetsTest {
         int seconds = Integer.parseInt(System.getProperty("fuzz.seconds", "4").isBlank() ? "4" : System.getProperty("fuzz.seconds"));
 
         Path corpus = Files.createDirectories(OUT.resolve("corpus").resolve(name));
+        // What earlier long runs learned (committed as one zip per target): replayed first, so a
+        // few seconds here start from that coverage and re-check every input in it
+        Path saved = Path.of("src", "test", "resources", "fuzz", "corpus", name + ".zip");
+        if (Files.isRegularFile(saved)) unzip(saved, corpus);
         Path crashes = Files.createDirectories(OUT.resolve("crashes"));
         Path seeds = Path.of("src", "test", "resources", "fuzz", name);
         Path dict = Path.of("src", "test", "resources", "fuzz", name + ".dict");
@@ -89,6 +95,7 @@ class FuzzTargetsTest {
         Matcher done = DONE.matcher(output);
         String runs = done.find() ? done.group(1) : "?";
         summary.add(String.format("%-12s %12s runs in %4d s, exit %d", name, runs, seconds, p.exitValue()));
+        if (Boolean.getBoolean("fuzz.saveCorpus")) zip(corpus, saved);
         assertThat(p.exitValue()).as("jazzer on %s found something:%n%s", name, tail(output, 6000)).isZero();
         assertThat(runs).as("jazzer on %s ran inputs:%n%s", name, tail(output, 3000)).isNotEqualTo("?");
     }
@@ -98,6 +105,33 @@ class FuzzTargetsTest {
         Files.createDirectories(OUT);
         Files.write(OUT.resolve("summary.txt"), summary, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         summary.forEach(System.out::println);
+    }
+
+    private static void unzip(Path zip, Path into) throws IOException {
+        try (var in = new java.util.zip.ZipInputStream(Files.newInputStream(zip))) {
+            for (var entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+                Path file = into.resolve(Path.of(entry.getName()).getFileName().toString());
+                if (!Files.exists(file)) Files.write(file, in.readAllBytes());
+            }
+        }
+    }
+
+    /** The corpus back into the zip, entries sorted so that an unchanged corpus gives the same file. */
+    private static void zip(Path corpus, Path zip) throws IOException {
+        Files.createDirectories(zip.getParent());
+        List<Path> files;
+        try (var list = Files.list(corpus)) {
+            files = list.filter(Files::isRegularFile).sorted().toList();
+        }
+        try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
+            for (Path f : files) {
+                var entry = new java.util.zip.ZipEntry(f.getFileName().toString());
+                entry.setTime(0);
+                out.putNextEntry(entry);
+                out.write(Files.readAllBytes(f));
+                out.closeEntry();
+            }
+        }
     }
 
     private static String tail(String s, int n) {
