@@ -70,6 +70,10 @@ public final class ConfigLoader {
         } catch (ValueInstantiationException e) {
             throw new ConfigException(path(e), e.getCause() != null ? e.getCause().getMessage() : "bad value");
         } catch (InvalidFormatException e) {
+            if ("".equals(e.getValue()) && e.getTargetType() != null && !e.getTargetType().isEnum()) {
+                throw new ConfigException(path(e), "an empty string where "
+                        + (java.util.Collection.class.isAssignableFrom(e.getTargetType()) ? "a list" : "a table") + " belongs");
+            }
             throw new ConfigException(path(e), "bad value " + quote(e.getValue()) + firstSentence(e.getOriginalMessage()));
         } catch (MismatchedInputException e) {
             throw new ConfigException(path(e), "wrong type of value (expected " + simpleName(e.getTargetType()) + ")");

@@ -38,6 +38,8 @@ class ConfigLoaderTest {
                 {"[imap]\nplaintext_auth = \"\"\n", "imap.plaintext_auth"}}) {
             assertThatThrownBy(() -> load(c[0])).describedAs(c[0]).isInstanceOf(ConfigException.class).hasMessageStartingWith(c[1] + ": ");
         }
+        assertRejected("[node]\nroles = \"\"\n", "node.roles: an empty string where a list belongs");
+        assertRejected("node = \"\"\n", "node: an empty string where a table belongs");
     }
 
     @Test
