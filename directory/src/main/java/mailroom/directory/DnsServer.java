@@ -127,7 +127,9 @@ public final class DnsServer implements AutoCloseable {
         Message query;
         try {
             query = new Message(wire);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // dnsjava reports some malformed records (a TTL above 2^31-1, for one) with unchecked
+            // exceptions; whatever the reason, the client sent something we cannot read
             return formatError(wire);
         }
         if (query.getHeader().getFlag(Flags.QR)) return null; // a response: never answer those

@@ -220,6 +220,28 @@ class DirectorTest {
     }
 
     @Test
+    void anUpdateWithAnImpossibleTtlGetsFormerrOverTcp() throws Exception {
+        // found by fuzzing: in an UPDATE's update section, dnsjava refuses an empty record with a
+        // TTL above 2^31-1 by an unchecked exception, which used to end the TCP connection without
+        // an answer instead of FORMERR
+        byte[] query = {0x43, 0x21, 0x28, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00,
+                7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 4, 't', 'e', 's', 't', 0, 0x00, 0x06, 0x00, 0x01,
+                0, 0x00, 0x01, 0x00, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x16, 0x00, 0x00};
+        try (var socket = new java.net.Socket(InetAddress.getLoopbackAddress(), director.dnsPort())) {
+            socket.setSoTimeout(5000);
+            var out = new java.io.DataOutputStream(socket.getOutputStream());
+            out.writeShort(query.length);
+            out.write(query);
+            out.flush();
+            var in = new java.io.DataInputStream(socket.getInputStream());
+            byte[] reply = in.readNBytes(in.readUnsignedShort());
+            var message = new Message(reply);
+            assertThat(message.getHeader().getID()).isEqualTo(0x4321);
+            assertThat(message.getRcode()).isEqualTo(Rcode.FORMERR);
+        }
+    }
+
+    @Test
     void digOverUdpAndTcp() throws Exception {
         for (String transport : List.of("+notcp", "+tcp")) {
             var dig = new ProcessBuilder("dig", "@127.0.0.1", "-p", String.valueOf(director.dnsPort()), transport, "+short", "mailb.example.test", "A")

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Random input to the IMAP codec: a malformed argument is a BAD (ImapException.Bad), never another
@@ -39,6 +40,27 @@ class ImapParserFuzzTest extends ImapTestServer {
             }
             String decoded = MailboxNames.decodeUtf7(sb.toString());
             if (decoded != null) assertThat(MailboxNames.decodeUtf7(MailboxNames.encodeUtf7(decoded))).isEqualTo(decoded);
+        }
+    }
+
+    @Test
+    void aNumberAboveTwoToTheSixtyThreeIsBad() throws ImapException.Bad {
+        // found by fuzzing: 19 digits passed the length check and Long.parseLong threw
+        // NumberFormatException, which is not the codec's documented failure
+        assertThatThrownBy(() -> new ImapParser("9999999999999999999").number()).isInstanceOf(ImapException.Bad.class);
+        assertThatThrownBy(() -> new ImapParser("{9999999999999999999}\r\nx").astring()).isInstanceOf(ImapException.Bad.class);
+        assertThat(new ImapParser("9223372036854775807").number()).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void aSessionAnswersAnOversizedLiteralSizeWithBad() throws Exception {
+        // the session collects literals of up to 10 digits; a longer size reaches the parser as text
+        try (var t = login()) {
+            t.send("s SELECT {9999999999999999999}");
+            String line;
+            do line = t.readLine(); while (line != null && !line.startsWith("s "));
+            assertThat(line).startsWith("s BAD");
+            t.send("n NOOP").expect("n OK");
         }
     }
 

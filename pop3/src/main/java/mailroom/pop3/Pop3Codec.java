@@ -31,7 +31,7 @@ public final class Pop3Codec {
         byte[] buf = new byte[16 * 1024]; // most messages fit; a larger buffer per RETR only costs zeroing
         boolean atLineStart = true, inBody = false, lineEmpty = true;
         long bodyLinesLeft = bodyLines;
-        int prev = -1;
+        boolean sentAny = false; // not a "previous byte" sentinel: byte 0xFF read as -1 would look like none
         int n;
         outer:
         while ((n = in.read(buf)) > 0) {
@@ -58,11 +58,11 @@ public final class Pop3Codec {
                 } else if (b != '\r') {
                     lineEmpty = false;
                 }
-                prev = b;
+                sentAny = true;
             }
             out.write(buf, from, n - from);
         }
-        if (!atLineStart && prev != -1) out.write(new byte[]{'\r', '\n'});
+        if (!atLineStart && sentAny) out.write(new byte[]{'\r', '\n'});
         out.write(new byte[]{'.', '\r', '\n'});
     }
 }

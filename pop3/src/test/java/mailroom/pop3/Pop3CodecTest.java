@@ -24,6 +24,16 @@ class Pop3CodecTest {
     }
 
     @Test
+    void aLastLineEndingInByteFfIsStillCompleted() throws IOException {
+        // found by fuzzing: 0xFF read as a signed byte was taken for "nothing sent", so a message
+        // ending in it without a line break had the terminating "." glued to its last line
+        byte[] message = {'A', ':', ' ', 'b', '\r', '\n', '\r', '\n', 'x', (byte) 0xFF};
+        var out = new ByteArrayOutputStream();
+        Pop3Codec.writeMessage(new ByteArrayInputStream(message), out, -1);
+        assertThat(out.toByteArray()).isEqualTo(new byte[] {'A', ':', ' ', 'b', '\r', '\n', '\r', '\n', 'x', (byte) 0xFF, '\r', '\n', '.', '\r', '\n'});
+    }
+
+    @Test
     void topSendsTheHeaderAndSomeBodyLines() throws IOException {
         String m = "A: b\r\nC: d\r\n\r\n1\r\n.2\r\n3\r\n";
         assertThat(write(m, 0)).isEqualTo("A: b\r\nC: d\r\n\r\n.\r\n");

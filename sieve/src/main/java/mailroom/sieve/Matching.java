@@ -44,14 +44,28 @@ final class Matching {
             case "is" -> compare(value, key, comparator) == 0;
             case "contains" -> fold(value).contains(fold(key));
             case "value" -> relate(compare(value, key, comparator));
-            case "matches" -> capture(wildcard(key).matcher(value), true);
-            case "regex" -> capture(regex(key).matcher(value), false);
+            case "matches" -> capture(wildcard(key), key, value, true);
+            case "regex" -> capture(regex(key), key, value, false);
             default -> throw new IllegalStateException(match);
         };
     }
 
-    private boolean capture(Matcher m, boolean whole) {
-        if (!(whole ? m.matches() : m.find())) return false;
+    /**
+     * Characters a match may read, beyond 50 per character of the value: far more than any sane
+     * pattern needs, and reached in well under a second by one that backtracks without end.
+     */
+    static final long MATCH_STEPS = 5_000_000;
+
+    private boolean capture(Pattern pattern, String key, String value, boolean whole) throws RuntimeSieveError {
+        // The sender chooses the header a pattern runs over; a pattern such as "*a*a*a...b" or
+        // "(.*a){12}b" backtracks exponentially on the right value and would hold a delivery worker
+        // for ever. Counted, it ends as a runtime error, and the message is kept.
+        Matcher m = pattern.matcher(new Budgeted(value, MATCH_STEPS + 50L * value.length()));
+        try {
+            if (!(whole ? m.matches() : m.find())) return false;
+        } catch (Budgeted.Exhausted e) {
+            throw new RuntimeSieveError("matching \"" + (key.length() > 60 ? key.substring(0, 60) + "..." : key) + "\" took too long");
+        }
         List<String> groups = new java.util.ArrayList<>();
         for (int i = 0; i <= Math.min(m.groupCount(), 9); i++) groups.add(m.group(i) == null ? "" : m.group(i));
         captured = groups;
@@ -147,6 +161,44 @@ final class Matching {
             return cached("r", key, flags(), () -> Pattern.compile(key, flags()));
         } catch (PatternSyntaxException e) {
             throw new RuntimeSieveError("invalid regular expression \"" + key + "\"");
+        }
+    }
+
+    /** The value a matcher runs over, counting the characters it reads. */
+    private static final class Budgeted implements CharSequence {
+        static final class Exhausted extends RuntimeException {
+            Exhausted() {
+                super(null, null, false, false);
+            }
+        }
+
+        private final String text;
+        private long left;
+
+        Budgeted(String text, long budget) {
+            this.text = text;
+            this.left = budget;
+        }
+
+        @Override
+        public char charAt(int index) {
+            if (--left < 0) throw new Exhausted();
+            return text.charAt(index);
+        }
+
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return text.substring(start, end);
+        }
+
+        @Override
+        public String toString() {
+            return text;
         }
     }
 

@@ -4,11 +4,13 @@ import mailroom.sieve.syntax.SieveException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
@@ -62,6 +64,20 @@ class ScriptTest {
     }
 
     @Test
+    void aMatchThatWouldBacktrackForeverEndsAsARuntimeError() throws SieveException {
+        // a wildcard or regular expression that backtracks exponentially on a header the sender
+        // chose must not hold a delivery worker: it gives up and the message is kept
+        byte[] message = ("Subject: " + "a".repeat(80) + "\r\n\r\nbody\r\n").getBytes(StandardCharsets.US_ASCII);
+        for (String test : List.of("header :matches \"subject\" \"" + "*a".repeat(20) + "b\"",
+                "header :regex \"subject\" \"(.*a){12}b\"")) {
+            String source = "require [\"regex\", \"fileinto\"];\nif " + test + " { fileinto \"Work\"; }\n";
+            Outcome outcome = assertTimeoutPreemptively(java.time.Duration.ofSeconds(5), () -> run(source, Map.of(), message));
+            assertThat(outcome.describe()).as(test).containsExactly("store \"INBOX\"");
+            assertThat(outcome.errors()).as(test).singleElement().asString().contains("too long");
+        }
+    }
+
+    @Test
     void redirectsAreBoundedPerRun() throws SieveException {
         StringBuilder script = new StringBuilder();
         for (int i = 0; i < 5; i++) script.append("redirect \"r").append(i).append("@example.net\";\n");
@@ -89,6 +105,10 @@ class ScriptTest {
     }
 
     private static Outcome run(String source, Map<String, String> personal) throws SieveException {
+        return run(source, personal, MESSAGE);
+    }
+
+    private static Outcome run(String source, Map<String, String> personal, byte[] message) throws SieveException {
         Environment environment = new Environment() {
             @Override
             public boolean mailboxExists(String name) {
@@ -105,6 +125,6 @@ class ScriptTest {
                 return Set.of("alice@example.org");
             }
         };
-        return Script.compile(source).evaluate(new MessageView(MESSAGE), new Envelope("carol@example.net", "alice@example.org", null), environment);
+        return Script.compile(source).evaluate(new MessageView(message), new Envelope("carol@example.net", "alice@example.org", null), environment);
     }
 }

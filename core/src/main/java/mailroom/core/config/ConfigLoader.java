@@ -31,6 +31,14 @@ public final class ConfigLoader {
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            // Jackson reads "" as null for a list, a section or an enum; TOML has no null, so
+            // such a value is a mistake to name, not a null for validation to trip over
+            .withCoercionConfig(com.fasterxml.jackson.databind.type.LogicalType.Collection,
+                    c -> c.setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.EmptyString, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail))
+            .withCoercionConfig(com.fasterxml.jackson.databind.type.LogicalType.POJO,
+                    c -> c.setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.EmptyString, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail))
+            .withCoercionConfig(com.fasterxml.jackson.databind.type.LogicalType.Enum,
+                    c -> c.setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.EmptyString, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail))
             .build();
 
     private ConfigLoader() {}
@@ -39,13 +47,33 @@ public final class ConfigLoader {
     public static Config load(Path file) {
         if (file == null) return validate(new Config());
         if (!Files.isRegularFile(file)) throw new ConfigException(file.toString(), "no such file");
+        String text;
         try {
-            return validate(TOML.readValue(file.toFile(), Config.class));
+            text = Files.readString(file);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ConfigException(file.toString(), "not UTF-8 text (TOML is UTF-8)");
+        } catch (IOException e) {
+            throw new ConfigException(file.toString(), "unreadable: " + e.getMessage());
+        }
+        return parse(text, file.toString());
+    }
+
+    /**
+     * The configuration written in {@code toml}; {@code source} names it in errors about its syntax.
+     * Anything wrong is a {@link ConfigException} naming the key, never another exception.
+     */
+    public static Config parse(String toml, String source) {
+        try {
+            return validate(TOML.readValue(toml, Config.class));
         } catch (UnrecognizedPropertyException e) {
             throw new ConfigException(path(e), "unknown key");
         } catch (ValueInstantiationException e) {
             throw new ConfigException(path(e), e.getCause() != null ? e.getCause().getMessage() : "bad value");
         } catch (InvalidFormatException e) {
+            if ("".equals(e.getValue()) && e.getTargetType() != null && !e.getTargetType().isEnum()) {
+                throw new ConfigException(path(e), "an empty string where "
+                        + (java.util.Collection.class.isAssignableFrom(e.getTargetType()) ? "a list" : "a table") + " belongs");
+            }
             throw new ConfigException(path(e), "bad value " + quote(e.getValue()) + firstSentence(e.getOriginalMessage()));
         } catch (MismatchedInputException e) {
             throw new ConfigException(path(e), "wrong type of value (expected " + simpleName(e.getTargetType()) + ")");
@@ -53,7 +81,7 @@ public final class ConfigLoader {
             throw new ConfigException(path(e), firstSentence(e.getOriginalMessage()));
         } catch (IOException e) {
             // TOML syntax errors: Jackson puts the line and column in the message.
-            throw new ConfigException(file.toString(), e.getMessage().lines().findFirst().orElse("unreadable"));
+            throw new ConfigException(source, e.getMessage().lines().findFirst().orElse("unreadable"));
         }
     }
 

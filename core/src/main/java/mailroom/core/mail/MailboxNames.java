@@ -82,23 +82,27 @@ public final class MailboxNames {
      * section 6.3.8).
      */
     public static boolean matches(String pattern, String name) {
-        return matches(pattern, 0, name, 0);
-    }
-
-    private static boolean matches(String p, int pi, String n, int ni) {
-        while (pi < p.length()) {
-            char c = p.charAt(pi);
+        // One pass over the pattern, keeping the set of name positions it can have reached: time
+        // pattern x name. (Backtracking took exponential time on patterns like "*a*a*a...b", which
+        // any client may send in LIST.)
+        int n = name.length();
+        boolean[] reach = new boolean[n + 1];
+        reach[0] = true;
+        for (int pi = 0; pi < pattern.length(); pi++) {
+            char c = pattern.charAt(pi);
+            boolean[] next = new boolean[n + 1];
             if (c == '*' || c == '%') {
-                for (int k = ni; k <= n.length(); k++) {
-                    if (matches(p, pi + 1, n, k)) return true;
-                    if (k < n.length() && c == '%' && n.charAt(k) == DELIMITER) return false;
+                boolean open = false; // some earlier position reached, with only matchable characters since
+                for (int j = 0; j <= n; j++) {
+                    if (reach[j]) open = true;
+                    else if (open && c == '%' && name.charAt(j - 1) == DELIMITER) open = false;
+                    next[j] = open;
                 }
-                return false;
+            } else {
+                for (int j = 0; j < n; j++) if (reach[j] && name.charAt(j) == c) next[j + 1] = true;
             }
-            if (ni >= n.length() || n.charAt(ni) != c) return false;
-            pi++;
-            ni++;
+            reach = next;
         }
-        return ni == n.length();
+        return reach[n];
     }
 }

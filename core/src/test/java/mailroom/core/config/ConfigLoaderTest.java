@@ -26,6 +26,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void anEmptyStringWhereAListOrSectionBelongsIsOneLine() {
+        // found by fuzzing: Jackson turned "" into null for a list, and validation met the null
+        // with a NullPointerException instead of naming the key
+        for (String[] c : new String[][] {
+                {"[node]\nroles = \"\"\n", "node.roles"},
+                {"[security]\nallowlist = \"\"\n", "security.allowlist"},
+                {"[spam]\nactions = \"\"\n", "spam.actions"},
+                {"[delivery]\nresolvers = \"\"\n", "delivery.resolvers"},
+                {"node = \"\"\n", "node"},
+                {"[imap]\nplaintext_auth = \"\"\n", "imap.plaintext_auth"}}) {
+            assertThatThrownBy(() -> load(c[0])).describedAs(c[0]).isInstanceOf(ConfigException.class).hasMessageStartingWith(c[1] + ": ");
+        }
+        assertRejected("[node]\nroles = \"\"\n", "node.roles: an empty string where a list belongs");
+        assertRejected("node = \"\"\n", "node: an empty string where a table belongs");
+    }
+
+    @Test
     void everyKeyHasADefault() throws IOException {
         Config c = load("");
         assertThat(c.smtp.port).isEqualTo(2025);

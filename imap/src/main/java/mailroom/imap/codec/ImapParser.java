@@ -185,7 +185,11 @@ public final class ImapParser {
         int start = pos;
         while (!atEnd() && peek() >= '0' && peek() <= '9') pos++;
         if (pos == start || pos - start > 19) throw bad("Expected a number");
-        return Long.parseLong(new String(in, start, pos - start, StandardCharsets.US_ASCII));
+        try {
+            return Long.parseLong(new String(in, start, pos - start, StandardCharsets.US_ASCII));
+        } catch (NumberFormatException e) { // 19 digits above 2^63-1
+            throw bad("Number too large");
+        }
     }
 
     /** A mailbox pattern for LIST: list-chars (with % and *) or a string. */
