@@ -179,7 +179,31 @@ final class QueueRunner implements AutoCloseable {
             notifySender(entry, Dsn.Action.DELAYED, delayed);
             notifySender(entry, Dsn.Action.DELIVERED, delivered);
         }
-        storage.queue().finish(entry.id(), owner, outcomes);
+        recordOutcomes(entry, outcomes);
+    }
+
+    /**
+     * Records the outcomes. A commit cut by a database failover is made again, once a primary
+     * answers, instead of leaving the entry leased and untouched until its lease runs out (five
+     * minutes): finish is safe to repeat, as it sets the same states and releases the lease only
+     * while it is still ours.
+     */
+    private void recordOutcomes(Queue.Entry entry, List<Queue.Outcome> outcomes) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                storage.queue().finish(entry.id(), owner, outcomes);
+                return;
+            } catch (mailroom.storage.StorageException e) {
+                if (attempt == 3 || !running) throw e;
+                log.warn("queue {}: recording the outcome failed ({}); trying again", entry.id(), e.getMessage());
+                try {
+                    Thread.sleep(Duration.ofSeconds(1));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /**
