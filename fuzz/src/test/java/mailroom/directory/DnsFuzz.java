@@ -36,7 +36,7 @@ public final class DnsFuzz {
         d.heartbeat("sorter1", Set.of("sorter"), "127.0.14.3", now);
         d.setDkimKey(new Directory.DkimKey("example.test", "mr1", "unused"));
         var settings = new Zone.Settings("example.test", Duration.ofSeconds(60), Duration.ofSeconds(30), Duration.ofSeconds(10),
-                "v=DMARC1; p=none", new Zone.Ports(143, 993, 110, 995, 587, 465, 4190));
+                "v=DMARC1; p=none", new Zone.Ports(143, 993, 110, 995, 587, 465, 4190, 443));
         Zone zone = Zone.build(settings, d, 1, node -> true,
                 key -> new String[] {key.selector() + "._domainkey." + key.domain(), "v=DKIM1; k=rsa; p=" + "A".repeat(300)});
         // bound to a loopback address of the fuzz range; queries never arrive by the network here

@@ -9,32 +9,43 @@ import java.util.Map;
  */
 public final class Bound {
 
-    public record Command(String name, Map<String, Node.Argument> tags, List<Node.Argument> args,
-                          List<Test> tests, List<Command> block, int line) {
-        public boolean has(String tag) {
-            return tags.containsKey(tag);
+    /** What commands and tests share: tags by name (without the colon) and positional arguments. */
+    public interface Arguments {
+        Map<String, Node.Argument> tags();
+
+        List<Node.Argument> args();
+
+        default boolean has(String tag) {
+            return tags().containsKey(tag);
         }
 
-        public String tagString(String tag) {
-            return tags.get(tag) instanceof Node.Strings s ? s.single() : null;
+        default String tagString(String tag) {
+            return tags().get(tag) instanceof Node.Strings s ? s.single() : null;
         }
 
-        public List<String> tagStrings(String tag) {
-            return tags.get(tag) instanceof Node.Strings s ? s.values() : null;
+        default List<String> tagStrings(String tag) {
+            return tags().get(tag) instanceof Node.Strings s ? s.values() : null;
         }
 
-        public Long tagNumber(String tag) {
-            return tags.get(tag) instanceof Node.Number n ? n.value() : null;
+        default Long tagNumber(String tag) {
+            return tags().get(tag) instanceof Node.Number n ? n.value() : null;
         }
 
-        public String string(int i) {
-            return ((Node.Strings) args.get(i)).single();
+        default String string(int i) {
+            return ((Node.Strings) args().get(i)).single();
         }
 
-        public List<String> strings(int i) {
-            return ((Node.Strings) args.get(i)).values();
+        default List<String> strings(int i) {
+            return ((Node.Strings) args().get(i)).values();
+        }
+
+        default long number(int i) {
+            return ((Node.Number) args().get(i)).value();
         }
     }
+
+    public record Command(String name, Map<String, Node.Argument> tags, List<Node.Argument> args,
+                          List<Test> tests, List<Command> block, int line) implements Arguments {}
 
     /**
      * @param match      "is", "contains", "matches", "regex", "count" or "value"
@@ -43,35 +54,7 @@ public final class Bound {
      * @param part       address part: "all", "localpart", "domain", "user" or "detail"
      */
     public record Test(String name, Map<String, Node.Argument> tags, List<Node.Argument> args, List<Test> tests,
-                       String match, String relation, String comparator, String part, int line) {
-        public boolean has(String tag) {
-            return tags.containsKey(tag);
-        }
-
-        public String tagString(String tag) {
-            return tags.get(tag) instanceof Node.Strings s ? s.single() : null;
-        }
-
-        public List<String> tagStrings(String tag) {
-            return tags.get(tag) instanceof Node.Strings s ? s.values() : null;
-        }
-
-        public Long tagNumber(String tag) {
-            return tags.get(tag) instanceof Node.Number n ? n.value() : null;
-        }
-
-        public String string(int i) {
-            return ((Node.Strings) args.get(i)).single();
-        }
-
-        public List<String> strings(int i) {
-            return ((Node.Strings) args.get(i)).values();
-        }
-
-        public long number(int i) {
-            return ((Node.Number) args.get(i)).value();
-        }
-    }
+                       String match, String relation, String comparator, String part, int line) implements Arguments {}
 
     private Bound() {}
 }
