@@ -303,9 +303,17 @@ class DatabaseFailoverTest {
         }
     }
 
-    /** Waits until the queue has handed everything on; a hand-off cut by the failover is retried after 30 s. */
+    /**
+     * Waits until the queue has handed everything on; a hand-off cut by the failover is retried after
+     * 30 s (doubling), and an entry whose sorter lost track of it in the failover after its lease
+     * (five minutes). On a timeout the failure lists what is still queued.
+     */
     void awaitQueueEmpty() {
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() -> front.node.storage().queue().list().isEmpty());
+        try {
+            await().atMost(Duration.ofSeconds(400)).pollInterval(Duration.ofSeconds(1)).until(() -> front.node.storage().queue().list().isEmpty());
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("still queued: " + front.node.storage().queue().list(), e);
+        }
     }
 
     /** One message to alice through the front node's MX; returns the reply to the end of DATA (or the first refusal). */
