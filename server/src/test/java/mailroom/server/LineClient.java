@@ -28,6 +28,12 @@ record LineClient(Socket socket, BufferedReader in, OutputStream out) implements
 
     /** One message through an SMTP server, answered 250 at the end of DATA. */
     static void sendMail(String address, int port, String from, String to, String subject) throws IOException {
+        String reply = transaction(address, port, from, to, "Subject: " + subject + "\r\n\r\n" + subject);
+        if (!reply.startsWith("250 ")) throw new IOException("not accepted: " + reply);
+    }
+
+    /** One SMTP transaction with {@code message} (header and body, without the final dot); returns the reply to the end of DATA. */
+    static String transaction(String address, int port, String from, String to, String message) throws IOException {
         try (var smtp = connect(address, port)) {
             smtp.await("220 ");
             smtp.send("EHLO test.example");
@@ -38,10 +44,10 @@ record LineClient(Socket socket, BufferedReader in, OutputStream out) implements
             smtp.await("250 ");
             smtp.send("DATA");
             smtp.await("354 ");
-            smtp.send("Subject: " + subject + "\r\n\r\n" + subject + "\r\n.");
+            smtp.send(message + "\r\n.");
             String reply = smtp.await("");
-            if (!reply.startsWith("250 ")) throw new IOException("not accepted: " + reply);
             smtp.send("QUIT");
+            return reply;
         }
     }
 

@@ -53,21 +53,8 @@ class SieveDeliveryTest {
 
     /** One message over SMTP; returns the reply to the end of DATA. */
     private String send(String from, String to, String headers, String body) throws Exception {
-        try (var smtp = LineClient.connect("127.0.0.1", node.smtp())) {
-            smtp.await("220 ");
-            smtp.send("EHLO client.example.net");
-            smtp.await("250 ");
-            smtp.send("MAIL FROM:<" + from + ">");
-            smtp.await("250 ");
-            smtp.send("RCPT TO:<" + to + ">");
-            smtp.await("250 ");
-            smtp.send("DATA");
-            smtp.await("354 ");
-            smtp.send(headers + "To: " + to + "\r\nMessage-ID: <" + java.util.UUID.randomUUID() + "@example.net>\r\n\r\n" + body + "\r\n.");
-            String reply = smtp.await("");
-            smtp.send("QUIT");
-            return reply;
-        }
+        return LineClient.transaction("127.0.0.1", node.smtp(), from, to,
+                headers + "To: " + to + "\r\nMessage-ID: <" + java.util.UUID.randomUUID() + "@example.net>\r\n\r\n" + body);
     }
 
     private List<MessageSummary> messages(Account account, String mailbox) {
