@@ -2,6 +2,14 @@
 # the newest under /usr/lib/jvm), or fails with one line.
 
 java_major() { # major version of the java binary in $1, or 0
+  # The JDK's release file says it without starting a JVM (which every start of ./mailroom would
+  # wait for); read with shell builtins only.
+  local line
+  if [[ -f "${1%/bin/java}/release" ]]; then
+    while IFS= read -r line; do
+      if [[ "$line" =~ ^JAVA_VERSION=\"([0-9]+) ]]; then echo "${BASH_REMATCH[1]}"; return; fi
+    done < "${1%/bin/java}/release"
+  fi
   "$1" -version 2>&1 | awk -F'"' '/version/ { split($2, v, "."); print (v[1] == "1" ? v[2] : v[1]); exit }' || echo 0
 }
 

@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * run against both stacks in alternation (A B, then B A, ...) so that drift cancels, and reported
  * as medians with the ratio Mailroom / reference. Run by bench/compare, never by the tests.
  *
- * <pre>Compare WORK_DIR REPO ROUNDS IDLE_CONNECTIONS</pre>
+ * <pre>Compare WORK_DIR REPO ROUNDS IDLE_CONNECTIONS [SECTION,...]</pre>
  */
 public final class Compare {
     /** One mail system under test: its stack script and its ports. */
@@ -64,17 +64,22 @@ public final class Compare {
     }
 
     static final String PASSWORD = "bench-password";
+    /** The loopback address both stacks listen on (bench/stacks read the same variable). */
+    static final String HOST = System.getenv().getOrDefault("BENCH_ADDRESS", "127.0.0.1");
     static final int INTAKE_MESSAGES = 2000, INTAKE_SESSIONS = 8, POP_MESSAGES = 5000, MIX_USERS = 16, MIX_MESSAGES = 100;
     static final int LATENCY_MESSAGES = 200, BIG_MAILBOX = 100_000, MANY_ACCOUNTS = 100_000;
     static final long MIX_SECONDS = 20;
+    static final int IMAPTEST_USERS = 100, IMAPTEST_SECONDS = 20, STORED_MESSAGES = 20_000;
 
     final Path work, repo;
     final int rounds, idleConnections;
+    final List<String> sections;
     final Stack mailroom = new Stack("Mailroom", "mailroom", 3025, 3143, 3110);
     final Stack reference = new Stack("Postfix+Dovecot", "reference", 5025, 5143, 5110);
     final List<Metric> metrics = new ArrayList<>();
 
-    Compare(Path work, Path repo, int rounds, int idleConnections) {
+    Compare(Path work, Path repo, int rounds, int idleConnections, List<String> sections) {
+        this.sections = sections;
         this.work = work;
         this.repo = repo;
         this.rounds = rounds;
@@ -82,7 +87,9 @@ public final class Compare {
     }
 
     public static void main(String[] args) throws Exception {
-        var compare = new Compare(Path.of(args[0]), Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+        List<String> sections = args.length > 4 && !args[4].equals("all") ? List.of(args[4].split(",")) : SECTIONS;
+        if (!SECTIONS.containsAll(sections)) throw new IllegalArgumentException("sections are " + SECTIONS + ", not " + sections);
+        var compare = new Compare(Path.of(args[0]), Path.of(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]), sections);
         try {
             compare.run();
         } finally {
@@ -97,10 +104,17 @@ public final class Compare {
         return m;
     }
 
+    /** The parts of the comparison; a run may name some of them (bench/compare's third argument). */
+    static final List<String> SECTIONS = List.of("startup", "mail", "imaptest", "big", "idle", "directory");
+
     void run() throws Exception {
-        List<String> users = new ArrayList<>(List.of("latency", "pop", "idle", "big"));
+        Path imaptest = sections.contains("imaptest") ? ImapTest.binary() : null; // fails at once, saying how to get it
+        Path mbox = work.resolve("imaptest.mbox");
+        ImapTest.writeMbox(mbox);
+        List<String> users = new ArrayList<>(List.of("latency", "pop", "idle", "big", "stored"));
         for (int r = 1; r <= rounds; r++) users.add("intake" + r);
         for (int i = 1; i <= MIX_USERS; i++) users.add("mix" + i);
+        for (int i = 1; i <= IMAPTEST_USERS; i++) users.add("imaptest" + i);
         for (Stack s : List.of(mailroom, reference)) {
             List<String> command = new ArrayList<>(List.of(repo.resolve("bench/stacks/" + s.script()).toString(), "setup", work.toString()));
             command.addAll(users);
@@ -111,22 +125,109 @@ public final class Compare {
         var startup = metric("start-up to accepting SMTP, IMAP and POP3", "ms", false);
         for (int r = 0; r < rounds; r++) {
             for (Stack s : order(r)) {
-                long t0 = System.nanoTime();
-                stack(s, "start");
-                for (int port : new int[] {s.smtp(), s.imap(), s.pop3()}) awaitPort(port);
-                startup.add(s, (System.nanoTime() - t0) / 1e6);
+                startup.add(s, start(s));
                 if (r < rounds - 1) stack(s, "stop");
             }
         }
 
-        System.out.println("filling the mailboxes");
+        System.out.println("filling the mailboxes: " + STORED_MESSAGES + " messages in all");
         for (Stack s : List.of(mailroom, reference)) {
             smtpSource(s, "pop", POP_MESSAGES, 8);
             for (int i = 1; i <= MIX_USERS; i++) smtpSource(s, "mix" + i, MIX_MESSAGES, 2);
+            if (sections.contains("startup")) smtpSource(s, "stored", STORED_MESSAGES - POP_MESSAGES - MIX_USERS * MIX_MESSAGES, 8);
             awaitCount(s, "pop", POP_MESSAGES);
             for (int i = 1; i <= MIX_USERS; i++) awaitCount(s, "mix" + i, MIX_MESSAGES);
+            if (sections.contains("startup")) awaitCount(s, "stored", STORED_MESSAGES - POP_MESSAGES - MIX_USERS * MIX_MESSAGES);
         }
 
+        if (sections.contains("startup")) {
+            // A restart with the mail stored, then at once imaptest: what the first 20 s after a start deliver.
+            System.out.println("start-up with the messages stored, and imaptest in the first " + IMAPTEST_SECONDS + " s after it");
+            var startupStored = metric("start-up to accepting SMTP, IMAP and POP3, " + STORED_MESSAGES / 1000 + ",000 messages stored", "ms", false);
+            var firstLogins = metric("first LOGIN of each of 100 accounts after a start, 16 clients", "ms", false);
+            var cold = imaptest != null ? metric("imaptest default mix, 20 clients, first " + IMAPTEST_SECONDS + " s after start", "ops/s", true) : null;
+            for (int r = 0; r < rounds; r++) {
+                for (Stack s : order(r)) {
+                    stack(s, "stop");
+                    startupStored.add(s, start(s));
+                    // Mailroom verifies Argon2id at an account's first login after a start (later ones hit its
+                    // memory); Dovecot reads these accounts' plain passwords. That cost is this row, so the
+                    // imaptest row after it measures the IMAP work of a fresh process, not password hashing.
+                    firstLogins.add(s, loginEach(s, IMAPTEST_USERS));
+                    if (cold != null) cold.add(s, imaptest(imaptest, mbox, s, 20, ImapTest.DEFAULT_MIX));
+                }
+            }
+        }
+
+        if (sections.contains("mail")) mail();
+        if (imaptest != null) {
+            System.out.println("imaptest (warm: after " + IMAPTEST_SECONDS + " s unmeasured on each stack)");
+            for (Stack s : List.of(mailroom, reference)) imaptest(imaptest, mbox, s, 20, ImapTest.DEFAULT_MIX);
+            var warm20 = metric("imaptest default mix, 20 clients", "ops/s", true);
+            var warm100 = metric("imaptest default mix, 100 clients", "ops/s", true);
+            var search = metric("imaptest search-heavy mix, 20 clients", "ops/s", true);
+            for (int r = 0; r < rounds; r++) {
+                System.out.println("round " + (r + 1));
+                for (Stack s : order(r)) warm20.add(s, imaptest(imaptest, mbox, s, 20, ImapTest.DEFAULT_MIX));
+                for (Stack s : order(r)) warm100.add(s, imaptest(imaptest, mbox, s, 100, ImapTest.DEFAULT_MIX));
+                for (Stack s : order(r)) search.add(s, imaptest(imaptest, mbox, s, 20, ImapTest.SEARCH_MIX));
+            }
+        }
+        if (sections.contains("big")) bigMailbox();
+        if (sections.contains("idle")) {
+            System.out.println("IDLE connections");
+            var idleMemory = metric("memory per IDLE connection (" + idleConnections + " connections, PSS)", "KB", false);
+            for (Stack s : List.of(mailroom, reference)) idleMemory.add(s, idleMemory(s));
+        }
+        if (sections.contains("directory")) directoryScale();
+
+        if (sections.containsAll(SECTIONS)) {
+            Report.write(this, repo.resolve("docs"));
+        } else { // a partial run leaves docs/ alone
+            Path partial = Path.of(System.getProperty("java.io.tmpdir"), "mailroom-compare-partial");
+            Report.write(this, partial);
+            System.out.println(Files.readString(partial.resolve("benchmarks.md")).lines().takeWhile(l -> !l.startsWith("## Every round")).collect(java.util.stream.Collectors.joining("\n")));
+        }
+    }
+
+    /** Logs in once as each of imaptest1..{@code accounts}, 16 at a time; the milliseconds it took. */
+    double loginEach(Stack s, int accounts) throws Exception {
+        long t0 = System.nanoTime();
+        try (var pool = Executors.newFixedThreadPool(16)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 1; i <= accounts; i++) {
+                String user = "imaptest" + i + "@example.test";
+                done.add(pool.submit(() -> {
+                    try (var c = new ImapClient(HOST, s.imap())) {
+                        c.command("LOGIN " + user + " " + PASSWORD);
+                        c.command("LOGOUT");
+                    }
+                    return null;
+                }));
+            }
+            for (var f : done) f.get();
+        }
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    /** Starts the stack; the milliseconds until SMTP, IMAP and POP3 all accept a connection. */
+    double start(Stack s) throws Exception {
+        long t0 = System.nanoTime();
+        stack(s, "start");
+        for (int port : new int[] {s.smtp(), s.imap(), s.pop3()}) awaitPort(port);
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    /** imaptest for {@link #IMAPTEST_SECONDS} against the stack, on its 100 imaptest accounts; with the load average. */
+    double imaptest(Path imaptest, Path mbox, Stack s, int clients, List<String> mix) throws Exception {
+        double rate = ImapTest.run(imaptest, mbox, HOST, s.imap(), "imaptest%d@example.test", IMAPTEST_USERS, clients, IMAPTEST_SECONDS, mix);
+        System.out.printf("  (%s imaptest %d clients %s: load average %s)%n", s.name(), clients, mix.isEmpty() ? "default" : mix,
+                Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        return rate;
+    }
+
+    /** SMTP intake, delivery latency, POP3 download and our own IMAP mix, in rounds. */
+    void mail() throws Exception {
         System.out.println("warming up (not measured): POP3 downloads until the rate settles, and 5 s of the IMAP mix, on each stack");
         for (Stack s : List.of(mailroom, reference)) {
             warmPop3(s);
@@ -157,15 +258,18 @@ public final class Compare {
             for (Stack s : order(r)) pop3.add(s, pop3Download(s));
             for (Stack s : order(r)) mix.add(s, imapMix(s, r, MIX_SECONDS));
         }
+    }
 
+    /** SELECT and FETCH 1:* (FLAGS) on a 100,000-message mailbox. */
+    void bigMailbox() throws Exception {
         System.out.println("a mailbox of " + BIG_MAILBOX + " messages");
         var select = metric("SELECT of a 100,000-message mailbox", "ms", false);
         var fetchFlags = metric("FETCH 1:* (FLAGS) on a 100,000-message mailbox", "ms", false);
-        ImapBench.fill("127.0.0.1", mailroom.imap(), "big@example.test", PASSWORD, BIG_MAILBOX);
+        ImapBench.fill(HOST, mailroom.imap(), "big@example.test", PASSWORD, BIG_MAILBOX);
         fillMaildir(work.resolve("maildir/example.test/big"), BIG_MAILBOX);
         for (int r = -1; r < rounds; r++) { // round -1 warms up: Dovecot builds its index there
             for (Stack s : order(Math.max(r, 0))) {
-                try (var c = new ImapClient("127.0.0.1", s.imap())) {
+                try (var c = new ImapClient(HOST, s.imap())) {
                     c.command("LOGIN big@example.test " + PASSWORD);
                     long t0 = System.nanoTime();
                     c.command("SELECT INBOX");
@@ -177,13 +281,6 @@ public final class Compare {
             }
         }
 
-        System.out.println("IDLE connections");
-        var idleMemory = metric("memory per IDLE connection (" + idleConnections + " connections, PSS)", "KB", false);
-        for (Stack s : List.of(mailroom, reference)) idleMemory.add(s, idleMemory(s));
-
-        directoryScale();
-
-        Report.write(this, repo.resolve("docs"));
     }
 
     /**
@@ -241,7 +338,7 @@ public final class Compare {
                 var random = new Random(i);
                 done.add(pool.submit(() -> {
                     while (System.nanoTime() < end) {
-                        try (var c = new ImapClient("127.0.0.1", s.imap())) {
+                        try (var c = new ImapClient(HOST, s.imap())) {
                             c.command("LOGIN " + users.get(random.nextInt(users.size())) + " " + PASSWORD);
                             c.command("LOGOUT");
                             logins.incrementAndGet();
@@ -295,7 +392,7 @@ public final class Compare {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
             try (var socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                socket.connect(new InetSocketAddress(HOST, port), 200);
                 return;
             } catch (IOException e) {
                 Thread.sleep(5);
@@ -307,14 +404,14 @@ public final class Compare {
     /** Postfix's smtp-source drives both stacks: {@code messages} of 4 KB in {@code sessions} parallel sessions. */
     void smtpSource(Stack s, String user, int messages, int sessions) throws IOException, InterruptedException {
         exec(List.of("smtp-source", "-s", String.valueOf(sessions), "-m", String.valueOf(messages), "-l", "4096",
-                "-f", "load@remote.test", "-t", user + "@example.test", "127.0.0.1:" + s.smtp()));
+                "-f", "load@remote.test", "-t", user + "@example.test", Compare.HOST + ":" + s.smtp()));
     }
 
     /** Waits until POP3 shows at least {@code count} messages for the user. */
     void awaitCount(Stack s, String user, int count) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         while (System.nanoTime() < deadline) {
-            if (Pop3.stat("127.0.0.1", s.pop3(), user + "@example.test", PASSWORD) >= count) return;
+            if (Pop3.stat(HOST, s.pop3(), user + "@example.test", PASSWORD) >= count) return;
             Thread.sleep(10);
         }
         throw new IllegalStateException(s.name() + ": " + user + " never got " + count + " messages");
@@ -325,7 +422,7 @@ public final class Compare {
      * latency is from writing the final dot to reading the EXISTS. Returns p50 and p99 in ms.
      */
     double[] deliveryLatency(Stack s) throws Exception {
-        try (var idle = new ImapClient("127.0.0.1", s.imap()); var smtp = new Smtp(s.smtp())) {
+        try (var idle = new ImapClient(HOST, s.imap()); var smtp = new Smtp(s.smtp())) {
             idle.command("LOGIN latency@example.test " + PASSWORD);
             String exists = idle.lines("SELECT INBOX").stream().filter(l -> l.endsWith(" EXISTS")).findFirst().orElseThrow();
             int count = Integer.parseInt(exists.split(" ")[1]);
@@ -398,7 +495,7 @@ public final class Compare {
                 var random = new Random(round * 100L + i);
                 done.add(pool.submit(() -> {
                     while (System.nanoTime() < end) {
-                        try (var c = new ImapClient("127.0.0.1", s.imap())) {
+                        try (var c = new ImapClient(HOST, s.imap())) {
                             c.command("LOGIN " + user + " " + PASSWORD);
                             String exists = c.lines("SELECT INBOX").stream().filter(l -> l.endsWith(" EXISTS")).findFirst().orElseThrow();
                             int n = Integer.parseInt(exists.split(" ")[1]);
@@ -434,7 +531,7 @@ public final class Compare {
             List<Future<ImapClient>> opened = new ArrayList<>();
             for (int i = 0; i < idleConnections; i++) {
                 opened.add(pool.submit(() -> {
-                    var c = new ImapClient("127.0.0.1", s.imap());
+                    var c = new ImapClient(HOST, s.imap());
                     c.command("LOGIN idle@example.test " + PASSWORD);
                     c.command("SELECT INBOX");
                     c.startIdle();
@@ -457,7 +554,7 @@ public final class Compare {
         private final OutputStream out;
 
         Smtp(int port) throws IOException {
-            socket = new Socket("127.0.0.1", port);
+            socket = new Socket(HOST, port);
             socket.setTcpNoDelay(true);
             in = new BufferedInputStream(socket.getInputStream());
             out = socket.getOutputStream();

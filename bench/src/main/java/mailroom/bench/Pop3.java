@@ -26,7 +26,7 @@ final class Pop3 {
 
     /** RETRs every message in one session, one command at a time; returns how many. */
     static long download(int port, String user, String password) throws IOException {
-        try (var socket = new Socket("127.0.0.1", port)) {
+        try (var socket = new Socket(Compare.HOST, port)) {
             socket.setTcpNoDelay(true);
             InputStream in = new BufferedInputStream(socket.getInputStream(), 64 * 1024);
             OutputStream out = new BufferedOutputStream(socket.getOutputStream());

@@ -22,7 +22,7 @@ final class Report {
         Path docs = Path.of(args[0]);
         List<String> lines = Files.readAllLines(docs.resolve("benchmarks/results.tsv"));
         String[] header = lines.get(0).split("\t");
-        var c = new Compare(Path.of("."), Path.of(args[1]), Integer.parseInt(header[1]), Integer.parseInt(header[2]));
+        var c = new Compare(Path.of("."), Path.of(args[1]), Integer.parseInt(header[1]), Integer.parseInt(header[2]), Compare.SECTIONS);
         Compare.Metric metric = null;
         for (String line : lines.subList(1, lines.size())) {
             String[] f = line.split("\t");

@@ -51,8 +51,15 @@ final class SearchCommand {
             this.seq = seq;
         }
 
+        /** Another session expunged the message after this search read the summaries: it matches nothing. */
+        static final class Gone extends RuntimeException {
+            Gone() {
+                super(null, null, false, false);
+            }
+        }
+
         private ParsedMessage parsed() {
-            if (parsed == null) parsed = session.server.storage.mail().structure(session.account.id(), session.selected.mailbox.id(), message.uid()).orElseThrow();
+            if (parsed == null) parsed = session.server.storage.mail().structure(session.account.id(), session.selected.mailbox.id(), message.uid()).orElseThrow(Gone::new);
             return parsed;
         }
 
@@ -237,7 +244,13 @@ final class SearchCommand {
         for (MessageSummary m : s.selected.summaries(s.server.storage.mail(), s.selected.liveUids())) {
             long u = m.uid();
             int seq = s.selected.seqOf(u);
-            if (key.test(new Candidate(s, m, seq))) {
+            boolean hit;
+            try {
+                hit = key.test(new Candidate(s, m, seq));
+            } catch (Candidate.Gone e) {
+                hit = false;
+            }
+            if (hit) {
                 hits.add(uid ? u : seq);
                 modseqs.add(m.modseq());
                 highestModseq = Math.max(highestModseq, m.modseq());

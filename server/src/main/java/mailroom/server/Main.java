@@ -64,8 +64,19 @@ public final class Main {
         @Mixin
         ConfigOption config;
 
+        /** The launcher's training run for the ahead-of-time cache (see AotTraining); not for people. */
+        @Option(names = "--aot-training", hidden = true, paramLabel = "SECONDS")
+        Integer aotTraining;
+
+        @Option(names = "--aot-training-address", hidden = true, defaultValue = "127.0.0.1")
+        String aotTrainingAddress;
+
         @Override
         public Integer call() throws Exception {
+            if (aotTraining != null) {
+                AotTraining.run(java.time.Duration.ofSeconds(aotTraining), aotTrainingAddress, System.err);
+                return 0;
+            }
             var node = new Node(config.load(), System.out);
             var stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

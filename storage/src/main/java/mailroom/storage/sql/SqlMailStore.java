@@ -666,12 +666,26 @@ public final class SqlMailStore implements MailStore {
             }
         });
         if (json == null) return Optional.empty();
+        ParsedMessage known = parsedStructures.get(json);
+        if (known != null) return Optional.of(known);
         try {
-            return Optional.of(JSON.readValue(json, ParsedMessage.class));
+            ParsedMessage parsed = JSON.readValue(json, ParsedMessage.class);
+            if (parsedStructures.size() >= PARSED_STRUCTURES) parsedStructures.clear();
+            parsedStructures.put(json, parsed);
+            return Optional.of(parsed);
         } catch (JsonProcessingException e) {
             throw new StorageException("unreadable structure of uid " + uid, e);
         }
     }
+
+    /**
+     * Stored structures already turned back into objects, by their text: a client FETCHes the same
+     * messages' ENVELOPE, BODYSTRUCTURE and parts again and again, and reading the JSON was the largest
+     * part of such a FETCH (bench/compare-notes.md). The text is the key, so an entry can never be stale;
+     * the records are immutable, so sessions share them.
+     */
+    private final Map<String, ParsedMessage> parsedStructures = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int PARSED_STRUCTURES = 4096;
 
     @Override
     public long updateFlags(long accountId, long mailboxId, Collection<Long> uids, FlagChange change, Set<String> flags) {

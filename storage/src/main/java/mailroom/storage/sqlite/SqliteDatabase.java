@@ -56,6 +56,7 @@ final class SqliteDatabase implements Database {
     }
 
     SqliteDatabase(Path file, boolean fsync) {
+        SqliteNativeLibrary.keepIn(file.toAbsolutePath().getParent());
         String url = "jdbc:sqlite:" + file.toAbsolutePath();
         var config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
