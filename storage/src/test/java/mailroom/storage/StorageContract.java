@@ -1,6 +1,9 @@
 package mailroom.storage;
 
 import mailroom.core.event.MailboxEvent;
+import mailroom.storage.sharing.Rights;
+import mailroom.storage.sharing.SharedMailboxes;
+import mailroom.storage.sharing.Sharing;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -603,6 +606,12 @@ public abstract class StorageContract {
         storage.sieve().put(carol, "rules", "keep;");
         storage.sieve().claimResponse(carol, "vacation", "someone@remote.test", Instant.now(), Duration.ofDays(7));
         storage.directory().setAccountRoute(carol, "store2");
+        long carolInbox = inbox(carol).id();
+        storage.sharing().setRights(carol, carolInbox, "alice@example.test", new Rights("lr"));
+        storage.sharing().setSharedSeen(carol, carolInbox, true);
+        storage.sharing().setSeenBy(carol, carolInbox, alice, List.of(1L), true);
+        storage.sharing().setRights(alice, inbox(alice).id(), "carol@example.test", new Rights("lr")); // carol as a reader
+        storage.sharing().setSeenBy(alice, inbox(alice).id(), carol, List.of(1L), true);
 
         try (var c = database()) {
             var keyed = accountKeyedTables(c);
@@ -619,6 +628,8 @@ public abstract class StorageContract {
             }
         }
         assertThat(storage.mail().messages(alice, inbox(alice).id())).as("the other accounts keep their mail").hasSize(1);
+        assertThat(storage.sharing().acl(alice, inbox(alice).id())).as("nor is a deleted account named in a list").isEmpty();
+        assertThat(storage.sharing().seenBy(alice, inbox(alice).id(), carol)).isEmpty();
 
         long again = storage.directory().addAccount("carol", "example.test", "hash").id();
         long dave = storage.directory().addAccount("dave", "example.test", "hash").id();
@@ -705,6 +716,137 @@ public abstract class StorageContract {
                 assertThat(leftovers).as("interrupted writes are cleaned up at open").isEmpty();
             }
         }
+    }
+
+    @Test
+    void aMailboxListGrantsAndTakesRightsPerIdentifier() {
+        var sharing = storage.sharing();
+        long inbox = storage.mail().mailbox(alice, Mailbox.INBOX).orElseThrow().id();
+        sharing.setRights(alice, inbox, "bob@example.test", new Rights("lrs"));
+        sharing.setRights(alice, inbox, "-anyone", new Rights("s"));
+        sharing.setRights(alice, inbox, "$desk", new Rights("lrw"));
+        assertThat(sharing.acl(alice, inbox)).containsOnlyKeys("bob@example.test", "-anyone", "$desk");
+        assertThat(sharing.acl(alice, inbox).get("bob@example.test").letters()).isEqualTo("lrs");
+
+        sharing.setRights(alice, inbox, "bob@example.test", new Rights("lr"));
+        assertThat(sharing.acl(alice, inbox).get("bob@example.test").letters()).isEqualTo("lr");
+        assertThat(sharing.entriesFor(List.of("bob@example.test", "anyone"))).extracting(Sharing.Entry::identifier)
+                .containsExactlyInAnyOrder("bob@example.test", "-anyone");
+
+        sharing.setRights(alice, inbox, "bob@example.test", Rights.NONE);
+        assertThat(sharing.acl(alice, inbox)).doesNotContainKey("bob@example.test");
+        assertThat(sharing.acl(bob, storage.mail().mailbox(bob, Mailbox.INBOX).orElseThrow().id())).isEmpty();
+    }
+
+    @Test
+    void groupsHaveMembersAndTakeTheirEntriesWhenDeleted() {
+        var sharing = storage.sharing();
+        long inbox = storage.mail().mailbox(alice, Mailbox.INBOX).orElseThrow().id();
+        sharing.createGroup("desk");
+        sharing.createGroup("desk");
+        sharing.setMember("desk", bob, true);
+        sharing.setMember("desk", alice, true);
+        sharing.setMember("desk", alice, false);
+        sharing.createGroup("empty");
+        assertThat(sharing.groups()).containsOnlyKeys("desk", "empty");
+        assertThat(sharing.groups().get("desk")).containsExactly(bob);
+        assertThat(sharing.groups().get("empty")).isEmpty();
+        assertThat(sharing.groupsOf(bob)).containsExactly("desk");
+
+        sharing.setRights(alice, inbox, "$desk", new Rights("lr"));
+        assertThat(sharing.deleteGroup("desk")).isTrue();
+        assertThat(sharing.deleteGroup("desk")).isFalse();
+        assertThat(sharing.groupsOf(bob)).isEmpty();
+        assertThat(sharing.acl(alice, inbox)).isEmpty();
+    }
+
+    @Test
+    void seenPerReaderTakesANewModseqAndLeavesTheFlagsAlone() throws Exception {
+        var sharing = storage.sharing();
+        for (int i = 0; i < 3; i++) TestMessages.deliver(storage, TestMessages.message("m" + i, "body"), alice);
+        Mailbox inbox = storage.mail().mailbox(alice, Mailbox.INBOX).orElseThrow();
+        long before = storage.mail().highestModseq(alice);
+        assertThat(sharing.sharedSeen(alice, inbox.id())).isFalse();
+
+        long modseq = sharing.setSeenBy(alice, inbox.id(), bob, List.of(1L, 3L, 99L), true);
+        assertThat(modseq).isGreaterThan(before);
+        assertThat(sharing.seenBy(alice, inbox.id(), bob)).containsExactly(1L, 3L);
+        assertThat(sharing.seenBy(alice, inbox.id(), alice)).isEmpty();
+        assertThat(storage.mail().messages(alice, inbox.id())).allSatisfy(m -> assertThat(m.flags()).doesNotContain("\\Seen"));
+        assertThat(storage.mail().changesSince(alice, inbox.id(), before)).extracting(Change::uid).containsExactly(1L, 3L);
+        assertThat(storage.mail().messages(alice, inbox.id(), List.of(1L)).get(0).modseq()).isEqualTo(modseq);
+        assertThat(sharing.setSeenBy(alice, inbox.id(), bob, List.of(1L), true)).isZero(); // already seen: no change
+
+        sharing.setSeenBy(alice, inbox.id(), bob, List.of(1L), false);
+        assertThat(sharing.seenBy(alice, inbox.id(), bob)).containsExactly(3L);
+
+        sharing.setSharedSeen(alice, inbox.id(), true);
+        assertThat(sharing.sharedSeen(alice, inbox.id())).isTrue();
+        sharing.setSharedSeen(alice, inbox.id(), false);
+        assertThat(sharing.sharedSeen(alice, inbox.id())).isFalse();
+    }
+
+    @Test
+    void whatWasSharedGoesWithTheMailboxAndWithTheReader() throws Exception {
+        var sharing = storage.sharing();
+        TestMessages.deliver(storage, TestMessages.message("m", "body"), alice);
+        Mailbox projects = storage.mail().createMailbox(alice, "Projects", null);
+        long inbox = storage.mail().mailbox(alice, Mailbox.INBOX).orElseThrow().id();
+        sharing.setRights(alice, projects.id(), "bob@example.test", new Rights("lr"));
+        sharing.setRights(alice, inbox, "bob@example.test", new Rights("lrs"));
+        sharing.setSeenBy(alice, inbox, bob, List.of(1L), true);
+        sharing.createGroup("desk");
+        sharing.setMember("desk", bob, true);
+
+        storage.mail().deleteMailbox(alice, projects.id());
+        Mailbox again = storage.mail().createMailbox(alice, "Projects", null);
+        assertThat(sharing.acl(alice, again.id())).isEmpty();
+
+        sharing.forgetAccount(bob, "bob@example.test");
+        assertThat(sharing.acl(alice, inbox)).isEmpty();
+        assertThat(sharing.seenBy(alice, inbox, bob)).isEmpty();
+        assertThat(sharing.groupsOf(bob)).isEmpty();
+    }
+
+    @Test
+    void rightsAreTheGrantsNamingTheReaderLessItsNegativeEntries() {
+        var shared = new SharedMailboxes(storage);
+        Account reader = storage.directory().account(bob).orElseThrow();
+        Account owner = storage.directory().account(alice).orElseThrow();
+        long inbox = storage.mail().mailbox(alice, Mailbox.INBOX).orElseThrow().id();
+        storage.mail().createMailbox(alice, "Private", null);
+        assertThat(shared.rights(reader, alice, inbox)).isEqualTo(Rights.NONE);
+        assertThat(shared.rights(owner, alice, inbox)).isEqualTo(Rights.ALL);
+
+        storage.sharing().setRights(alice, inbox, "anyone", new Rights("lr"));
+        storage.sharing().createGroup("desk");
+        storage.sharing().setMember("desk", bob, true);
+        storage.sharing().setRights(alice, inbox, "$desk", new Rights("sw"));
+        storage.sharing().setRights(alice, inbox, "-bob@example.test", new Rights("w"));
+        assertThat(shared.rights(reader, alice, inbox).letters()).isEqualTo("lrs");
+
+        assertThat(shared.visible(reader)).extracting(SharedMailboxes.View::name).containsExactly("Other Users/alice/INBOX");
+        var target = shared.resolve(reader, "Other Users/alice/INBOX").orElseThrow();
+        assertThat(target.owner().id()).isEqualTo(alice);
+        assertThat(target.ownerName()).isEqualTo("INBOX");
+        assertThat(shared.resolve(reader, "Other Users/alice@example.test/Private").orElseThrow().ownerName()).isEqualTo("Private");
+        assertThat(shared.resolve(reader, "Other Users/nobody/INBOX")).isEmpty();
+        assertThat(shared.resolve(reader, "Shared/alice/INBOX")).isEmpty(); // alice is a person, not a role
+        assertThat(shared.resolve(reader, "Drafts").orElseThrow().owner().id()).isEqualTo(bob);
+
+        long desk = storage.directory().addAccount("helpdesk", "example.test", "").id();
+        Mailbox deskInbox = storage.mail().createMailbox(desk, Mailbox.INBOX, null);
+        storage.sharing().setRights(desk, deskInbox.id(), "$desk", new Rights("lrsip"));
+        assertThat(shared.visible(reader)).extracting(SharedMailboxes.View::name).containsExactly("Other Users/alice/INBOX", "Shared/helpdesk/INBOX");
+        assertThat(shared.resolve(reader, "Shared/helpdesk/INBOX").orElseThrow().owner().role()).isTrue();
+    }
+
+    @Test
+    void rightsLettersAreCheckedAndTheObsoleteOnesMapped() {
+        assertThat(Rights.parse("lrx?")).isEmpty();
+        assertThat(Rights.parse("rl").orElseThrow().letters()).isEqualTo("lr");
+        assertThat(Rights.parse("cd").orElseThrow().letters()).isEqualTo("kxte");
+        assertThat(Rights.ALL.withObsolete()).isEqualTo("lrswipkxteacd");
     }
 
     @Test

@@ -29,6 +29,7 @@ public final class PostgresStorage implements Storage {
     private final SqlDirectory directory;
     private final SqlQueue queue;
     private final SqlSieveScripts sieve;
+    private final mailroom.storage.sql.SqlSharing sharing;
     private final mailroom.storage.sql.SqlLoginFailures loginFailures;
     private final ChangeNotifications notifications;
 
@@ -53,6 +54,7 @@ public final class PostgresStorage implements Storage {
         this.directory = new SqlDirectory(db);
         this.queue = new SqlQueue(db);
         this.sieve = new SqlSieveScripts(db);
+        this.sharing = new mailroom.storage.sql.SqlSharing(db, events);
         this.loginFailures = new mailroom.storage.sql.SqlLoginFailures(db);
         this.notifications = new ChangeNotifications(db, events);
     }
@@ -104,6 +106,11 @@ public final class PostgresStorage implements Storage {
     @Override
     public SieveScripts sieve() {
         return sieve;
+    }
+
+    @Override
+    public mailroom.storage.sharing.Sharing sharing() {
+        return sharing;
     }
 
     @Override

@@ -170,7 +170,11 @@ public final class SqlMailStore implements MailStore {
                 }
             }
             recordOrphans(c, blobIds);
+            // What was shared of the mailbox goes with it: a new mailbox of the same name starts private.
             for (String sql : List.of("DELETE FROM changes WHERE account_id = ? AND mailbox_id = ?",
+                    "DELETE FROM mailbox_acl WHERE account_id = ? AND mailbox_id = ?",
+                    "DELETE FROM shared_seen_mailboxes WHERE account_id = ? AND mailbox_id = ?",
+                    "DELETE FROM seen_by_reader WHERE account_id = ? AND mailbox_id = ?",
                     "DELETE FROM mailboxes WHERE account_id = ? AND id = ?")) {
                 try (var st = c.prepareStatement(sql)) {
                     st.setLong(1, accountId);
@@ -517,7 +521,7 @@ public final class SqlMailStore implements MailStore {
         }
     }
 
-    private static long nextModseq(Connection c, long accountId) throws SQLException {
+    static long nextModseq(Connection c, long accountId) throws SQLException {
         try (var st = c.prepareStatement("UPDATE accounts SET highest_modseq = highest_modseq + 1 WHERE id = ? RETURNING highest_modseq")) {
             st.setLong(1, accountId);
             try (var rs = st.executeQuery()) {
@@ -527,7 +531,7 @@ public final class SqlMailStore implements MailStore {
         }
     }
 
-    private static void logChange(Connection c, long accountId, long modseq, long mailboxId, Collection<Long> uids, Change.Kind kind) throws SQLException {
+    static void logChange(Connection c, long accountId, long modseq, long mailboxId, Collection<Long> uids, Change.Kind kind) throws SQLException {
         try (var st = c.prepareStatement("UPDATE mailboxes SET highest_modseq = ? WHERE account_id = ? AND id = ?")) {
             st.setLong(1, modseq);
             st.setLong(2, accountId);
@@ -814,7 +818,7 @@ public final class SqlMailStore implements MailStore {
      * database's own catalog, so a new table keyed by account cannot be forgotten here.
      */
     public static final List<String> ACCOUNT_TABLES = List.of("messages", "changes", "mailboxes", "subscriptions", "delivery_keys",
-            "import_journal", "sieve_scripts", "sieve_responses");
+            "import_journal", "sieve_scripts", "sieve_responses", "mailbox_acl", "shared_seen_mailboxes", "seen_by_reader");
 
     @Override
     public void deleteAccountData(long accountId) {

@@ -30,6 +30,7 @@ public final class SqliteStorage implements Storage {
     private final SqlDirectory directory;
     private final SqlQueue queue;
     private final SqlSieveScripts sieve;
+    private final mailroom.storage.sql.SqlSharing sharing;
     private final mailroom.storage.sql.SqlLoginFailures loginFailures;
 
     private final Path dataDir;
@@ -43,6 +44,7 @@ public final class SqliteStorage implements Storage {
         this.directory = new SqlDirectory(db);
         this.queue = new SqlQueue(db);
         this.sieve = new SqlSieveScripts(db);
+        this.sharing = new mailroom.storage.sql.SqlSharing(db, events);
         this.loginFailures = new mailroom.storage.sql.SqlLoginFailures(db);
     }
 
@@ -97,6 +99,11 @@ public final class SqliteStorage implements Storage {
     @Override
     public SieveScripts sieve() {
         return sieve;
+    }
+
+    @Override
+    public mailroom.storage.sharing.Sharing sharing() {
+        return sharing;
     }
 
     @Override
