@@ -28,6 +28,9 @@ public interface MailStore {
 
     Optional<Mailbox> mailbox(long accountId, String name);
 
+    /** A mailbox by its id, which survives renames; empty once it is deleted. */
+    Optional<Mailbox> mailbox(long accountId, long mailboxId);
+
     List<Mailbox> mailboxes(long accountId);
 
     /** Renames a mailbox and every mailbox below it ("a" and "a/b" to "c" and "c/b"), keeping their UIDVALIDITY. */
@@ -63,6 +66,9 @@ public interface MailStore {
      * transaction (RFC 6851).
      */
     List<Copied> copy(long accountId, long fromMailbox, Collection<Long> uids, long toMailbox, boolean move);
+
+    /** The same between the mailboxes of two accounts (a shared mailbox and a personal one), in one transaction. */
+    List<Copied> copy(long fromAccount, long fromMailbox, Collection<Long> uids, long toAccount, long toMailbox, boolean move);
 
     /**
      * Files one message into every target in one transaction: all copies or none. A missing target

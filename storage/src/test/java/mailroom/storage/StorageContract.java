@@ -177,6 +177,23 @@ public abstract class StorageContract {
     }
 
     @Test
+    void copyAndMoveBetweenAccountsLogEachAccountsSide() throws Exception {
+        for (int i = 0; i < 2; i++) TestMessages.deliver(storage, TestMessages.message("x" + i, "body"), alice);
+        long aliceInbox = inbox(alice).id(), bobInbox = inbox(bob).id();
+        long aliceBefore = storage.mail().highestModseq(alice), bobBefore = storage.mail().highestModseq(bob);
+
+        assertThat(storage.mail().copy(alice, aliceInbox, List.of(1L), bob, bobInbox, false)).containsExactly(new MailStore.Copied(1, 1));
+        assertThat(storage.mail().copy(alice, aliceInbox, List.of(2L), bob, bobInbox, true)).containsExactly(new MailStore.Copied(2, 2));
+
+        assertThat(storage.mail().messages(alice, aliceInbox)).extracting(MessageSummary::uid).containsExactly(1L);
+        assertThat(storage.mail().messages(bob, bobInbox)).extracting(MessageSummary::uid).containsExactly(1L, 2L);
+        assertThat(storage.mail().changesSince(bob, bobInbox, bobBefore)).extracting(Change::uid).containsExactly(1L, 2L);
+        assertThat(storage.mail().changesSince(alice, aliceInbox, aliceBefore)).extracting(Change::kind, Change::uid)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(Change.Kind.EXPUNGED, 2L));
+        assertThat(storage.mail().accountSize(bob)).isPositive();
+    }
+
+    @Test
     void flagsChangeWithNewModseqs() throws Exception {
         var filed = TestMessages.deliver(storage, TestMessages.message("f", "body"), alice).get(0);
         long box = filed.mailboxId();
@@ -798,7 +815,9 @@ public abstract class StorageContract {
         sharing.createGroup("desk");
         sharing.setMember("desk", bob, true);
 
+        assertThat(storage.mail().mailbox(alice, projects.id())).map(Mailbox::name).contains("Projects");
         storage.mail().deleteMailbox(alice, projects.id());
+        assertThat(storage.mail().mailbox(alice, projects.id())).isEmpty();
         Mailbox again = storage.mail().createMailbox(alice, "Projects", null);
         assertThat(sharing.acl(alice, again.id())).isEmpty();
 

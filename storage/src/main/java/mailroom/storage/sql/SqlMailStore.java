@@ -113,6 +113,19 @@ public final class SqlMailStore implements MailStore {
         return db.read(c -> mailbox(c, accountId, name));
     }
 
+    @Override
+    public Optional<Mailbox> mailbox(long accountId, long mailboxId) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement("SELECT id, name, uid_validity, uid_next, special_use, highest_modseq FROM mailboxes WHERE account_id = ? AND id = ?")) {
+                st.setLong(1, accountId);
+                st.setLong(2, mailboxId);
+                try (var rs = st.executeQuery()) {
+                    return rs.next() ? Optional.of(mailboxOf(accountId, rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
     private static Optional<Mailbox> mailbox(Connection c, long accountId, String name) throws SQLException {
         try (var st = c.prepareStatement("SELECT id, name, uid_validity, uid_next, special_use, highest_modseq FROM mailboxes WHERE account_id = ? AND name = ?")) {
             st.setLong(1, accountId);
@@ -266,48 +279,71 @@ public final class SqlMailStore implements MailStore {
 
     @Override
     public List<Copied> copy(long accountId, long fromMailbox, Collection<Long> uids, long toMailbox, boolean move) {
+        return copy(accountId, fromMailbox, uids, accountId, toMailbox, move);
+    }
+
+    @Override
+    public List<Copied> copy(long fromAccount, long fromMailbox, Collection<Long> uids, long toAccount, long toMailbox, boolean move) {
+        long[] modseqs = new long[2];
         var result = db.write(c -> {
             List<Copied> copied = new ArrayList<>();
-            long modseq = nextModseq(c, accountId);
+            long modseq = nextModseq(c, toAccount);
             try (var insert = c.prepareStatement("""
                     INSERT INTO messages (account_id, mailbox_id, uid, blob_id, size, internal_date, flags, modseq, structure)
-                    SELECT account_id, ?, ?, blob_id, size, internal_date, flags, ?, structure FROM messages
+                    SELECT ?, ?, ?, blob_id, size, internal_date, flags, ?, structure FROM messages
                     WHERE account_id = ? AND mailbox_id = ? AND uid = ?""")) {
                 for (long uid : new java.util.TreeSet<>(uids)) {
-                    long target = nextUid(c, accountId, toMailbox);
-                    insert.setLong(1, toMailbox);
-                    insert.setLong(2, target);
-                    insert.setLong(3, modseq);
-                    insert.setLong(4, accountId);
-                    insert.setLong(5, fromMailbox);
-                    insert.setLong(6, uid);
+                    long target = nextUid(c, toAccount, toMailbox);
+                    insert.setLong(1, toAccount);
+                    insert.setLong(2, toMailbox);
+                    insert.setLong(3, target);
+                    insert.setLong(4, modseq);
+                    insert.setLong(5, fromAccount);
+                    insert.setLong(6, fromMailbox);
+                    insert.setLong(7, uid);
                     if (insert.executeUpdate() > 0) copied.add(new Copied(uid, target));
-                    else undoUid(c, accountId, toMailbox);
+                    else undoUid(c, toAccount, toMailbox);
                 }
             }
             if (copied.isEmpty()) return copied;
-            logChange(c, accountId, modseq, toMailbox, copied.stream().map(Copied::targetUid).toList(), Change.Kind.ADDED);
+            logChange(c, toAccount, modseq, toMailbox, copied.stream().map(Copied::targetUid).toList(), Change.Kind.ADDED);
+            modseqs[0] = modseq;
             if (move) {
+                long sourceModseq = fromAccount == toAccount ? modseq : nextModseq(c, fromAccount);
                 List<Long> sources = copied.stream().map(Copied::sourceUid).toList();
                 try (var st = c.prepareStatement("DELETE FROM messages WHERE account_id = ? AND mailbox_id = ? AND uid = ?")) {
                     for (long uid : sources) {
-                        st.setLong(1, accountId);
+                        st.setLong(1, fromAccount);
                         st.setLong(2, fromMailbox);
                         st.setLong(3, uid);
                         st.addBatch();
                     }
                     st.executeBatch();
                 }
-                logChange(c, accountId, modseq, fromMailbox, sources, Change.Kind.EXPUNGED);
+                forgetSeenByReaders(c, fromAccount, fromMailbox, sources);
+                logChange(c, fromAccount, sourceModseq, fromMailbox, sources, Change.Kind.EXPUNGED);
+                modseqs[1] = sourceModseq;
             }
             return copied;
         });
         if (!result.isEmpty()) {
-            long modseq = highestModseq(accountId);
-            events.publish(new MailboxEvent(accountId, toMailbox, modseq));
-            if (move) events.publish(new MailboxEvent(accountId, fromMailbox, modseq));
+            events.publish(new MailboxEvent(toAccount, toMailbox, modseqs[0]));
+            if (move) events.publish(new MailboxEvent(fromAccount, fromMailbox, modseqs[1]));
         }
         return result;
+    }
+
+    /** Readers' own \\Seen of messages that are gone, so what is left counts exactly what a reader has seen. */
+    private static void forgetSeenByReaders(Connection c, long accountId, long mailboxId, Collection<Long> uids) throws SQLException {
+        try (var st = c.prepareStatement("DELETE FROM seen_by_reader WHERE account_id = ? AND mailbox_id = ? AND uid = ?")) {
+            for (long uid : uids) {
+                st.setLong(1, accountId);
+                st.setLong(2, mailboxId);
+                st.setLong(3, uid);
+                st.addBatch();
+            }
+            st.executeBatch();
+        }
     }
 
     /** Gives back a UID taken for a message that turned out not to exist, so UIDs stay dense. */
@@ -749,6 +785,7 @@ public final class SqlMailStore implements MailStore {
             }
             recordOrphans(c, unreferenced);
             if (removed.isEmpty()) return 0L;
+            forgetSeenByReaders(c, accountId, mailboxId, removed);
             long next = nextModseq(c, accountId);
             logChange(c, accountId, next, mailboxId, removed, Change.Kind.EXPUNGED);
             return next;
