@@ -62,9 +62,9 @@ final class AclCommands {
         args.end();
         Places.Place place = Places.existing(s, name, "a");
         StringBuilder line = new StringBuilder("ACL ").append(s.wireName(name));
-        if (!place.owner().role()) line.append(' ').append(ImapWriter.string(place.owner().address(), s.utf8())).append(' ').append(Rights.ALL.withObsolete());
+        if (!place.owner().role()) line.append(' ').append(ImapWriter.astring(place.owner().address(), s.utf8())).append(' ').append(Rights.ALL.withObsolete());
         for (Map.Entry<String, Rights> e : s.server.storage.sharing().acl(place.mailbox().accountId(), place.mailbox().id()).entrySet()) {
-            line.append(' ').append(ImapWriter.string(e.getKey(), s.utf8())).append(' ').append(ImapWriter.string(e.getValue().withObsolete(), s.utf8()));
+            line.append(' ').append(ImapWriter.astring(e.getKey(), s.utf8())).append(' ').append(ImapWriter.astring(e.getValue().withObsolete(), s.utf8()));
         }
         s.untagged(line.toString());
         return "GETACL completed";
@@ -80,7 +80,7 @@ final class AclCommands {
         boolean owner = id.equals(place.owner().address().toLowerCase(Locale.ROOT));
         // The owner holds everything, always; anyone else may be granted any right on its own.
         String rights = owner ? Rights.ALL.withObsolete() : "\"\" " + String.join(" ", Rights.ALL_LETTERS.split("")) + " c d";
-        s.untagged("LISTRIGHTS " + s.wireName(name) + " " + ImapWriter.string(identifier, s.utf8()) + " " + rights);
+        s.untagged("LISTRIGHTS " + s.wireName(name) + " " + ImapWriter.astring(identifier, s.utf8()) + " " + rights);
         return "LISTRIGHTS completed";
     }
 
@@ -89,7 +89,7 @@ final class AclCommands {
         args.end();
         Places.Place place = Places.find(s, name).orElseThrow(() -> new ImapException.No("NONEXISTENT", "No such mailbox"));
         if (place.rights().isEmpty()) throw new ImapException.No("NONEXISTENT", "No such mailbox"); // any right lets one ask (section 3.5)
-        s.untagged("MYRIGHTS " + s.wireName(name) + " " + ImapWriter.string(place.rights().withObsolete(), s.utf8()));
+        s.untagged("MYRIGHTS " + s.wireName(name) + " " + ImapWriter.astring(place.rights().withObsolete(), s.utf8()));
         return "MYRIGHTS completed";
     }
 
