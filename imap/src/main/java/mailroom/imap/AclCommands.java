@@ -2,14 +2,12 @@ package mailroom.imap;
 
 import mailroom.imap.codec.ImapParser;
 import mailroom.imap.codec.ImapWriter;
-import mailroom.storage.Account;
 import mailroom.storage.sharing.Rights;
-import mailroom.storage.sharing.Sharing;
+import mailroom.storage.sharing.Shares;
 
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * ACL (RFC 4314 section 3): SETACL, DELETEACL, GETACL, LISTRIGHTS and MYRIGHTS. Identifiers are
@@ -28,7 +26,7 @@ final class AclCommands {
         String change = args.astring();
         args.end();
         Places.Place place = Places.existing(s, name, "a");
-        String id = identifier(s, place, identifier);
+        String id = identifier(s, identifier);
         char mode = change.isEmpty() ? '=' : change.charAt(0);
         String letters = mode == '+' || mode == '-' ? change.substring(1) : change;
         // An unknown right is a BAD reply (section 3.1).
@@ -51,7 +49,7 @@ final class AclCommands {
         String identifier = args.astring();
         args.end();
         Places.Place place = Places.existing(s, name, "a");
-        String id = identifier(s, place, identifier);
+        String id = identifier(s, identifier);
         refuseLosingAdmin(s, place, id, Rights.NONE);
         s.server.storage.sharing().setRights(place.mailbox().accountId(), place.mailbox().id(), id, Rights.NONE);
         return "DELETEACL completed";
@@ -76,7 +74,7 @@ final class AclCommands {
         String identifier = args.astring();
         args.end();
         Places.Place place = Places.existing(s, name, "a");
-        String id = identifier(s, place, identifier);
+        String id = identifier(s, identifier);
         boolean owner = id.equals(place.owner().address().toLowerCase(Locale.ROOT));
         // The owner holds everything, always; anyone else may be granted any right on its own.
         String rights = owner ? Rights.ALL.withObsolete() : "\"\" " + String.join(" ", Rights.ALL_LETTERS.split("")) + " c d";
@@ -93,28 +91,13 @@ final class AclCommands {
         return "MYRIGHTS completed";
     }
 
-    /**
-     * The identifier in its stored form, "-" kept: an existing account's address in lower case, a
-     * group that exists, "anyone" or "authenticated". Anything else is refused: a list naming
-     * nobody would grant nothing and mislead whoever reads it.
-     */
-    private static String identifier(ImapSession s, Places.Place place, String given) throws ImapException.No {
-        boolean negative = given.startsWith("-");
-        String id = (negative ? given.substring(1) : given).toLowerCase(Locale.ROOT);
-        String stored;
-        if (id.equals(Sharing.ANYONE) || id.equals(Sharing.AUTHENTICATED)) {
-            stored = id;
-        } else if (id.startsWith(Sharing.GROUP_PREFIX)) {
-            if (!s.server.storage.sharing().groups().containsKey(id.substring(1))) throw new ImapException.No("No such group: " + id);
-            stored = id;
-        } else {
-            int at = id.lastIndexOf('@');
-            Optional<Account> account = at < 0 ? s.server.storage.directory().account(id, s.account.domain())
-                    : s.server.storage.directory().account(id.substring(0, at), id.substring(at + 1));
-            if (account.isEmpty()) throw new ImapException.No("No such account: " + id);
-            stored = account.get().address().toLowerCase(Locale.ROOT);
+    /** The identifier in its stored form (see {@link Shares#identifier}); NO for one that names nobody. */
+    private static String identifier(ImapSession s, String given) throws ImapException.No {
+        try {
+            return new Shares(s.server.accounts).identifier(given, s.account.domain());
+        } catch (IllegalArgumentException e) {
+            throw new ImapException.No("Unknown identifier: " + e.getMessage());
         }
-        return negative ? "-" + stored : stored;
     }
 
     /**

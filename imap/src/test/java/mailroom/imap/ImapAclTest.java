@@ -52,9 +52,9 @@ class ImapAclTest extends ImapTestServer {
                     C: g SETACL INBOX bob lrq
                     S: g BAD Unknown right
                     C: h SETACL INBOX nobody lr
-                    S: h NO No such account
+                    S: h NO Unknown identifier: no account
                     C: i SETACL INBOX $nogroup lr
-                    S: i NO No such group
+                    S: i NO Unknown identifier: no group
                     C: j SETACL INBOX alice lr
                     S: j NO [CANNOT] The owner
                     C: k LISTRIGHTS INBOX bob
