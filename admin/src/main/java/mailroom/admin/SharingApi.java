@@ -25,7 +25,13 @@ final class SharingApi {
 
     void register(io.javalin.config.RoutesConfig r) {
         r.get("/api/v1/accounts/{address}/shares", ctx -> ctx.json(shares.grants(account(ctx)).stream()
-                .map(g -> Map.of("mailbox", g.mailbox(), "with", g.identifier(), "rights", g.rights())).toList()));
+                .map(g -> {
+                    Map<String, Object> out = new LinkedHashMap<>();
+                    out.put("mailbox", g.mailbox());
+                    out.put("with", g.identifier());
+                    out.put("rights", g.rights());
+                    return out;
+                }).toList()));
         // {"mailbox": "INBOX", "with": "bob@example.org" | "$desk" | "anyone", "rights": "lrs" | "", "seen": "shared" | "private"}
         r.put("/api/v1/accounts/{address}/shares", ctx -> {
             var body = AdminServer.body(ctx);

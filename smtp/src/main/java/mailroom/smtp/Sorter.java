@@ -207,7 +207,10 @@ public final class Sorter implements AutoCloseable {
         String sender = s.sender.isNullPath() ? "" : s.sender.address().toString();
         long id = storage.queue().enqueue(new Queue.Envelope(sender, rcpts, s.envid, s.ret), blobId, Instant.now());
         runner.wake();
-        if (sentBy != null && config.submission.saveSent) local.fileCopy(blobId, sentBy, "Sent", Set.of("\\Seen"));
+        // A client files its own Sent copy when save_sent is off; one sent on behalf of another account
+        // goes to that account's Sent always, since the client would file it in the person's own.
+        boolean delegated = sentBy != null && s.user != null && sentBy.id() != s.user.id();
+        if (sentBy != null && (config.submission.saveSent || delegated)) local.fileCopy(blobId, sentBy, "Sent", Set.of("\\Seen"));
         log.info("queued {} from <{}> for {} as {}", blobId.substring(0, 12), sender, rcpts.stream().map(Queue.Rcpt::address).toList(), id);
         return Reply.of(250, "2.0.0", "Ok: queued as " + id);
     }
