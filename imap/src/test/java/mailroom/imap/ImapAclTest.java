@@ -158,6 +158,50 @@ class ImapAclTest extends ImapTestServer {
     }
 
     @Test
+    void aSharedMailboxIsSubscribedAndResynchronisedLikeAnOwnOne() throws Exception {
+        var inbox = mailbox(Mailbox.INBOX);
+        storage.sharing().setRights(alice, inbox.id(), "bob@example.test", new mailroom.storage.sharing.Rights("lrs"));
+        long before = storage.mail().highestModseq(alice);
+        try (var t = loginAs("bob", "bob-password")) {
+            t.play("""
+                    C: a SUBSCRIBE "Other Users/alice/INBOX"
+                    S: a OK
+                    C: b LSUB "" "Other Users/alice/*"
+                    S: * LSUB () "/" "Other Users/alice/INBOX"
+                    S: b OK
+                    C: c LIST (SUBSCRIBED) "" "*"
+                    S: * LIST (\\HasNoChildren \\Subscribed) "/" "Other Users/alice/INBOX"
+                    S: c OK
+                    C: d ENABLE CONDSTORE
+                    S: * ENABLED CONDSTORE
+                    S: d OK
+                    C: e STATUS "Other Users/alice/INBOX" (HIGHESTMODSEQ)
+                    S: * STATUS "Other Users/alice/INBOX" (HIGHESTMODSEQ %d)
+                    S: e OK
+                    C: f EXAMINE "Other Users/alice/INBOX"
+                    """.formatted(before));
+            skipTo(t, "f OK [READ-ONLY]");
+            t.play("""
+                    C: g SELECT "Other Users/alice/INBOX"
+                    """);
+            skipTo(t, "g OK [READ-WRITE]");
+        }
+        // bob marks a message seen (his own \\Seen): a CONDSTORE client of his sees a new MODSEQ for it
+        storage.sharing().setSeenBy(alice, inbox.id(), accounts.find("bob").orElseThrow().id(), java.util.List.of(2L), true);
+        try (var t = loginAs("bob", "bob-password")) {
+            t.play("""
+                    C: a SELECT "Other Users/alice/INBOX" (CONDSTORE)
+                    """);
+            skipTo(t, "a OK [READ-WRITE]");
+            t.play("""
+                    C: b FETCH 1:* (FLAGS) (CHANGEDSINCE %d)
+                    S: * 2 FETCH (FLAGS (\\Seen) MODSEQ (%d))
+                    S: b OK
+                    """.formatted(before, before + 1));
+        }
+    }
+
+    @Test
     void aRoleAccountsMailboxIsWorkedOnTogetherUnderShared() throws Exception {
         var desk = accounts.createWithHash("helpdesk", "");
         var deskInbox = storage.mail().mailbox(desk.id(), Mailbox.INBOX).orElseThrow();
