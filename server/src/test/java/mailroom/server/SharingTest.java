@@ -7,6 +7,10 @@ import mailroom.storage.MessageSummary;
 import mailroom.storage.sharing.Rights;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -225,6 +229,36 @@ class SharingTest {
             assertThat(call.apply("groups/desk", new String[]{"DELETE"}).statusCode()).isEqualTo(204);
             assertThat(call.apply("groups/desk", new String[]{"DELETE"}).statusCode()).isEqualTo(404);
             assertThat(call.apply("accounts/alice@example.test/shares", new String[]{"GET"}).body()).isEqualTo("[]");
+
+            // the console's sharing card: a group made, a mailbox shared with it, the list shown
+            WebDriver driver = ConsoleTest.chromium(dir.resolve("chromium-profile"));
+            try {
+                var wait = new WebDriverWait(driver, Duration.ofSeconds(10));
+                driver.get("http://127.0.0.1:" + node.node.adminPort() + "/");
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login")));
+                driver.findElement(By.id("user")).sendKeys("postmaster@example.test");
+                driver.findElement(By.id("password")).sendKeys(node.postmasterPassword);
+                driver.findElement(By.cssSelector("#login button")).click();
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("group-name"))).sendKeys("team");
+                driver.findElement(By.id("group-member")).sendKeys("bob@example.test");
+                driver.findElement(By.cssSelector("#group-form button[type=submit]")).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("groups"), "bob@example.test"));
+                driver.findElement(By.id("sharing-account")).sendKeys("alice@example.test");
+                driver.findElement(By.id("sharing-with")).sendKeys("$team");
+                driver.findElement(By.id("sharing-rights")).sendKeys("lrs");
+                driver.findElement(By.cssSelector("#sharing-form button[type=submit]")).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("sharing-status"), "$team may lrs in INBOX."));
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("shares"), "$team"));
+                driver.findElement(By.id("sharing-rights")).clear();
+                driver.findElement(By.id("sharing-rights")).sendKeys("lrq");
+                driver.findElement(By.cssSelector("#sharing-form button[type=submit]")).click();
+                wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("sharing-status"), "rights are letters of lrswipkxtea"));
+                ConsoleTest.screenshot(driver, "console-sharing");
+            } finally {
+                driver.quit();
+            }
+            assertThat(call.apply("accounts/alice@example.test/shares", new String[]{"GET"}).body())
+                    .isEqualTo("[{\"mailbox\":\"INBOX\",\"with\":\"$team\",\"rights\":\"lrs\"}]");
         }
     }
 
