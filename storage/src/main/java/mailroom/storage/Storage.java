@@ -17,6 +17,9 @@ public interface Storage extends Closeable {
     /** Each account's Sieve scripts and the automatic responses sent. */
     SieveScripts sieve();
 
+    /** The identities each account sends as (JMAP Identity). */
+    Identities identities();
+
     EventBus events();
 
     /** Failed logins and blocked client networks, seen by every node sharing this storage (login throttling). */

@@ -12,6 +12,8 @@ import mailroom.storage.sql.SqlDirectory;
 import mailroom.storage.sql.SqlMailStore;
 import mailroom.storage.sql.SqlQueue;
 import mailroom.storage.sql.SqlSieveScripts;
+import mailroom.storage.sql.SqlIdentities;
+import mailroom.storage.Identities;
 
 import java.time.Duration;
 import java.util.List;
@@ -29,6 +31,7 @@ public final class PostgresStorage implements Storage {
     private final SqlDirectory directory;
     private final SqlQueue queue;
     private final SqlSieveScripts sieve;
+    private final SqlIdentities identities;
     private final mailroom.storage.sql.SqlLoginFailures loginFailures;
     private final ChangeNotifications notifications;
 
@@ -53,6 +56,7 @@ public final class PostgresStorage implements Storage {
         this.directory = new SqlDirectory(db);
         this.queue = new SqlQueue(db);
         this.sieve = new SqlSieveScripts(db);
+        this.identities = new SqlIdentities(db);
         this.loginFailures = new mailroom.storage.sql.SqlLoginFailures(db);
         this.notifications = new ChangeNotifications(db, events);
     }
@@ -104,6 +108,11 @@ public final class PostgresStorage implements Storage {
     @Override
     public SieveScripts sieve() {
         return sieve;
+    }
+
+    @Override
+    public Identities identities() {
+        return identities;
     }
 
     @Override

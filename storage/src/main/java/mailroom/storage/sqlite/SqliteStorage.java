@@ -13,6 +13,8 @@ import mailroom.storage.sql.SqlDirectory;
 import mailroom.storage.sql.SqlMailStore;
 import mailroom.storage.sql.SqlQueue;
 import mailroom.storage.sql.SqlSieveScripts;
+import mailroom.storage.sql.SqlIdentities;
+import mailroom.storage.Identities;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,6 +32,7 @@ public final class SqliteStorage implements Storage {
     private final SqlDirectory directory;
     private final SqlQueue queue;
     private final SqlSieveScripts sieve;
+    private final SqlIdentities identities;
     private final mailroom.storage.sql.SqlLoginFailures loginFailures;
 
     private final Path dataDir;
@@ -43,6 +46,7 @@ public final class SqliteStorage implements Storage {
         this.directory = new SqlDirectory(db);
         this.queue = new SqlQueue(db);
         this.sieve = new SqlSieveScripts(db);
+        this.identities = new SqlIdentities(db);
         this.loginFailures = new mailroom.storage.sql.SqlLoginFailures(db);
     }
 
@@ -97,6 +101,11 @@ public final class SqliteStorage implements Storage {
     @Override
     public SieveScripts sieve() {
         return sieve;
+    }
+
+    @Override
+    public Identities identities() {
+        return identities;
     }
 
     @Override
