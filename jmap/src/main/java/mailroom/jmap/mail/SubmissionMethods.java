@@ -163,6 +163,7 @@ public final class SubmissionMethods {
             throw new Standard.Refused(new Standard.SetError("invalidProperties", "HOLDFOR is seconds, HOLDUNTIL a date-time (RFC 4865)", List.of("envelope")));
         }
         if (at.isBefore(now)) at = now;
+        at = at.truncatedTo(java.time.temporal.ChronoUnit.MILLIS); // as the queue keeps it
         if (at.isAfter(now.plusSeconds(MAX_DELAY_SECONDS))) {
             throw new Standard.Refused(new Standard.SetError("invalidProperties", "at most " + MAX_DELAY_SECONDS + " seconds ahead (maxDelayedSend)", List.of("envelope")));
         }
