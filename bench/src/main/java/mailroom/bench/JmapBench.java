@@ -23,22 +23,24 @@ import javax.net.ssl.X509TrustManager;
  * ENVELOPEs. Times JMAP and IMAP on Mailroom and IMAP on Dovecot in alternation and prints the
  * medians side by side. Fills both mailboxes first (Mailroom by APPEND, Dovecot's Maildir directly).
  *
- * <p>Usage: JmapBench mailroomImapPort jmapPort dovecotImapPort dovecotMaildir messages rounds
+ * <p>Usage: JmapBench host mailroomImapPort jmapPort dovecotImapPort dovecotMaildir messages rounds
  */
 public final class JmapBench {
     static final String USER = "big@example.test", PASSWORD = "bench-password";
     static final int NEWEST = 50;
+    static String host;
 
     public static void main(String[] args) throws Exception {
-        int mailroomImap = Integer.parseInt(args[0]), jmapPort = Integer.parseInt(args[1]), dovecotImap = Integer.parseInt(args[2]);
-        Path maildir = Path.of(args[3]);
-        int messages = Integer.parseInt(args[4]), rounds = Integer.parseInt(args[5]);
+        host = args[0];
+        int mailroomImap = Integer.parseInt(args[1]), jmapPort = Integer.parseInt(args[2]), dovecotImap = Integer.parseInt(args[3]);
+        Path maildir = Path.of(args[4]);
+        int messages = Integer.parseInt(args[5]), rounds = Integer.parseInt(args[6]);
 
         long t0 = System.nanoTime();
-        ImapBench.fill("127.0.0.1", mailroomImap, USER, PASSWORD, messages);
+        ImapBench.fill(host, mailroomImap, USER, PASSWORD, messages);
         System.out.printf("filled Mailroom by APPEND: %d messages in %.1f s%n", messages, (System.nanoTime() - t0) / 1e9);
         Compare.fillMaildir(maildir, messages);
-        try (var c = new ImapClient("127.0.0.1", dovecotImap)) { // Dovecot indexes the Maildir here, unmeasured
+        try (var c = new ImapClient(host, dovecotImap)) { // Dovecot indexes the Maildir here, unmeasured
             c.command("LOGIN " + USER + " " + PASSWORD);
             c.command("SELECT INBOX");
         }
@@ -68,7 +70,7 @@ public final class JmapBench {
     }
 
     private static ImapClient session(int port) throws Exception {
-        var c = new ImapClient("127.0.0.1", port);
+        var c = new ImapClient(host, port);
         c.command("LOGIN " + USER + " " + PASSWORD);
         c.command("SELECT INBOX");
         return c;
@@ -108,7 +110,7 @@ public final class JmapBench {
                 }
             }}, null);
             http = HttpClient.newBuilder().sslContext(tls).build();
-            String base = "https://127.0.0.1:" + port;
+            String base = "https://" + host + ":" + port;
             String basic = "Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
             String tokenJson = http.send(HttpRequest.newBuilder(URI.create(base + "/jmap/token?scope=read")).header("Authorization", basic)
                     .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).body();
