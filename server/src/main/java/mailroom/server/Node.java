@@ -79,7 +79,7 @@ public final class Node implements Closeable {
         this.lock = lockChannel.tryLock();
         if (lock == null) throw new StartupException("another Mailroom node is already using " + config.node.dataDir.toAbsolutePath());
         // The TLS material loads while the database opens: the two are independent and both take a while.
-        var tlsLoading = new FutureTask<>(() -> TlsContexts.load(config.tls.certFile, config.tls.keyFile, config.node.dataDir, config.hostname()));
+        var tlsLoading = new FutureTask<>(() -> TlsContexts.load(config.tls.certFile, config.tls.keyFile, config.node.dataDir, config.hostname(), config.node.bind));
         Thread.ofVirtual().name("tls-load").start(tlsLoading);
         this.storage = Backends.open(config);
         try {

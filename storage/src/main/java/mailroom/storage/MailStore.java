@@ -107,6 +107,23 @@ public interface MailStore {
 
     Optional<ParsedMessage> structure(long accountId, long mailboxId, long uid);
 
+    /** A message by where it is, with what ordering and threading need. */
+    record Located(long mailboxId, long uid, Instant internalDate, long threadId) {}
+
+    /**
+     * A page of a mailbox, newest internal date first (then highest UID), read from an index in
+     * that order rather than by listing the mailbox: JMAP Email/query's common case.
+     */
+    List<Located> newestFirst(long accountId, long mailboxId, long offset, int limit);
+
+    /**
+     * Every message of one thread, oldest internal date first (then mailbox, UID). A message joins
+     * the thread of a message already in the account whose Message-ID it names in In-Reply-To or
+     * References, or that has its own Message-ID; otherwise it starts one, numbered
+     * {@code mailboxId << 32 | uid} after where it was filed. COPY and MOVE keep the thread.
+     */
+    List<Located> thread(long accountId, long threadId);
+
     enum FlagChange { ADD, REMOVE, REPLACE }
 
     /** Changes flags of the given UIDs (missing ones are skipped); returns the MODSEQ of the change, 0 if nothing changed. */

@@ -19,6 +19,8 @@ public interface Storage extends Closeable {
 
     /** Who may use whose mailboxes: access control lists, groups, and \Seen per reader (RFC 4314). */
     mailroom.storage.sharing.Sharing sharing();
+    /** The identities each account sends as (JMAP Identity). */
+    Identities identities();
 
     EventBus events();
 

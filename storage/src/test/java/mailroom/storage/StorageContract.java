@@ -598,6 +598,114 @@ public abstract class StorageContract {
         assertThat(storage.mail().importedItems(alice, "imap://source", "INBOX", 777)).containsExactlyInAnyOrder("1", "2");
     }
 
+    /** Files bytes into a mailbox of an account with a chosen internal date. */
+    private Delivery.Filed file(long account, String mailbox, String message, Instant receivedAt) throws Exception {
+        byte[] bytes = message.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String blob;
+        try (var writer = storage.blobs().create()) {
+            writer.stream().write(bytes);
+            blob = writer.commit();
+        }
+        return storage.mail().deliver(new Delivery(blob, receivedAt, mailroom.core.mime.MessageParser.parse(bytes)),
+                List.of(new Delivery.Target(account, mailbox, Set.of()))).get(0);
+    }
+
+    private long threadOf(long account, Delivery.Filed f) {
+        return storage.mail().messages(account, f.mailboxId(), List.of(f.uid())).get(0).threadId();
+    }
+
+    @Test
+    void repliesJoinTheThreadOfTheMessageTheyNameAndCopiesKeepIt() throws Exception {
+        Instant t = Instant.parse("2026-01-01T10:00:00Z");
+        var root = file(alice, Mailbox.INBOX, "Message-ID: <root@example.net>\r\nSubject: plans\r\n\r\nx\r\n", t);
+        var unrelated = file(alice, Mailbox.INBOX, "Message-ID: <other@example.net>\r\nSubject: plans\r\n\r\nx\r\n", t.plusSeconds(1));
+        storage.mail().createMailbox(alice, "Sent", null);
+        var reply = file(alice, "Sent", "Message-ID: <reply@example.test>\r\nIn-Reply-To: <root@example.net>\r\nSubject: Re: plans\r\n\r\nx\r\n", t.plusSeconds(3));
+        var deep = file(alice, Mailbox.INBOX, "Message-ID: <deep@example.net>\r\nReferences: <gone@example.net>\r\n <root@example.net> <reply@example.test>\r\n\r\nx\r\n", t.plusSeconds(2));
+        var bobs = file(bob, Mailbox.INBOX, "Message-ID: <b@example.net>\r\nIn-Reply-To: <root@example.net>\r\n\r\nx\r\n", t);
+
+        long thread = threadOf(alice, root);
+        assertThat(thread).isEqualTo((root.mailboxId() << 32) | root.uid());
+        assertThat(threadOf(alice, reply)).isEqualTo(thread);
+        assertThat(threadOf(alice, deep)).isEqualTo(thread);
+        assertThat(threadOf(alice, unrelated)).as("same subject is not enough").isNotEqualTo(thread);
+        assertThat(threadOf(bob, bobs)).as("threads are per account").isEqualTo((bobs.mailboxId() << 32) | bobs.uid());
+        assertThat(storage.mail().thread(alice, thread)).as("oldest first, across mailboxes")
+                .extracting(MailStore.Located::uid, MailStore.Located::mailboxId)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(root.uid(), root.mailboxId()), org.assertj.core.groups.Tuple.tuple(deep.uid(), deep.mailboxId()),
+                        org.assertj.core.groups.Tuple.tuple(reply.uid(), reply.mailboxId()));
+
+        storage.mail().createMailbox(alice, "Archive", null);
+        long archive = storage.mail().mailbox(alice, "Archive").orElseThrow().id();
+        var moved = storage.mail().copy(alice, root.mailboxId(), List.of(root.uid()), archive, true);
+        assertThat(storage.mail().messages(alice, archive, List.of(moved.get(0).targetUid())).get(0).threadId()).as("a move keeps the thread").isEqualTo(thread);
+        var again = file(alice, Mailbox.INBOX, "Message-ID: <late@example.net>\r\nIn-Reply-To: <root@example.net>\r\n\r\nx\r\n", t.plusSeconds(9));
+        assertThat(threadOf(alice, again)).as("the moved root is still found by its Message-ID").isEqualTo(thread);
+        assertThat(storage.mail().thread(alice, thread)).hasSize(4);
+    }
+
+    @Test
+    void aMailboxIsPagedNewestFirst() throws Exception {
+        Instant t = Instant.parse("2026-01-01T10:00:00Z");
+        long[] seconds = {5, 1, 9, 3, 9, 7};
+        List<Delivery.Filed> filed = new ArrayList<>();
+        for (long s : seconds) filed.add(file(alice, Mailbox.INBOX, "Subject: m" + s + "\r\n\r\nx\r\n", t.plusSeconds(s)));
+        long box = inbox(alice).id();
+        // by date descending; the two at 9 s by UID descending
+        assertThat(storage.mail().newestFirst(alice, box, 0, 10)).extracting(MailStore.Located::uid).containsExactly(5L, 3L, 6L, 1L, 4L, 2L);
+        assertThat(storage.mail().newestFirst(alice, box, 2, 3)).extracting(MailStore.Located::uid).containsExactly(6L, 1L, 4L);
+        assertThat(storage.mail().newestFirst(alice, box, 2, 3).get(0).internalDate()).isEqualTo(t.plusSeconds(7));
+        assertThat(storage.mail().newestFirst(alice, box, 6, 3)).isEmpty();
+        assertThat(storage.mail().newestFirst(bob, inbox(bob).id(), 0, 10)).isEmpty();
+    }
+
+    @Test
+    void identitiesAreStoredPerAccountWithIdsNeverGivenTwice() {
+        var ids = storage.identities();
+        assertThat(ids.list(alice)).isEmpty();
+        assertThat(ids.version(alice)).isZero();
+        var work = ids.create(alice, new Identities.Identity(0, "Alice at work", "alice+work@example.test", "[{\"name\":null,\"email\":\"desk@example.test\"}]", null, "-- A", ""));
+        var other = ids.create(alice, new Identities.Identity(0, "Alias", "info@example.test", null, null, "", "<p>A</p>"));
+        assertThat(work.id()).isPositive();
+        assertThat(other.id()).isGreaterThan(work.id());
+        long v = ids.version(alice);
+        assertThat(v).isPositive();
+        assertThat(ids.get(alice, work.id())).contains(work);
+        assertThat(ids.list(bob)).isEmpty();
+        assertThat(ids.get(bob, work.id())).isEmpty();
+
+        assertThat(ids.update(alice, new Identities.Identity(work.id(), "Work", work.email(), null, null, "", ""))).isTrue();
+        assertThat(ids.get(alice, work.id()).orElseThrow().name()).isEqualTo("Work");
+        assertThat(ids.version(alice)).isGreaterThan(v);
+        assertThat(ids.update(alice, new Identities.Identity(999, "x", "x@example.test", null, null, "", ""))).isFalse();
+        assertThat(ids.update(alice, new Identities.Identity(0, "Alice", "alice@example.test", null, null, "sig", ""))).as("the own identity, stored on first change").isTrue();
+        assertThat(ids.list(alice)).extracting(Identities.Identity::id).containsExactly(0L, work.id(), other.id());
+
+        assertThat(ids.delete(alice, other.id())).isTrue();
+        assertThat(ids.delete(alice, other.id())).isFalse();
+        assertThat(ids.delete(bob, work.id())).isFalse();
+        assertThat(ids.create(alice, new Identities.Identity(0, "new", "alice@example.test", null, null, "", "")).id()).as("not reused").isGreaterThan(other.id());
+        assertThat(ids.version(bob)).isZero();
+    }
+
+    @Test
+    void aQueuedEntryIsCalledBackOnlyBeforeItsFirstAttempt() {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+        var envelope = Queue.Envelope.of("a@example.test", List.of("x@remote.test"));
+        long later = storage.queue().enqueue(envelope, "1".repeat(64), now.plusSeconds(3600));
+        assertThat(storage.queue().claim("sorter1", now, Duration.ofMinutes(1), 10)).as("not due before its time").isEmpty();
+        assertThat(storage.queue().cancel(later, now)).isTrue();
+        assertThat(storage.queue().entry(later)).isEmpty();
+        assertThat(storage.queue().cancel(later, now)).isFalse();
+
+        long leased = storage.queue().enqueue(envelope, "2".repeat(64), now);
+        assertThat(storage.queue().claim("sorter1", now, Duration.ofMinutes(1), 10)).hasSize(1);
+        assertThat(storage.queue().cancel(leased, now.plusSeconds(1))).as("a sorter holds it").isFalse();
+        storage.queue().finish(leased, "sorter1", List.of(new Queue.Deferred("x@remote.test", "451 later", now.plusSeconds(600))));
+        assertThat(storage.queue().cancel(leased, now.plusSeconds(2))).as("an attempt was made").isFalse();
+        assertThat(storage.queue().entry(leased)).isPresent();
+    }
+
     /**
      * Issue 15: a deleted account left rows behind, and SQLite gave its id to the next account,
      * which then saw them (a subscribed folder in its LSUB). Every table the database's catalog shows
@@ -629,6 +737,7 @@ public abstract class StorageContract {
         storage.sharing().setSeenBy(carol, carolInbox, alice, List.of(1L), true);
         storage.sharing().setRights(alice, inbox(alice).id(), "carol@example.test", new Rights("lr")); // carol as a reader
         storage.sharing().setSeenBy(alice, inbox(alice).id(), carol, List.of(1L), true);
+        storage.identities().create(carol, new Identities.Identity(0, "Carol", "carol@example.test", null, null, "", ""));
 
         try (var c = database()) {
             var keyed = accountKeyedTables(c);

@@ -12,6 +12,8 @@ import mailroom.storage.sql.SqlDirectory;
 import mailroom.storage.sql.SqlMailStore;
 import mailroom.storage.sql.SqlQueue;
 import mailroom.storage.sql.SqlSieveScripts;
+import mailroom.storage.sql.SqlIdentities;
+import mailroom.storage.Identities;
 
 import java.time.Duration;
 import java.util.List;
@@ -30,6 +32,7 @@ public final class PostgresStorage implements Storage {
     private final SqlQueue queue;
     private final SqlSieveScripts sieve;
     private final mailroom.storage.sql.SqlSharing sharing;
+    private final SqlIdentities identities;
     private final mailroom.storage.sql.SqlLoginFailures loginFailures;
     private final ChangeNotifications notifications;
 
@@ -55,6 +58,7 @@ public final class PostgresStorage implements Storage {
         this.queue = new SqlQueue(db);
         this.sieve = new SqlSieveScripts(db);
         this.sharing = new mailroom.storage.sql.SqlSharing(db, events);
+        this.identities = new SqlIdentities(db);
         this.loginFailures = new mailroom.storage.sql.SqlLoginFailures(db);
         this.notifications = new ChangeNotifications(db, events);
     }
@@ -111,6 +115,11 @@ public final class PostgresStorage implements Storage {
     @Override
     public mailroom.storage.sharing.Sharing sharing() {
         return sharing;
+    }
+
+    @Override
+    public Identities identities() {
+        return identities;
     }
 
     @Override

@@ -289,8 +289,8 @@ public final class SqlMailStore implements MailStore {
             List<Copied> copied = new ArrayList<>();
             long modseq = nextModseq(c, toAccount);
             try (var insert = c.prepareStatement("""
-                    INSERT INTO messages (account_id, mailbox_id, uid, blob_id, size, internal_date, flags, modseq, structure)
-                    SELECT ?, ?, ?, blob_id, size, internal_date, flags, ?, structure FROM messages
+                    INSERT INTO messages (account_id, mailbox_id, uid, blob_id, size, internal_date, flags, modseq, structure, message_id, thread_id)
+                    SELECT ?, ?, ?, blob_id, size, internal_date, flags, ?, structure, message_id, thread_id FROM messages
                     WHERE account_id = ? AND mailbox_id = ? AND uid = ?""")) {
                 for (long uid : new java.util.TreeSet<>(uids)) {
                     long target = nextUid(c, toAccount, toMailbox);
@@ -369,7 +369,7 @@ public final class SqlMailStore implements MailStore {
                 long uid = nextUid(c, target.accountId(), box.id());
                 long modseq = nextModseq(c, target.accountId());
                 try (var st = c.prepareStatement(INSERT_MESSAGE)) {
-                    insertMessage(st, target.accountId(), box.id(), uid, delivery.blobId(), delivery.parsed().size(), delivery.internalDate(),
+                    insertMessage(c, st, target.accountId(), box.id(), uid, delivery.blobId(), delivery.parsed(), delivery.internalDate(),
                             target.flags(), modseq, structure);
                 }
                 logChange(c, target.accountId(), modseq, box.id(), List.of(uid), Change.Kind.ADDED);
@@ -432,7 +432,7 @@ public final class SqlMailStore implements MailStore {
                         rs.next();
                         uid = rs.getLong(1);
                     }
-                    insertMessage(insert, accountId, box.id(), uid, i.blobId(), i.parsed().size(), i.internalDate(), i.flags(), modseq, structures.get(n));
+                    insertMessage(c, insert, accountId, box.id(), uid, i.blobId(), i.parsed(), i.internalDate(), i.flags(), modseq, structures.get(n));
                     if (i.key() != null) {
                         journal.setLong(1, accountId);
                         journal.setString(2, i.key().source());
@@ -508,21 +508,23 @@ public final class SqlMailStore implements MailStore {
     }
 
     private static final String INSERT_MESSAGE = """
-            INSERT INTO messages (account_id, mailbox_id, uid, blob_id, size, internal_date, flags, modseq, structure)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+            INSERT INTO messages (account_id, mailbox_id, uid, blob_id, size, internal_date, flags, modseq, structure, message_id, thread_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
 
-    /** One index row, as delivery and import both file it. */
-    private static void insertMessage(PreparedStatement st, long accountId, long mailboxId, long uid, String blobId, long size, Instant internalDate,
-                                      Set<String> flags, long modseq, String structure) throws SQLException {
+    /** One index row, as delivery and import both file it, in the thread {@link Threading} finds for it. */
+    private static void insertMessage(Connection c, PreparedStatement st, long accountId, long mailboxId, long uid, String blobId, ParsedMessage parsed,
+                                      Instant internalDate, Set<String> flags, long modseq, String structure) throws SQLException {
         st.setLong(1, accountId);
         st.setLong(2, mailboxId);
         st.setLong(3, uid);
         st.setString(4, blobId);
-        st.setLong(5, size);
+        st.setLong(5, parsed.size());
         st.setLong(6, internalDate.toEpochMilli());
         st.setString(7, String.join(" ", flags));
         st.setLong(8, modseq);
         st.setString(9, structure);
+        st.setString(10, Threading.messageId(parsed));
+        st.setLong(11, Threading.threadFor(c, accountId, parsed, mailboxId, uid));
         st.executeUpdate();
     }
 
@@ -587,7 +589,7 @@ public final class SqlMailStore implements MailStore {
         }
     }
 
-    private static final String SUMMARY = "SELECT uid, blob_id, size, internal_date, flags, modseq FROM messages WHERE account_id = ? AND mailbox_id = ? ";
+    private static final String SUMMARY = "SELECT uid, blob_id, size, internal_date, flags, modseq, thread_id FROM messages WHERE account_id = ? AND mailbox_id = ? ";
 
     /**
      * One row as a summary. A mailbox has few distinct flag texts, so one listing shares a set per
@@ -595,7 +597,44 @@ public final class SqlMailStore implements MailStore {
      */
     private static MessageSummary summaryOf(ResultSet rs, Map<String, Set<String>> flagSets) throws SQLException {
         Set<String> flags = flagSets.computeIfAbsent(rs.getString(5), text -> Collections.unmodifiableSet(flagsOf(text)));
-        return new MessageSummary(rs.getLong(1), rs.getString(2), rs.getLong(3), Instant.ofEpochMilli(rs.getLong(4)), flags, rs.getLong(6));
+        return new MessageSummary(rs.getLong(1), rs.getString(2), rs.getLong(3), Instant.ofEpochMilli(rs.getLong(4)), flags, rs.getLong(6), rs.getLong(7));
+    }
+
+    @Override
+    public List<Located> newestFirst(long accountId, long mailboxId, long offset, int limit) {
+        return db.read(c -> {
+            // The ORDER BY is the messages_by_arrival index read backwards, so only the page is read.
+            try (var st = c.prepareStatement("""
+                    SELECT mailbox_id, uid, internal_date, thread_id FROM messages WHERE account_id = ? AND mailbox_id = ?
+                    ORDER BY internal_date DESC, uid DESC LIMIT ? OFFSET ?""")) {
+                st.setLong(1, accountId);
+                st.setLong(2, mailboxId);
+                st.setInt(3, limit);
+                st.setLong(4, offset);
+                return located(st);
+            }
+        });
+    }
+
+    @Override
+    public List<Located> thread(long accountId, long threadId) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement("""
+                    SELECT mailbox_id, uid, internal_date, thread_id FROM messages WHERE account_id = ? AND thread_id = ?
+                    ORDER BY internal_date, mailbox_id, uid""")) {
+                st.setLong(1, accountId);
+                st.setLong(2, threadId);
+                return located(st);
+            }
+        });
+    }
+
+    private static List<Located> located(PreparedStatement st) throws SQLException {
+        List<Located> out = new ArrayList<>();
+        try (var rs = st.executeQuery()) {
+            while (rs.next()) out.add(new Located(rs.getLong(1), rs.getLong(2), Instant.ofEpochMilli(rs.getLong(3)), rs.getLong(4)));
+        }
+        return out;
     }
 
     @Override
@@ -855,7 +894,7 @@ public final class SqlMailStore implements MailStore {
      * database's own catalog, so a new table keyed by account cannot be forgotten here.
      */
     public static final List<String> ACCOUNT_TABLES = List.of("messages", "changes", "mailboxes", "subscriptions", "delivery_keys",
-            "import_journal", "sieve_scripts", "sieve_responses", "mailbox_acl", "shared_seen_mailboxes", "seen_by_reader");
+            "import_journal", "sieve_scripts", "sieve_responses", "identities", "identity_counters", "mailbox_acl", "shared_seen_mailboxes", "seen_by_reader");
 
     @Override
     public void deleteAccountData(long accountId) {

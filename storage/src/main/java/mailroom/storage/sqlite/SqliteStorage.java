@@ -13,6 +13,8 @@ import mailroom.storage.sql.SqlDirectory;
 import mailroom.storage.sql.SqlMailStore;
 import mailroom.storage.sql.SqlQueue;
 import mailroom.storage.sql.SqlSieveScripts;
+import mailroom.storage.sql.SqlIdentities;
+import mailroom.storage.Identities;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,6 +33,7 @@ public final class SqliteStorage implements Storage {
     private final SqlQueue queue;
     private final SqlSieveScripts sieve;
     private final mailroom.storage.sql.SqlSharing sharing;
+    private final SqlIdentities identities;
     private final mailroom.storage.sql.SqlLoginFailures loginFailures;
 
     private final Path dataDir;
@@ -45,6 +48,7 @@ public final class SqliteStorage implements Storage {
         this.queue = new SqlQueue(db);
         this.sieve = new SqlSieveScripts(db);
         this.sharing = new mailroom.storage.sql.SqlSharing(db, events);
+        this.identities = new SqlIdentities(db);
         this.loginFailures = new mailroom.storage.sql.SqlLoginFailures(db);
     }
 
@@ -104,6 +108,11 @@ public final class SqliteStorage implements Storage {
     @Override
     public mailroom.storage.sharing.Sharing sharing() {
         return sharing;
+    }
+
+    @Override
+    public Identities identities() {
+        return identities;
     }
 
     @Override
