@@ -948,13 +948,17 @@ public final class SqlMailStore implements MailStore {
         });
     }
 
-    /** The mailbox's messages whose text is not in the index yet, or only in part. */
+    /**
+     * The mailbox's messages whose text is not in the index yet, or only in part. Both lists are
+     * short once the backlog is caught up, so they lead (the unary plus keeps the planner from
+     * walking the mailbox instead) and each entry finds its messages by blob.
+     */
     private static Set<Long> unsureText(Connection c, long accountId, long mailboxId) throws SQLException {
         Set<Long> uids = new java.util.HashSet<>();
         try (var st = c.prepareStatement("""
-                SELECT m.uid FROM text_backlog k JOIN messages m ON m.blob_id = k.blob_id WHERE m.account_id = ? AND m.mailbox_id = ?
+                SELECT m.uid FROM text_backlog k JOIN messages m ON m.blob_id = k.blob_id WHERE +m.account_id = ? AND +m.mailbox_id = ?
                 UNION ALL
-                SELECT m.uid FROM text_blobs b JOIN messages m ON m.blob_id = b.blob_id WHERE NOT b.complete AND m.account_id = ? AND m.mailbox_id = ?""")) {
+                SELECT m.uid FROM text_blobs b JOIN messages m ON m.blob_id = b.blob_id WHERE NOT b.complete AND +m.account_id = ? AND +m.mailbox_id = ?""")) {
             st.setLong(1, accountId);
             st.setLong(2, mailboxId);
             st.setLong(3, accountId);
