@@ -29,7 +29,9 @@ import java.util.function.Predicate;
 /**
  * SEARCH and UID SEARCH (RFC 3501 section 6.4.4) with ESEARCH result options (RFC 4731) and the
  * MODSEQ key (RFC 7162). Keys become a predicate over one message; the message text is read and
- * decoded only when a text key needs it.
+ * decoded only when a text key needs it. Text keys ask the full-text index first
+ * ({@link mailroom.storage.MailStore#textMatches}), and when the keys that must all match include
+ * one, only the messages the index allows are looked at.
  */
 final class SearchCommand {
     private SearchCommand() {}
