@@ -144,6 +144,31 @@ public interface MailStore {
     /** The same, for one mailbox. */
     List<Change> changesSince(long accountId, long mailboxId, long modseq);
 
+    /** Where a SEARCH text key looks (RFC 3501 and RFC 9051 section 6.4.4): one header field, the body, or the whole message. */
+    enum TextField { SUBJECT, FROM, TO, CC, BCC, BODY, TEXT }
+
+    /**
+     * What the full-text index knows of a search string in one mailbox: the UIDs whose text certainly
+     * contains it ({@code matching}), and those it cannot tell about ({@code unsure}: stored before the
+     * index and not caught up yet, or indexed only in part), which the caller checks itself. No other
+     * message of the mailbox contains it.
+     */
+    record TextMatches(Set<Long> matching, Set<Long> unsure) {}
+
+    /**
+     * Looks a SEARCH string up in the full-text index, with SEARCH's comparison: case-insensitive
+     * substring ({@link mailroom.core.mime.MessageText#fold}). Empty when the index cannot answer
+     * for this string (too short for it, or holding a character it does not index): then every
+     * message has to be checked.
+     */
+    Optional<TextMatches> textMatches(long accountId, long mailboxId, TextField field, String text);
+
+    /**
+     * Indexes up to {@code max} stored messages whose text is not in the full-text index yet (those
+     * stored before it existed); returns how many it took from that backlog, 0 once it is empty.
+     */
+    int indexTextBacklog(int max);
+
     /** Total size of the account's messages, for quotas. */
     long accountSize(long accountId);
 

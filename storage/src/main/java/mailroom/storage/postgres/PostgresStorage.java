@@ -53,7 +53,7 @@ public final class PostgresStorage implements Storage {
         this.db = new PostgresDatabase(settings.url(), settings.user(), settings.password(), settings.poolSize(), settings.failoverWait());
         this.cluster = new DatabaseCluster(db.members(), settings.user(), settings.password(), settings.patroniPort());
         this.blobs = new PostgresBlobStore(db);
-        this.mail = new SqlMailStore(db, blobs, events);
+        this.mail = new SqlMailStore(db, blobs, events, new PostgresTextIndex());
         this.directory = new SqlDirectory(db);
         this.queue = new SqlQueue(db);
         this.sieve = new SqlSieveScripts(db);

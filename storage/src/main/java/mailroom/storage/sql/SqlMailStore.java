@@ -9,6 +9,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.PropertyAccessor;
 import mailroom.core.event.EventBus;
 import mailroom.core.event.MailboxEvent;
+import mailroom.core.mime.MessageText;
 import mailroom.core.mime.ParsedMessage;
 import mailroom.storage.BlobStore;
 import mailroom.storage.Change;
@@ -47,11 +48,13 @@ public final class SqlMailStore implements MailStore {
     private final Database db;
     private final BlobStore blobs;
     private final EventBus events;
+    private final TextIndex textIndex;
 
-    public SqlMailStore(Database db, BlobStore blobs, EventBus events) {
+    public SqlMailStore(Database db, BlobStore blobs, EventBus events, TextIndex textIndex) {
         this.db = db;
         this.blobs = blobs;
         this.events = events;
+        this.textIndex = textIndex;
     }
 
     @Override
@@ -358,9 +361,11 @@ public final class SqlMailStore implements MailStore {
     @Override
     public List<Delivery.Filed> deliver(Delivery delivery, List<Delivery.Target> targets) {
         String structure = toJson(delivery.parsed());
+        MessageText.Indexed text = textOf(delivery.blobId(), delivery.parsed());
         List<Delivery.Filed> filed = db.write(c -> {
             // Serialised with collectBlobs: a blob collected after it was written is refused here.
             if (!blobs.exists(delivery.blobId())) throw new StorageException("blob " + delivery.blobId() + " is gone; deliver again");
+            if (!targets.isEmpty()) indexText(c, delivery.blobId(), text);
             List<Delivery.Filed> out = new ArrayList<>(targets.size());
             for (var target : targets) {
                 if (target.onceKey() != null && !firstTime(c, target.accountId(), target.onceKey())) continue;
@@ -385,6 +390,7 @@ public final class SqlMailStore implements MailStore {
     public List<Import.Outcome> importMessages(long accountId, List<Import> batch) {
         if (batch.isEmpty()) return List.of();
         List<String> structures = batch.stream().map(i -> toJson(i.parsed())).toList();
+        List<MessageText.Indexed> texts = batch.stream().map(i -> textOf(i.blobId(), i.parsed())).toList();
         Map<Long, Long> touched = new HashMap<>(); // mailbox id -> MODSEQ, announced after the commit
         List<Import.Outcome> outcomes = db.write(c -> {
             touched.clear();
@@ -433,6 +439,7 @@ public final class SqlMailStore implements MailStore {
                         uid = rs.getLong(1);
                     }
                     insertMessage(c, insert, accountId, box.id(), uid, i.blobId(), i.parsed(), i.internalDate(), i.flags(), modseq, structures.get(n));
+                    indexText(c, i.blobId(), texts.get(n));
                     if (i.key() != null) {
                         journal.setLong(1, accountId);
                         journal.setString(2, i.key().source());
@@ -949,6 +956,7 @@ public final class SqlMailStore implements MailStore {
                         inUse = rs.next();
                     }
                     if (!inUse) {
+                        forgetText(c, id);
                         try {
                             blobs.delete(id);
                             deleted++;
@@ -962,6 +970,125 @@ public final class SqlMailStore implements MailStore {
             }
             return deleted;
         });
+    }
+
+    // --- The full-text index (issue 16): updated in the transaction that files a message ---
+
+    /**
+     * The index's text of a stored message, read and decoded before the write transaction so the
+     * writer never waits for it; null when the bytes cannot be read now (the blob then goes to the
+     * backlog, and searches check it until it is caught up).
+     */
+    private MessageText.Indexed textOf(String blobId, ParsedMessage parsed) {
+        try {
+            return MessageText.indexed(blobs.read(blobId), parsed);
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private void indexText(Connection c, String blobId, MessageText.Indexed text) throws SQLException {
+        if (text == null) {
+            try (var st = c.prepareStatement("INSERT INTO text_backlog (blob_id) VALUES (?) ON CONFLICT DO NOTHING")) {
+                st.setString(1, blobId);
+                st.executeUpdate();
+            }
+            return;
+        }
+        textIndex.add(c, blobId, text);
+        try (var st = c.prepareStatement("DELETE FROM text_backlog WHERE blob_id = ?")) {
+            st.setString(1, blobId);
+            st.executeUpdate();
+        }
+    }
+
+    private void forgetText(Connection c, String blobId) throws SQLException {
+        textIndex.remove(c, blobId);
+        try (var st = c.prepareStatement("DELETE FROM text_backlog WHERE blob_id = ?")) {
+            st.setString(1, blobId);
+            st.executeUpdate();
+        }
+    }
+
+    @Override
+    public Optional<TextMatches> textMatches(long accountId, long mailboxId, TextField field, String text) {
+        String needle = MessageText.fold(text);
+        if (!MessageText.indexable(needle)) return Optional.empty();
+        // An address field holds its addresses and its value on two lines; a needle spanning them is not looked up.
+        boolean address = field == TextField.FROM || field == TextField.TO || field == TextField.CC || field == TextField.BCC;
+        if (address && needle.indexOf('\n') >= 0) return Optional.empty();
+        return db.read(c -> {
+            // Unsure first: a message only ever moves from unsure (the backlog) to indexed, so one caught
+            // up between the two queries is still checked, never missed.
+            Set<Long> unsure = unsureText(c, accountId, mailboxId);
+            Set<Long> matching = textIndex.matching(c, accountId, mailboxId, field, needle);
+            if (matching == null) return Optional.empty();
+            unsure.removeAll(matching);
+            return Optional.of(new TextMatches(matching, unsure));
+        });
+    }
+
+    /**
+     * The mailbox's messages whose text is not in the index yet, or only in part. Both lists are
+     * short once the backlog is caught up, so they lead (the unary plus keeps the planner from
+     * walking the mailbox instead) and each entry finds its messages by blob.
+     */
+    private static Set<Long> unsureText(Connection c, long accountId, long mailboxId) throws SQLException {
+        Set<Long> uids = new java.util.HashSet<>();
+        try (var st = c.prepareStatement("""
+                SELECT m.uid FROM text_backlog k JOIN messages m ON m.blob_id = k.blob_id WHERE +m.account_id = ? AND +m.mailbox_id = ?
+                UNION ALL
+                SELECT m.uid FROM text_blobs b JOIN messages m ON m.blob_id = b.blob_id WHERE NOT b.complete AND +m.account_id = ? AND +m.mailbox_id = ?""")) {
+            st.setLong(1, accountId);
+            st.setLong(2, mailboxId);
+            st.setLong(3, accountId);
+            st.setLong(4, mailboxId);
+            try (var rs = st.executeQuery()) {
+                while (rs.next()) uids.add(rs.getLong(1));
+            }
+        }
+        return uids;
+    }
+
+    @Override
+    public int indexTextBacklog(int max) {
+        record Item(String blobId, String structure) {}
+        List<Item> items = db.read(c -> {
+            List<Item> out = new ArrayList<>();
+            try (var st = c.prepareStatement("""
+                    SELECT k.blob_id, (SELECT m.structure FROM messages m WHERE m.blob_id = k.blob_id LIMIT 1)
+                    FROM text_backlog k LIMIT ?""")) {
+                st.setInt(1, max);
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) out.add(new Item(rs.getString(1), rs.getString(2)));
+                }
+            }
+            return out;
+        });
+        if (items.isEmpty()) return 0;
+        Map<String, MessageText.Indexed> texts = new HashMap<>();
+        for (Item item : items) {
+            if (item.structure() == null) continue; // no message uses the blob any more: nothing to index
+            MessageText.Indexed text;
+            try {
+                text = MessageText.indexed(blobs.read(item.blobId()), JSON.readValue(item.structure(), ParsedMessage.class));
+            } catch (java.io.IOException | RuntimeException e) {
+                // Unreadable now: an empty, incomplete entry, so searches keep checking the message itself (as they would fail to).
+                text = new MessageText.Indexed("", "", "", "", "", "", "", false);
+            }
+            texts.put(item.blobId(), text);
+        }
+        db.write(c -> {
+            for (Item item : items) {
+                if (texts.containsKey(item.blobId())) textIndex.add(c, item.blobId(), texts.get(item.blobId()));
+                try (var st = c.prepareStatement("DELETE FROM text_backlog WHERE blob_id = ?")) {
+                    st.setString(1, item.blobId());
+                    st.executeUpdate();
+                }
+            }
+            return null;
+        });
+        return items.size();
     }
 
     private static String toJson(ParsedMessage parsed) {

@@ -43,7 +43,7 @@ public final class SqliteStorage implements Storage {
         this.dataDir = dataDir;
         this.db = new SqliteDatabase(dataDir.resolve("mailroom.db"), fsync);
         this.blobs = new FileBlobStore(dataDir, fsync);
-        this.mail = new SqlMailStore(db, blobs, events);
+        this.mail = new SqlMailStore(db, blobs, events, new SqliteTextIndex());
         this.directory = new SqlDirectory(db);
         this.queue = new SqlQueue(db);
         this.sieve = new SqlSieveScripts(db);
