@@ -57,7 +57,10 @@ final class SharingApi {
         // {"members": ["alice@example.org", ...]}: creates the group if needed and adds them
         r.put("/api/v1/groups/{name}", ctx -> {
             shares.addToGroup(ctx.pathParam("name"), members(ctx));
-            ctx.json(Map.of("name", ctx.pathParam("name"), "members", shares.groups().get(ctx.pathParam("name"))));
+            Map<String, Object> out = new LinkedHashMap<>(); // in this order, for people reading it
+            out.put("name", ctx.pathParam("name"));
+            out.put("members", shares.groups().get(ctx.pathParam("name")));
+            ctx.json(out);
         });
         r.delete("/api/v1/groups/{name}/members/{address}", ctx -> {
             shares.removeFromGroup(ctx.pathParam("name"), List.of(ctx.pathParam("address")));
