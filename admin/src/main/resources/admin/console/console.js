@@ -160,7 +160,7 @@ async function showShares() {
   try {
     const shares = await api("GET", sharesPath());
     $("shares").replaceChildren(...shares.map(g => el("tr", {}, el("td", {}, g.mailbox), el("td", {}, g.with), el("td", {}, el("code", {}, g.rights)))));
-    sharingStatus(shares.length ? "" : "Nothing of this account is shared.");
+    if (!shares.length) sharingStatus("Nothing of this account is shared."); // else what was just done stays said
   } catch (e) { sharingStatus(e.message); }
 }
 

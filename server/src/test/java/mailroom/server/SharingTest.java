@@ -233,7 +233,7 @@ class SharingTest {
             // the console's sharing card: a group made, a mailbox shared with it, the list shown
             WebDriver driver = ConsoleTest.chromium(dir.resolve("chromium-profile"));
             try {
-                var wait = new WebDriverWait(driver, Duration.ofSeconds(10));
+                var wait = new WebDriverWait(driver, Duration.ofSeconds(30)); // generous: the suite shares two cores with Chromium
                 driver.get("http://127.0.0.1:" + node.node.adminPort() + "/");
                 wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("login")));
                 driver.findElement(By.id("user")).sendKeys("postmaster@example.test");
@@ -253,8 +253,8 @@ class SharingTest {
                 driver.findElement(By.id("sharing-rights")).sendKeys("lrq");
                 driver.findElement(By.cssSelector("#sharing-form button[type=submit]")).click();
                 wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("sharing-status"), "rights are letters of lrswipkxtea"));
-                ConsoleTest.screenshot(driver, "console-sharing");
             } finally {
+                ConsoleTest.screenshot(driver, "console-sharing"); // also when a wait failed: what the page showed then
                 driver.quit();
             }
             assertThat(call.apply("accounts/alice@example.test/shares", new String[]{"GET"}).body())
