@@ -176,7 +176,9 @@ final class MailboxCommands {
         args.end();
         while (to.endsWith("/")) to = to.substring(0, to.length() - 1);
         checkName(to);
-        Mailbox source = Places.existing(s, from, "x").mailbox();
+        Places.Place place = Places.existing(s, from, "x");
+        Mailbox source = place.mailbox();
+        if (!place.own() && source.name().equals(Mailbox.INBOX)) throw new ImapException.No("CANNOT", "Another account's INBOX cannot be renamed");
         var target = creatable(s, to);
         long owner = source.accountId();
         if (target.owner().id() != owner) throw new ImapException.No("CANNOT", "A mailbox cannot be renamed into another account");
