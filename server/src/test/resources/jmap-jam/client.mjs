@@ -70,5 +70,24 @@ const [results] = await jam.requestMany((t) => {
 // jam keys responses by call id, so the implicit Email/set of onSuccessUpdateEmail (same call id,
 // after the EmailSubmission/set response) is what it hands back for "submit".
 say("sent", { draft: Object.keys(results.draft.created ?? {}), updatedAfterSending: Object.keys(results.submit.updated ?? {}), identity: identities.list[0].email });
+
+// an identity of the account's own, a thread, a copy, and a held submission called back
+const [identitySet] = await jam.api.Identity.set({ accountId, create: { w: { name: "Alice at work", email: "alice+work@example.test" } } });
+const [identitiesNow] = await jam.api.Identity.get({ accountId });
+say("identity", { created: Object.keys(identitySet.created ?? {}), emails: identitiesNow.list.map((i) => i.email) });
+
+const archivedId = archived.ids[0];
+const [withThread] = await jam.api.Email.get({ accountId, ids: [archivedId], properties: ["threadId"] });
+const [threads] = await jam.api.Thread.get({ accountId, ids: [withThread.list[0].threadId] });
+const [copy] = await jam.api.Email.copy({ fromAccountId: accountId, accountId, create: { c: { id: archivedId, mailboxIds: { [role("inbox")]: true } } } });
+say("thread", { emailIds: threads.list[0].emailIds, copied: Object.keys(copy.created ?? {}) });
+
+const [held] = await jam.api.EmailSubmission.set({
+  accountId,
+  create: { h: { emailId: archivedId, identityId, envelope: { mailFrom: { email: "alice@example.test", parameters: { HOLDFOR: "600" } }, rcptTo: [{ email: "bob@example.test" }] } } },
+});
+const heldId = held.created.h.id;
+const [canceled] = await jam.api.EmailSubmission.set({ accountId, update: { [heldId]: { undoStatus: "canceled" } } });
+say("held", { undoStatus: held.created.h.undoStatus, canceled: Object.keys(canceled.updated ?? {}) });
 await reader.cancel();
 process.exit(0);

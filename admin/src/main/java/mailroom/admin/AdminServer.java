@@ -77,6 +77,7 @@ public final class AdminServer implements Closeable {
             c.routes.after("/api/*", this::audit);
             routes(c.routes);
             new RulesApi(storage, accounts).register(c.routes);
+            new SharingApi(accounts).register(c.routes);
             c.routes.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
             c.routes.exception(Directory.AlreadyExists.class, (e, ctx) -> error(ctx, 409, e.getMessage()));
             c.routes.exception(com.fasterxml.jackson.core.JacksonException.class, (e, ctx) -> error(ctx, 400, "the body is not the JSON expected"));

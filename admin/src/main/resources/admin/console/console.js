@@ -152,6 +152,45 @@ $("vacation-off").onclick = () => api("DELETE", vacationPath())
   .then(() => { $("vacation-status").textContent = "Out of office ended."; })
   .catch(e => { $("vacation-status").textContent = e.message; });
 
+// The sharing card: an account's mailbox lists (/api/v1/accounts/ADDRESS/shares) and the groups (/api/v1/groups).
+const sharesPath = () => "/api/v1/accounts/" + encodeURIComponent($("sharing-account").value.trim()) + "/shares";
+const sharingStatus = text => { $("sharing-status").textContent = text; };
+
+async function showShares() {
+  try {
+    const shares = await api("GET", sharesPath());
+    $("shares").replaceChildren(...shares.map(g => el("tr", {}, el("td", {}, g.mailbox), el("td", {}, g.with), el("td", {}, el("code", {}, g.rights)))));
+    if (!shares.length) sharingStatus("Nothing of this account is shared."); // else what was just done stays said
+  } catch (e) { sharingStatus(e.message); }
+}
+
+async function showGroups() {
+  const groups = await api("GET", "/api/v1/groups");
+  $("groups").replaceChildren(...Object.entries(groups).map(([name, members]) => {
+    const drop = el("button", { class: "quiet", "data-group": name }, "Delete");
+    drop.onclick = () => api("DELETE", "/api/v1/groups/" + encodeURIComponent(name)).then(showGroups).catch(e => sharingStatus(e.message));
+    return el("tr", {}, el("td", {}, "$" + name), el("td", {}, members.join(", ")), el("td", {}, drop));
+  }));
+}
+
+$("sharing-load").onclick = showShares;
+$("sharing-form").addEventListener("submit", async e => {
+  e.preventDefault();
+  try {
+    const r = await api("PUT", sharesPath(), { mailbox: $("sharing-mailbox").value.trim() || "INBOX", with: $("sharing-with").value.trim(), rights: $("sharing-rights").value.trim() });
+    sharingStatus(r.with + (r.rights ? " may " + r.rights : " has no rights") + " in " + r.mailbox + ".");
+    await showShares();
+  } catch (err) { sharingStatus(err.message); }
+});
+$("group-form").addEventListener("submit", async e => {
+  e.preventDefault();
+  const member = $("group-member").value.trim();
+  try {
+    await api("PUT", "/api/v1/groups/" + encodeURIComponent($("group-name").value.trim()), { members: member ? [member] : [] });
+    await showGroups();
+  } catch (err) { sharingStatus(err.message); }
+});
+
 // Deliveries per second and mean delivery latency, from two scrapes of /metrics five seconds apart.
 function metric(text, name) {
   let sum = 0;
@@ -191,7 +230,7 @@ function drawChart() {
 
 async function refresh() {
   try {
-    await Promise.all([showNodes(), showDatabase(), showLetters(), showQueue(), showImports(), showBlocked()]);
+    await Promise.all([showNodes(), showDatabase(), showLetters(), showQueue(), showImports(), showBlocked(), showGroups()]);
   } catch (e) {
     $("letters-status").textContent = e.message;
   }

@@ -107,10 +107,15 @@ final class FetchCommand {
      */
     private static List<MessageSummary> markSeen(ImapSession s, List<Item> items, List<MessageSummary> messages) {
         if (s.selected.readOnly || items.stream().noneMatch(i -> i instanceof Section sec && sec.setsSeen())) return messages;
+        if (!s.selected.place.rights().has('s')) return messages; // reading without "s" leaves \Seen alone (RFC 4314 section 4)
         List<Long> unseen = messages.stream().filter(m -> !m.flags().contains("\\Seen")).map(MessageSummary::uid).toList();
         if (unseen.isEmpty()) return messages;
         MailStore store = s.server.storage.mail();
-        s.selected.reported(store.updateFlags(s.account.id(), s.selected.mailbox.id(), unseen, MailStore.FlagChange.ADD, Set.of("\\Seen")));
+        try {
+            FlagWrites.apply(s, unseen, MailStore.FlagChange.ADD, Set.of("\\Seen"), -1);
+        } catch (ImapException.No cannot) {
+            throw new IllegalStateException(cannot); // "s" was checked above
+        }
         if (!items.contains(Simple.FLAGS)) items.add(Simple.FLAGS);
         return s.selected.summaries(store, messages.stream().map(MessageSummary::uid).toList());
     }
@@ -263,7 +268,7 @@ final class FetchCommand {
     }
 
     private static ParsedMessage parse(ImapSession s, MessageSummary m) throws ImapException.No {
-        return s.server.storage.mail().structure(s.account.id(), s.selected.mailbox.id(), m.uid())
+        return s.server.storage.mail().structure(s.selected.mailbox.accountId(), s.selected.mailbox.id(), m.uid())
                 .orElseThrow(() -> new ImapException.No("EXPUNGEISSUED", "Message was expunged"));
     }
 

@@ -32,8 +32,9 @@ final class IdleCommand {
         s.reportChanges(true);
         s.connection.flush();
         long mailboxId = s.selected == null ? -1 : s.selected.mailbox.id();
+        long accountId = s.selected == null ? s.account.id() : s.selected.mailbox.accountId(); // a shared mailbox's changes are its owner's
         if (s.selected != null) s.selected.forgetFlags(); // an idle session should hold little
-        try (var subscription = s.server.storage.events().subscribe(s.account.id(), e -> {
+        try (var subscription = s.server.storage.events().subscribe(accountId, e -> {
             if (e.concerns(mailboxId)) wake.release();
         })) {
             Thread notifier = Thread.ofVirtual().name("imap-idle").start(() -> {

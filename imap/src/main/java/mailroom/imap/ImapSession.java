@@ -262,6 +262,15 @@ final class ImapSession {
      */
     void reportChanges(boolean mayExpunge) throws IOException {
         if (selected == null) return;
+        if (!selected.place.own() && server.storage.mail().mailbox(selected.mailbox.accountId(), selected.mailbox.id()).isEmpty()) {
+            // Another account deleted the shared mailbox this session has selected: nothing it knows holds any more.
+            untagged("BYE The selected mailbox was deleted by its owner");
+            connection.flush();
+            selected = null;
+            state = State.LOGOUT;
+            connection.close();
+            return;
+        }
         for (String line : selected.refresh(server.storage.mail(), mayExpunge, this)) untagged(line);
     }
 

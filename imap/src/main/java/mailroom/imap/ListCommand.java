@@ -3,6 +3,7 @@ package mailroom.imap;
 import mailroom.imap.codec.ImapParser;
 import mailroom.core.mail.MailboxNames;
 import mailroom.storage.Mailbox;
+import mailroom.storage.sharing.Rights;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -81,6 +83,8 @@ final class ListCommand {
         }
         Map<String, Mailbox> mailboxes = new LinkedHashMap<>();
         for (Mailbox m : s.server.storage.mail().mailboxes(s.account.id())) mailboxes.put(m.name(), m);
+        // Other accounts' mailboxes the session may see ("l"), under "Other Users/" and "Shared/" (RFC 2342, RFC 4314).
+        for (var view : Places.shared(s).visible(s.account)) mailboxes.put(view.name(), view.mailbox());
         Set<String> subscribed = MailboxCommands.subscriptions(s);
 
         // Every name that exists, is subscribed, or is the parent of one of those.
@@ -116,7 +120,10 @@ final class ListCommand {
             String extended = options.recursiveMatch() && !isSubscribed && childUnlisted ? " (\"CHILDINFO\" (\"SUBSCRIBED\"))" : "";
             s.untagged(verb + " (" + String.join(" ", attributes) + ") \"/\" " + s.wireName(name) + extended);
             if (options.returnStatus() != null && mailbox != null) {
-                s.untagged("STATUS " + s.wireName(name) + " " + MailboxCommands.statusItems(s, mailbox, options.returnStatus()));
+                var place = mailbox.accountId() == s.account.id() ? Optional.of(new Places.Place(name, s.account, mailbox, Rights.ALL, false)) : Places.find(s, name);
+                if (place.isPresent() && place.get().rights().has('r')) { // STATUS needs "r" (RFC 4314 section 4)
+                    s.untagged("STATUS " + s.wireName(name) + " " + MailboxCommands.statusItems(s, place.get(), options.returnStatus()));
+                }
             }
         }
     }

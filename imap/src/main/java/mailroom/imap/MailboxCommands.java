@@ -9,6 +9,7 @@ import mailroom.storage.Directory;
 import mailroom.storage.MailStore;
 import mailroom.storage.Mailbox;
 import mailroom.storage.MessageSummary;
+import mailroom.storage.sharing.SharedMailboxes;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -34,10 +35,6 @@ final class MailboxCommands {
 
     private static long account(ImapSession s) {
         return s.account.id();
-    }
-
-    static Mailbox existing(ImapSession s, String name) throws ImapException.No {
-        return store(s).mailbox(account(s), name).orElseThrow(() -> new ImapException.No("NONEXISTENT", "No such mailbox"));
     }
 
     static String select(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
@@ -73,17 +70,23 @@ final class MailboxCommands {
             s.unselect();
             if (s.imap4rev2() || s.condstore()) s.untagged("OK [CLOSED] Previous mailbox closed");
         }
-        Mailbox mailbox = existing(s, name);
+        Places.Place place = Places.existing(s, name, "r");
+        Mailbox mailbox = place.mailbox();
+        var rights = place.rights();
+        // With none of the rights to change anything, a SELECT is an EXAMINE (RFC 4314 section 4).
+        readOnly |= !(rights.has('s') || rights.has('w') || rights.has('t') || rights.has('e'));
         Set<String> flags = new LinkedHashSet<>(SYSTEM_FLAGS);
-        long[] firstUnseenUid = new long[1];
-        var selected = new SelectedMailbox(store(s), mailbox, readOnly, listing -> {
+        MailStore.Listing[] listed = new MailStore.Listing[1];
+        var selected = new SelectedMailbox(store(s), place, readOnly,
+                () -> s.server.storage.sharing().seenBy(mailbox.accountId(), mailbox.id(), s.account.id()), listing -> {
             flags.addAll(listing.flagsInUse());
-            firstUnseenUid[0] = listing.firstUnseenUid();
+            listed[0] = listing;
         });
-        int firstUnseen = firstUnseenUid[0] == 0 ? 0 : selected.seqOf(firstUnseenUid[0]);
+        long firstUnseenUid = selected.firstUnseenUid(listed[0]);
+        int firstUnseen = firstUnseenUid == 0 ? 0 : selected.seqOf(firstUnseenUid);
         s.untagged("FLAGS " + ImapWriter.list(flags));
-        List<String> permanent = new ArrayList<>(flags);
-        permanent.add("\\*");
+        List<String> permanent = new ArrayList<>(flags.stream().filter(f -> FlagWrites.mayChange(rights, f)).toList());
+        if (rights.has('w')) permanent.add("\\*");
         s.untagged("OK [PERMANENTFLAGS " + (readOnly ? "()" : ImapWriter.list(permanent)) + "] Flags permitted");
         s.untagged(selected.exists() + " EXISTS");
         if (!s.imap4rev2()) {
@@ -106,18 +109,41 @@ final class MailboxCommands {
         args.end();
         while (name.endsWith("/")) name = name.substring(0, name.length() - 1);
         checkName(name);
-        if (name.equals(Mailbox.INBOX) || store(s).mailbox(account(s), name).isPresent()) {
+        var target = creatable(s, name);
+        long owner = target.owner().id();
+        if (name.equals(Mailbox.INBOX) || store(s).mailbox(owner, target.ownerName()).isPresent()) {
             throw new ImapException.No("ALREADYEXISTS", "Mailbox already exists");
         }
-        createWithParents(s, name);
-        return store(s).mailbox(account(s), name).map(m -> "[MAILBOXID (" + mailboxId(m) + ")] ").orElse("") + "CREATE completed";
+        createWithParents(s, owner, target.ownerName());
+        return store(s).mailbox(owner, target.ownerName()).map(m -> "[MAILBOXID (" + mailboxId(m) + ")] ").orElse("") + "CREATE completed";
     }
 
-    private static void createWithParents(ImapSession s, String name) {
-        String parent = MailboxNames.parent(name);
-        if (parent != null && store(s).mailbox(account(s), parent).isEmpty()) createWithParents(s, parent);
+    /**
+     * Where a new mailbox of that name would go: the session's own account, or below a shared
+     * mailbox on which it holds "k" (RFC 4314 section 4); only an owner makes top-level mailboxes.
+     */
+    private static SharedMailboxes.Target creatable(ImapSession s, String name) throws ImapException.No {
+        if (name.equals(SharedMailboxes.OTHER_USERS) || name.equals(SharedMailboxes.SHARED)) {
+            throw new ImapException.No("CANNOT", "That name is a namespace of other accounts' mailboxes");
+        }
+        SharedMailboxes.Target target;
         try {
-            store(s).createMailbox(account(s), name, null);
+            target = Places.target(s, name);
+        } catch (ImapException.No e) {
+            throw new ImapException.No("CANNOT", "No such account to create a mailbox for");
+        }
+        if (!target.shared()) return target;
+        String parent = MailboxNames.parent(target.ownerName());
+        if (parent == null) throw new ImapException.No("NOPERM", "Only the owner creates mailboxes at the top of an account");
+        Places.existing(s, target.readerName(parent), "k");
+        return target;
+    }
+
+    private static void createWithParents(ImapSession s, long owner, String name) {
+        String parent = MailboxNames.parent(name);
+        if (parent != null && store(s).mailbox(owner, parent).isEmpty()) createWithParents(s, owner, parent);
+        try {
+            store(s).createMailbox(owner, name, null);
         } catch (Directory.AlreadyExists raced) {
             // made meanwhile by another session: just as good
         }
@@ -135,9 +161,10 @@ final class MailboxCommands {
         String name = s.mailboxName(args.astring());
         args.end();
         if (name.equals(Mailbox.INBOX)) throw new ImapException.No("CANNOT", "INBOX cannot be deleted");
-        Mailbox mailbox = existing(s, name);
-        if (s.selected != null && s.selected.mailbox.id() == mailbox.id()) s.unselect();
-        store(s).deleteMailbox(account(s), mailbox.id());
+        Mailbox mailbox = Places.existing(s, name, "x").mailbox();
+        if (mailbox.name().equals(Mailbox.INBOX)) throw new ImapException.No("CANNOT", "An account's INBOX cannot be deleted");
+        if (s.selected != null && s.selected.mailbox.id() == mailbox.id() && s.selected.mailbox.accountId() == mailbox.accountId()) s.unselect();
+        store(s).deleteMailbox(mailbox.accountId(), mailbox.id());
         return "DELETE completed";
     }
 
@@ -149,18 +176,23 @@ final class MailboxCommands {
         args.end();
         while (to.endsWith("/")) to = to.substring(0, to.length() - 1);
         checkName(to);
-        Mailbox source = existing(s, from);
-        if (to.equals(Mailbox.INBOX) || store(s).mailbox(account(s), to).isPresent()) {
+        Places.Place place = Places.existing(s, from, "x");
+        Mailbox source = place.mailbox();
+        if (!place.own() && source.name().equals(Mailbox.INBOX)) throw new ImapException.No("CANNOT", "Another account's INBOX cannot be renamed");
+        var target = creatable(s, to);
+        long owner = source.accountId();
+        if (target.owner().id() != owner) throw new ImapException.No("CANNOT", "A mailbox cannot be renamed into another account");
+        if (to.equals(Mailbox.INBOX) || store(s).mailbox(owner, target.ownerName()).isPresent()) {
             throw new ImapException.No("ALREADYEXISTS", "Target mailbox already exists");
         }
-        String parent = MailboxNames.parent(to);
-        if (parent != null && store(s).mailbox(account(s), parent).isEmpty()) createWithParents(s, parent);
-        if (from.equals(Mailbox.INBOX)) {
-            Mailbox target = store(s).createMailbox(account(s), to, null);
-            var uids = store(s).messages(account(s), source.id()).stream().map(MessageSummary::uid).toList();
-            store(s).copy(account(s), source.id(), uids, target.id(), true);
+        String parent = MailboxNames.parent(target.ownerName());
+        if (parent != null && store(s).mailbox(owner, parent).isEmpty()) createWithParents(s, owner, parent);
+        if (source.name().equals(Mailbox.INBOX)) {
+            Mailbox moved = store(s).createMailbox(owner, target.ownerName(), null);
+            var uids = store(s).messages(owner, source.id()).stream().map(MessageSummary::uid).toList();
+            store(s).copy(owner, source.id(), uids, moved.id(), true);
         } else {
-            store(s).renameMailbox(account(s), from, to);
+            store(s).renameMailbox(owner, source.name(), target.ownerName());
         }
         return "RENAME completed";
     }
@@ -168,7 +200,7 @@ final class MailboxCommands {
     static String subscribe(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
         String name = s.mailboxName(args.astring());
         args.end();
-        existing(s, name);
+        Places.existing(s, name, "l");
         store(s).setSubscribed(account(s), name, true);
         return "SUBSCRIBE completed";
     }
@@ -199,8 +231,8 @@ final class MailboxCommands {
         do items.add(args.atom().toUpperCase(Locale.ROOT)); while (args.tryConsume(' '));
         args.expect(')');
         args.end();
-        Mailbox mailbox = existing(s, name);
-        s.untagged("STATUS " + s.wireName(name) + " " + statusItems(s, mailbox, items));
+        Places.Place place = Places.existing(s, name, "r");
+        s.untagged("STATUS " + s.wireName(name) + " " + statusItems(s, place, items));
         return "STATUS completed";
     }
 
@@ -213,8 +245,13 @@ final class MailboxCommands {
     }
 
     /** "(MESSAGES 3 UNSEEN 1 ...)" for STATUS and LIST-STATUS. */
-    static String statusItems(ImapSession s, Mailbox mailbox, List<String> items) throws ImapException.Bad {
-        MailStore.Status status = store(s).status(account(s), mailbox.id());
+    static String statusItems(ImapSession s, Places.Place place, List<String> items) throws ImapException.Bad {
+        Mailbox mailbox = place.mailbox();
+        MailStore.Status status = store(s).status(mailbox.accountId(), mailbox.id());
+        if (place.seenPerReader()) { // the reader's own unread count
+            long seen = s.server.storage.sharing().seenBy(mailbox.accountId(), mailbox.id(), s.account.id()).size();
+            status = new MailStore.Status(status.messages(), status.messages() - seen, status.size(), status.firstUnseenUid(), status.recent());
+        }
         Map<String, Long> values = new TreeMap<>();
         List<String> out = new ArrayList<>();
         for (String item : items) {
@@ -253,8 +290,9 @@ final class MailboxCommands {
         }
         byte[] message = args.stringBytes();
         args.end();
-        Optional<Mailbox> mailbox = store(s).mailbox(account(s), name);
-        if (mailbox.isEmpty()) throw new ImapException.No("TRYCREATE", "No such mailbox");
+        Places.Place place = Places.find(s, name).orElseThrow(() -> new ImapException.No("TRYCREATE", "No such mailbox"));
+        Places.require(place, "i");
+        Mailbox mailbox = place.mailbox();
         if (message.length == 0) throw new ImapException.No("Cannot store an empty message");
         var parsed = MessageParser.parse(message);
         byte[] encoded = BinaryParts.encode(message, parsed.root());
@@ -262,7 +300,7 @@ final class MailboxCommands {
             message = encoded;
             parsed = MessageParser.parse(message);
         }
-        QuotaCommands.require(s, message.length);
+        QuotaCommands.require(s, mailbox.accountId(), message.length);
         String blob;
         try (var writer = s.server.storage.blobs().create()) {
             writer.stream().write(message);
@@ -271,11 +309,15 @@ final class MailboxCommands {
         Set<String> keep = new LinkedHashSet<>();
         for (String flag : flags) {
             if (flag.startsWith("\\") && !MessageCommands.isSystemFlag(flag)) throw new ImapException.Bad("Unknown system flag " + flag);
-            if (!flag.equalsIgnoreCase("\\Recent")) keep.add(MessageCommands.canonicalFlag(flag));
+            String canonical = MessageCommands.canonicalFlag(flag);
+            // Flags the session may not set are dropped, not refused (RFC 4314 section 4).
+            if (!flag.equalsIgnoreCase("\\Recent") && FlagWrites.mayChange(place.rights(), canonical)) keep.add(canonical);
         }
+        boolean seenByReader = place.seenPerReader() && keep.remove("\\Seen");
         var filed = store(s).deliver(new Delivery(blob, internalDate, parsed),
-                List.of(new Delivery.Target(account(s), name, keep))).get(0);
-        return "[APPENDUID " + mailbox.get().uidValidity() + " " + filed.uid() + "] APPEND completed";
+                List.of(new Delivery.Target(mailbox.accountId(), mailbox.name(), keep))).get(0);
+        if (seenByReader) s.server.storage.sharing().setSeenBy(mailbox.accountId(), mailbox.id(), s.account.id(), List.of(filed.uid()), true);
+        return "[APPENDUID " + mailbox.uidValidity() + " " + filed.uid() + "] APPEND completed";
     }
 
     static SortedSet<String> subscriptions(ImapSession s) {

@@ -59,6 +59,11 @@ final class MessageCommands {
         if (s.selected.readOnly) throw new ImapException.No("READ-ONLY", "Mailbox is read-only (EXAMINE)");
     }
 
+    /** The selected mailbox's owner: the session's account, or the one that shares the mailbox. */
+    private static long owner(ImapSession s) {
+        return s.selected.mailbox.accountId();
+    }
+
     static String check(ImapSession s, String tag, ImapParser args) throws ImapException {
         args.end();
         return "CHECK completed";
@@ -67,7 +72,8 @@ final class MessageCommands {
     /** CLOSE: expunge silently (no EXPUNGE responses), then leave the mailbox. */
     static String close(ImapSession s, String tag, ImapParser args) throws ImapException {
         args.end();
-        if (!s.selected.readOnly) store(s).expunge(s.account.id(), s.selected.mailbox.id(), deleted(s, null));
+        // Without "e" nothing is expunged, silently: CLOSE still leaves the mailbox (RFC 4314 section 4).
+        if (!s.selected.readOnly && s.selected.place.rights().has('e')) store(s).expunge(owner(s), s.selected.mailbox.id(), deleted(s, null));
         s.unselect();
         return "CLOSE completed";
     }
@@ -81,7 +87,8 @@ final class MessageCommands {
     static String expunge(ImapSession s, String tag, ImapParser args) throws ImapException {
         args.end();
         requireWritable(s);
-        store(s).expunge(s.account.id(), s.selected.mailbox.id(), deleted(s, null));
+        Places.require(s.selected.place, "e");
+        store(s).expunge(owner(s), s.selected.mailbox.id(), deleted(s, null));
         return "EXPUNGE completed";
     }
 
@@ -90,7 +97,8 @@ final class MessageCommands {
         SequenceSet set = args.sequenceSet();
         args.end();
         requireWritable(s);
-        store(s).expunge(s.account.id(), s.selected.mailbox.id(), deleted(s, set));
+        Places.require(s.selected.place, "e");
+        store(s).expunge(owner(s), s.selected.mailbox.id(), deleted(s, set));
         return "UID EXPUNGE completed";
     }
 
@@ -136,13 +144,8 @@ final class MessageCommands {
         List<Long> uids = resolve(s.selected, set, uid);
         requireWritable(s);
         if (uids.isEmpty()) return (uid ? "UID STORE" : "STORE") + " completed";
-        long before = store(s).highestModseq(s.account.id());
-        List<Long> modified = List.of();
-        if (unchangedSince >= 0) {
-            modified = store(s).updateFlagsUnchangedSince(s.account.id(), s.selected.mailbox.id(), uids, change, canonical, unchangedSince);
-        } else {
-            store(s).updateFlags(s.account.id(), s.selected.mailbox.id(), uids, change, canonical);
-        }
+        long before = store(s).highestModseq(owner(s));
+        List<Long> modified = FlagWrites.apply(s, uids, change, canonical, unchangedSince);
         List<MessageSummary> after = s.selected.summaries(store(s), uids);
         for (String line : s.selected.announceFlags(after)) s.untagged(line);
         for (MessageSummary m : after) {
@@ -165,12 +168,19 @@ final class MessageCommands {
         String name = s.mailboxName(args.astring());
         args.end();
         List<Long> uids = resolve(s.selected, set, uid);
-        if (move) requireWritable(s);
-        Mailbox target = store(s).mailbox(s.account.id(), name).orElseThrow(() -> new ImapException.No("TRYCREATE", "No such mailbox"));
+        if (move) {
+            requireWritable(s);
+            Places.require(s.selected.place, "te"); // MOVE is COPY, STORE \Deleted and EXPUNGE (RFC 6851 section 3.3)
+        }
+        Places.Place place = Places.find(s, name).orElseThrow(() -> new ImapException.No("TRYCREATE", "No such mailbox"));
+        Places.require(place, "i");
+        Mailbox target = place.mailbox();
         String verb = (uid ? "UID " : "") + (move ? "MOVE" : "COPY");
         if (uids.isEmpty()) return verb + " completed";
-        if (!move) QuotaCommands.require(s, s.selected.summaries(store(s), uids).stream().mapToLong(MessageSummary::size).sum());
-        var copied = store(s).copy(s.account.id(), s.selected.mailbox.id(), uids, target.id(), move);
+        if (!move || target.accountId() != owner(s)) {
+            QuotaCommands.require(s, target.accountId(), s.selected.summaries(store(s), uids).stream().mapToLong(MessageSummary::size).sum());
+        }
+        var copied = store(s).copy(owner(s), s.selected.mailbox.id(), uids, target.accountId(), target.id(), move);
         if (copied.isEmpty()) throw new ImapException.No("EXPUNGEISSUED", "The messages were expunged meanwhile");
         String copyUid = "COPYUID " + target.uidValidity() + " "
                 + SequenceSet.compact(copied.stream().map(MailStore.Copied::sourceUid).toList()) + " "

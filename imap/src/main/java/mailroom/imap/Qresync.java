@@ -53,7 +53,7 @@ record Qresync(long uidValidity, long modseq, SequenceSet knownUids) {
     static void vanishedSince(ImapSession s, long modseq, SequenceSet within) throws IOException {
         var selected = s.selected;
         TreeSet<Long> gone = new TreeSet<>();
-        for (Change c : s.server.storage.mail().changesSince(s.account.id(), selected.mailbox.id(), modseq)) {
+        for (Change c : s.server.storage.mail().changesSince(selected.mailbox.accountId(), selected.mailbox.id(), modseq)) {
             if (c.kind() == Change.Kind.EXPUNGED && (within == null || within.contains(c.uid(), Long.MAX_VALUE))) gone.add(c.uid());
         }
         gone.removeIf(uid -> selected.seqOf(uid) > 0);

@@ -17,9 +17,9 @@ final class QuotaCommands {
         return s.server.storage.directory().account(s.account.id()).orElse(s.account);
     }
 
-    /** NO [OVERQUOTA] when {@code moreBytes} would not fit (APPEND, COPY). */
-    static void require(ImapSession s, long moreBytes) throws ImapException.No {
-        Account account = current(s);
+    /** NO [OVERQUOTA] when {@code moreBytes} would not fit in the account (APPEND, COPY): the session's, or a shared mailbox's owner. */
+    static void require(ImapSession s, long accountId, long moreBytes) throws ImapException.No {
+        Account account = s.server.storage.directory().account(accountId).orElse(s.account);
         if (account.quotaBytes() > 0 && account.overQuota(s.server.accounts.usage(account), moreBytes)) {
             throw new ImapException.No("OVERQUOTA", "Quota exceeded (mailbox full)");
         }
@@ -33,9 +33,9 @@ final class QuotaCommands {
     static String getQuotaRoot(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
         String name = s.mailboxName(args.astring());
         args.end();
-        MailboxCommands.existing(s, name);
-        Account account = current(s);
-        if (account.quotaBytes() == 0) {
+        var place = Places.existing(s, name, "r");
+        Account account = s.server.storage.directory().account(place.owner().id()).orElse(place.owner());
+        if (account.quotaBytes() == 0 || !place.own()) { // another account's quota is its owner's business
             s.untagged("QUOTAROOT " + s.wireName(name));
         } else {
             s.untagged("QUOTAROOT " + s.wireName(name) + " \"\"");

@@ -1,36 +1,37 @@
 package mailroom.imap;
 
 import mailroom.core.mime.MessageParser;
-import mailroom.core.mime.MimePart;
+import mailroom.core.mime.MessageText;
 import mailroom.core.mime.ParsedMessage;
 import mailroom.imap.codec.ImapParser;
 import mailroom.imap.codec.SequenceSet;
+import mailroom.storage.MailStore;
 import mailroom.storage.MessageSummary;
-import org.apache.james.mime4j.codec.Base64InputStream;
 import org.apache.james.mime4j.codec.DecodeMonitor;
 import org.apache.james.mime4j.codec.DecoderUtil;
-import org.apache.james.mime4j.codec.QuotedPrintableInputStream;
 import org.apache.james.mime4j.dom.field.DateTimeField;
 import org.apache.james.mime4j.field.LenientFieldParser;
 import org.apache.james.mime4j.stream.RawField;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
  * SEARCH and UID SEARCH (RFC 3501 section 6.4.4) with ESEARCH result options (RFC 4731) and the
  * MODSEQ key (RFC 7162). Keys become a predicate over one message; the message text is read and
- * decoded only when a text key needs it.
+ * decoded only when a text key needs it. Text keys ask the full-text index first
+ * ({@link mailroom.storage.MailStore#textMatches}), and when the keys that must all match include
+ * one, only the messages the index allows are looked at.
  */
 final class SearchCommand {
     private SearchCommand() {}
@@ -88,8 +89,7 @@ final class SearchCommand {
                     }
                 }
             }
-            String value = header.get(name.toLowerCase(Locale.ROOT));
-            return value == null ? null : DecoderUtil.decodeEncodedWords(value, DecodeMonitor.SILENT);
+            return MessageText.field(header, name);
         }
 
         /** Every value of a header field (Received, X-Extra... may repeat), encoded words decoded. */
@@ -111,13 +111,7 @@ final class SearchCommand {
 
         /** An address field normalised: "name <local@domain>" for each address, comments and routes dropped. */
         String addresses(String field) {
-            String value = header(field);
-            if (value == null) return null;
-            StringBuilder sb = new StringBuilder();
-            for (var mailbox : org.apache.james.mime4j.field.address.LenientAddressParser.DEFAULT.parseAddressList(value).flatten()) {
-                sb.append(mailbox.getName() == null ? "" : mailbox.getName()).append(" <").append(mailbox.getAddress()).append("> ");
-            }
-            return sb.toString();
+            return MessageText.addresses(header(field));
         }
 
         private String wholeHeaderRaw() {
@@ -125,44 +119,13 @@ final class SearchCommand {
         }
 
         String wholeHeader() {
-            return DecoderUtil.decodeEncodedWords(wholeHeaderRaw(), DecodeMonitor.SILENT);
+            return MessageText.wholeHeader(bytes(), parsed().root().bodyStart());
         }
 
         /** The text of every text/* part, transfer-encoding and charset undone. */
         String body() {
-            if (body == null) {
-                StringBuilder sb = new StringBuilder();
-                collectText(parsed().root(), sb);
-                body = sb.toString();
-            }
+            if (body == null) body = MessageText.body(bytes(), parsed().root());
             return body;
-        }
-
-        private void collectText(MimePart part, StringBuilder sb) {
-            if (part.isMultipart()) {
-                part.parts().forEach(p -> collectText(p, sb));
-            } else if (part.isMessage()) {
-                collectText(part.message(), sb);
-            } else if (part.type().equals("text")) {
-                byte[] raw = java.util.Arrays.copyOfRange(bytes(), (int) part.bodyStart(), (int) part.bodyEnd());
-                try (InputStream in = switch (part.encoding()) {
-                    case "base64" -> new Base64InputStream(new ByteArrayInputStream(raw));
-                    case "quoted-printable" -> new QuotedPrintableInputStream(new ByteArrayInputStream(raw));
-                    default -> new ByteArrayInputStream(raw);
-                }) {
-                    sb.append(new String(in.readAllBytes(), charset(part.params().get("charset")))).append('\n');
-                } catch (IOException e) {
-                    sb.append(new String(raw, StandardCharsets.UTF_8));
-                }
-            }
-        }
-
-        private static Charset charset(String name) {
-            try {
-                return name == null ? StandardCharsets.UTF_8 : Charset.forName(name);
-            } catch (RuntimeException e) {
-                return StandardCharsets.UTF_8;
-            }
         }
 
         private java.time.Instant sent;
@@ -241,7 +204,12 @@ final class SearchCommand {
 
         List<Long> hits = new ArrayList<>(), modseqs = new ArrayList<>();
         long highestModseq = 0;
-        for (MessageSummary m : s.selected.summaries(s.server.storage.mail(), s.selected.liveUids())) {
+        List<Long> wanted = s.selected.liveUids();
+        if (key instanceof Narrowing n) {
+            Set<Long> possible = n.possible();
+            if (possible != null) wanted = wanted.stream().filter(possible::contains).toList();
+        }
+        for (MessageSummary m : s.selected.summaries(s.server.storage.mail(), wanted)) {
             long u = m.uid();
             int seq = s.selected.seqOf(u);
             boolean hit;
@@ -313,7 +281,8 @@ final class SearchCommand {
 
     /** One or more keys separated by spaces: all must match. */
     private static Predicate<Candidate> keys(Query q, ImapParser args) throws ImapException.Bad {
-        Predicate<Candidate> all = key(q, args);
+        List<Predicate<Candidate>> all = new ArrayList<>();
+        all.add(key(q, args));
         while (args.peek() == ' ') {
             int mark = args.mark();
             args.sp();
@@ -321,13 +290,109 @@ final class SearchCommand {
                 args.reset(mark);
                 break;
             }
-            all = all.and(key(q, args));
+            all.add(key(q, args));
         }
-        return all;
+        return all.size() == 1 ? all.get(0) : new AllOf(all);
     }
 
+    // --- The full-text index: text keys ask it first, and the search reads only what they may match ---
+
+    /** A key that can name, from the full-text index, a set of UIDs it matches at most; null when it cannot. */
+    private interface Narrowing {
+        Set<Long> possible();
+    }
+
+    /**
+     * SUBJECT, FROM, TO, CC, BCC, BODY or TEXT. The index answers once per search; a message it is
+     * unsure about (not caught up yet, indexed in part), or every message when it cannot look the
+     * string up (shorter than its trigrams), is checked by reading it, as without an index.
+     */
+    private static final class TextKey implements Predicate<Candidate>, Narrowing {
+        private final ImapSession session;
+        private final MailStore.TextField field;
+        private final String text;
+        private final Predicate<Candidate> scan;
+        private Optional<MailStore.TextMatches> matches;
+
+        TextKey(ImapSession session, MailStore.TextField field, String text, Predicate<Candidate> scan) {
+            this.session = session;
+            this.field = field;
+            this.text = text;
+            this.scan = scan;
+        }
+
+        private Optional<MailStore.TextMatches> matches() {
+            if (matches == null) {
+                var box = session.selected.mailbox;
+                matches = session.server.storage.mail().textMatches(box.accountId(), box.id(), field, text);
+            }
+            return matches;
+        }
+
+        @Override
+        public Set<Long> possible() {
+            return matches().map(m -> {
+                Set<Long> all = new HashSet<>(m.matching());
+                all.addAll(m.unsure());
+                return all;
+            }).orElse(null);
+        }
+
+        @Override
+        public boolean test(Candidate c) {
+            if (matches().isEmpty()) return scan.test(c);
+            var m = matches().get();
+            long uid = c.message.uid();
+            if (m.matching().contains(uid)) return true;
+            return m.unsure().contains(uid) && scan.test(c);
+        }
+    }
+
+    /** Keys that must all match: the index narrows to what every narrowing key allows. */
+    private record AllOf(List<Predicate<Candidate>> keys) implements Predicate<Candidate>, Narrowing {
+        @Override
+        public boolean test(Candidate c) {
+            for (var key : keys) if (!key.test(c)) return false;
+            return true;
+        }
+
+        @Override
+        public Set<Long> possible() {
+            Set<Long> possible = null;
+            for (var key : keys) {
+                if (!(key instanceof Narrowing n)) continue;
+                Set<Long> p = n.possible();
+                if (p == null) continue;
+                if (possible == null) possible = new HashSet<>(p);
+                else possible.retainAll(p);
+            }
+            return possible;
+        }
+    }
+
+    /** OR: narrows only when both sides do. */
+    private record AnyOf(Predicate<Candidate> left, Predicate<Candidate> right) implements Predicate<Candidate>, Narrowing {
+        @Override
+        public boolean test(Candidate c) {
+            return left.test(c) || right.test(c);
+        }
+
+        @Override
+        public Set<Long> possible() {
+            if (!(left instanceof Narrowing l) || !(right instanceof Narrowing r)) return null;
+            Set<Long> a = l.possible();
+            if (a == null) return null;
+            Set<Long> b = r.possible();
+            if (b == null) return null;
+            Set<Long> union = new HashSet<>(a);
+            union.addAll(b);
+            return union;
+        }
+    }
+
+    /** SEARCH's comparison: case-insensitive substring, as the full-text index folds (MessageText.fold). */
     private static boolean contains(String haystack, String needle) {
-        return haystack != null && haystack.toLowerCase(Locale.ROOT).contains(needle.toLowerCase(Locale.ROOT));
+        return haystack != null && MessageText.fold(haystack).contains(MessageText.fold(needle));
     }
 
     private static Predicate<Candidate> flag(String flag, boolean set) {
@@ -366,11 +431,11 @@ final class SearchCommand {
             case "UNKEYWORD" -> flag(argument(args, ImapParser::atom), false);
             case "SUBJECT" -> {
                 String text = argument(args, ImapParser::astring);
-                yield c -> contains(c.header("subject"), text);
+                yield new TextKey(s, MailStore.TextField.SUBJECT, text, c -> contains(c.header("subject"), text));
             }
             case "BCC", "CC", "FROM", "TO" -> {
                 String text = argument(args, ImapParser::astring);
-                yield c -> contains(c.addresses(name), text) || contains(c.header(name), text);
+                yield new TextKey(s, MailStore.TextField.valueOf(name), text, c -> contains(c.addresses(name), text) || contains(c.header(name), text));
             }
             case "HEADER" -> {
                 String field = argument(args, ImapParser::astring);
@@ -379,11 +444,11 @@ final class SearchCommand {
             }
             case "BODY" -> {
                 String text = argument(args, ImapParser::astring);
-                yield c -> contains(c.body(), text);
+                yield new TextKey(s, MailStore.TextField.BODY, text, c -> contains(c.body(), text));
             }
             case "TEXT" -> {
                 String text = argument(args, ImapParser::astring);
-                yield c -> contains(c.wholeHeader(), text) || contains(c.body(), text);
+                yield new TextKey(s, MailStore.TextField.TEXT, text, c -> contains(c.wholeHeader(), text) || contains(c.body(), text));
             }
             case "BEFORE" -> date(args, (d, c) -> c.internalDate().isBefore(d));
             case "ON" -> date(args, (d, c) -> c.internalDate().isEqual(d));
@@ -416,7 +481,7 @@ final class SearchCommand {
             case "OR" -> {
                 Predicate<Candidate> left = argument(args, p -> key(q, p));
                 Predicate<Candidate> right = argument(args, p -> key(q, p));
-                yield left.or(right);
+                yield new AnyOf(left, right);
             }
             case "MODSEQ" -> {
                 args.sp();

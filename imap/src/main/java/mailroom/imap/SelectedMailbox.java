@@ -25,7 +25,11 @@ import java.util.TreeSet;
  */
 final class SelectedMailbox {
     final Mailbox mailbox;
+    /** How the session reached the mailbox: its own, or shared with it, with the rights it holds there. */
+    final Places.Place place;
     final boolean readOnly;
+    /** The UIDs this reader has seen, where \Seen is kept per reader (a shared mailbox); null where the stored flag is everyone's. */
+    private final java.util.function.Supplier<Set<Long>> readerSeen;
     private final UidList uids = new UidList();
     /** Expunged in storage but not yet announced: they keep their sequence numbers until then. */
     private final Set<Long> expungePending = new TreeSet<>();
@@ -43,9 +47,13 @@ final class SelectedMailbox {
      * Selects {@code mailbox} (as read before this call, so nothing racing with the listing is
      * missed) and reports, through {@code listing}, what SELECT tells the client about it.
      */
-    SelectedMailbox(MailStore store, Mailbox mailbox, boolean readOnly, java.util.function.Consumer<MailStore.Listing> listing) {
-        this.mailbox = mailbox;
+    SelectedMailbox(MailStore store, Places.Place place, boolean readOnly, java.util.function.Supplier<Set<Long>> readerSeen,
+                    java.util.function.Consumer<MailStore.Listing> listing) {
+        this.mailbox = place.mailbox();
+        this.place = place;
         this.readOnly = readOnly;
+        this.readerSeen = place.seenPerReader() ? readerSeen : null;
+        Mailbox mailbox = place.mailbox();
         this.knownModseq = mailbox.highestModseq();
         // \Recent is claimed before listing: the listing is the large part, and should not wait on a write.
         // EXAMINE shows what is recent without taking it (RFC 3501 section 6.3.2).
@@ -110,7 +118,7 @@ final class SelectedMailbox {
 
     /** The store's current data for those of {@code wanted} that the client still sees, in UID order. */
     List<MessageSummary> summaries(MailStore store, Collection<Long> wanted) {
-        return visible(store.messages(mailbox.accountId(), mailbox.id(), wanted));
+        return asReaderSees(visible(store.messages(mailbox.accountId(), mailbox.id(), wanted)));
     }
 
     /** Like {@link #summaries}, but carrying only UID, flags and MODSEQ, which come from memory. */
@@ -120,7 +128,42 @@ final class SelectedMailbox {
             flagCache = new FlagCache(store.listing(mailbox.accountId(), mailbox.id()), asOf);
         }
         flagCache.catchUp(store, mailbox.accountId(), mailbox.id());
-        return visible(flagCache.flagsOf(wanted));
+        return asReaderSees(visible(flagCache.flagsOf(wanted)));
+    }
+
+    boolean seenPerReader() {
+        return readerSeen != null;
+    }
+
+    /**
+     * The flags as this reader sees them: in a mailbox whose \Seen is kept per reader (RFC 4314
+     * shared mailboxes, so each member of a help desk has its own unread count), its own \Seen
+     * replaces the stored one.
+     */
+    private List<MessageSummary> asReaderSees(List<MessageSummary> messages) {
+        if (readerSeen == null || messages.isEmpty()) return messages;
+        Set<Long> seen = readerSeen.get();
+        List<MessageSummary> out = new ArrayList<>(messages.size());
+        for (MessageSummary m : messages) {
+            boolean isSeen = seen.contains(m.uid());
+            if (isSeen == m.flags().contains("\\Seen")) {
+                out.add(m);
+                continue;
+            }
+            Set<String> flags = new java.util.LinkedHashSet<>(m.flags());
+            if (isSeen) flags.add("\\Seen");
+            else flags.remove("\\Seen");
+            out.add(new MessageSummary(m.uid(), m.blobId(), m.size(), m.internalDate(), flags, m.modseq()));
+        }
+        return out;
+    }
+
+    /** The first UID the reader has not seen, 0 if none: SELECT's UNSEEN where \Seen is per reader. */
+    long firstUnseenUid(MailStore.Listing listing) {
+        if (readerSeen == null) return listing.firstUnseenUid();
+        Set<Long> seen = readerSeen.get();
+        for (long uid : listing.uids()) if (!seen.contains(uid)) return uid;
+        return 0;
     }
 
     /** Those of {@code messages} that the client knows and has not been told are expunged. */

@@ -4,6 +4,7 @@ import mailroom.core.auth.SaslPlain;
 import mailroom.core.security.LimitExceeded;
 import mailroom.core.security.LoginBlocked;
 import mailroom.imap.codec.ImapParser;
+import mailroom.storage.sharing.SharedMailboxes;
 import mailroom.storage.Account;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -172,10 +173,13 @@ final class SessionCommands {
         return null;
     }
 
-    /** RFC 2342: one personal namespace with "/" as delimiter; no shared or other users' namespaces. */
+    /**
+     * RFC 2342: the personal namespace, other users' mailboxes shared with the session, and the
+     * mailboxes of role accounts, all with "/" as delimiter (see {@link mailroom.storage.sharing.SharedMailboxes}).
+     */
     static String namespace(ImapSession s, String tag, ImapParser args) throws ImapException, IOException {
         args.end();
-        s.untagged("NAMESPACE ((\"\" \"/\")) NIL NIL");
+        s.untagged("NAMESPACE ((\"\" \"/\")) ((\"" + SharedMailboxes.OTHER_USERS + "/\" \"/\")) ((\"" + SharedMailboxes.SHARED + "/\" \"/\"))");
         return "NAMESPACE completed";
     }
 }

@@ -451,7 +451,7 @@ class ImapTranscriptTest extends ImapTestServer {
                     S: * ID ("name" "Mailroom"
                     S: c OK
                     C: d NAMESPACE
-                    S: * NAMESPACE (("" "/")) NIL NIL
+                    S: * NAMESPACE (("" "/")) (("Other Users/" "/")) (("Shared/" "/"))
                     S: d OK
                     C: e LIST "" Gr*
                     S: * LIST (\\HasNoChildren) "/" "Größe"

@@ -6,6 +6,8 @@ import io.javalin.http.Context;
 import mailroom.core.config.Config;
 import mailroom.core.security.LoginBlocked;
 import mailroom.jmap.core.Access;
+import mailroom.jmap.core.AccountAccess;
+import mailroom.jmap.push.WebSocketChannel;
 import mailroom.jmap.core.Capability;
 import mailroom.jmap.core.Dispatcher;
 import mailroom.jmap.core.Json;
@@ -62,6 +64,9 @@ public final class JmapServer implements Closeable {
     private final EventSourcePush push;
     private final int maxPushConnections;
     private final Map<String, AtomicInteger> busy = new ConcurrentHashMap<>();
+    private final mailroom.core.event.EventBus events;
+    private final StateChanges states;
+    private final long maxSizeRequest;
 
     public JmapServer(Config config, SSLContext tls, Storage storage, Accounts accounts) {
         this.auth = new Authenticator(accounts);
@@ -69,20 +74,28 @@ public final class JmapServer implements Closeable {
         table.add("Core/echo", Capability.CORE, Access.NONE, (args, call) -> args);
         var mail = new MailContext(storage, Limits.of(config.jmap, Set.of()), config.hostname());
         this.blobs = new Blobs(mail);
-        var emails = new EmailMethods(mail, blobs);
+        AccountAccess access = AccountAccess.OWN_ONLY; // until sharing (issue 18) grants others
+        var emails = new EmailMethods(mail, blobs, access);
         new MailboxMethods(mail).register(table);
         emails.register(table);
         new EmailQuery(mail, emails).register(table);
-        new IdentityMethods().register(table);
-        new SubmissionMethods(mail, blobs, table).register(table);
+        var identities = new IdentityMethods(mail);
+        identities.register(table);
+        new SubmissionMethods(mail, blobs, table, identities).register(table);
         new VacationMethods(new AccountRules(storage)).register(table);
-        // The capabilities offered are the table's, never a list kept by hand.
-        this.limits = Limits.of(config.jmap, table.capabilities());
-        this.dispatcher = new Dispatcher(table, e -> storage.writable()
+        // The capabilities offered are the table's, never a list kept by hand, and the WebSocket
+        // transport's, which has no methods but may be named in "using".
+        var capabilities = new java.util.TreeSet<>(table.capabilities());
+        capabilities.add(Capability.WEBSOCKET);
+        this.limits = Limits.of(config.jmap, capabilities);
+        this.events = storage.events();
+        this.states = new StateChanges(mail);
+        this.dispatcher = new Dispatcher(table, access, e -> storage.writable()
                 ? new MethodError("serverFail", "the server failed: " + e.getClass().getSimpleName())
                 : new MethodError("serverUnavailable", "the database is not reachable now; try again shortly"));
-        this.push = new EventSourcePush(storage.events(), new StateChanges(mail));
+        this.push = new EventSourcePush(storage.events(), states);
         this.maxPushConnections = config.jmap.maxPushConnections;
+        this.maxSizeRequest = config.jmap.maxSizeRequest;
         this.app = Javalin.create(c -> {
             c.jetty.host = config.node.bind;
             c.jetty.port = config.jmap.port;
@@ -99,6 +112,11 @@ public final class JmapServer implements Closeable {
                 https.setIdleTimeout(300_000); // push streams ping well within this
                 server.setConnectors(new org.eclipse.jetty.server.Connector[] {https});
             });
+            c.jetty.modifyWebSocketServletFactory(ws -> {
+                // a Request may be as large over the socket as over HTTP (RFC 8887 section 4.2)
+                ws.setMaxTextMessageSize(Math.min(Integer.MAX_VALUE, config.jmap.maxSizeRequest + 1));
+                ws.setIdleTimeout(java.time.Duration.ofMinutes(5));
+            });
             c.startup.showJavalinBanner = false;
             c.routes.get("/.well-known/jmap", this::session);
             c.routes.post("/jmap/api", this::api);
@@ -108,6 +126,8 @@ public final class JmapServer implements Closeable {
             c.routes.get("/jmap/eventsource", this::eventSource);
             c.routes.get("/jmap/eventsource/", this::eventSource);
             c.routes.post("/jmap/token", this::token);
+            c.routes.wsBeforeUpgrade("/jmap/ws", this::beforeUpgrade);
+            c.routes.ws("/jmap/ws", this::webSocket);
         }).start();
     }
 
@@ -142,6 +162,8 @@ public final class JmapServer implements Closeable {
         caps.putObject(Capability.MAIL);
         caps.putObject(Capability.SUBMISSION);
         caps.putObject(Capability.VACATION);
+        // RFC 8887 section 4: the same API and push over one WebSocket
+        caps.putObject(Capability.WEBSOCKET).put("url", "wss://" + ctx.host() + "/jmap/ws").put("supportsPush", true);
         ObjectNode account = s.putObject("accounts").putObject(p.accountId());
         account.put("name", p.account().address()).put("isPersonal", true).put("isReadOnly", !p.scope().mayWrite());
         ObjectNode accountCaps = account.putObject("accountCapabilities");
@@ -150,7 +172,8 @@ public final class JmapServer implements Closeable {
                 case Capability.MAIL -> accountCaps.putObject(c).putNull("maxMailboxesPerEmail").put("maxMailboxDepth", 10)
                         .put("maxSizeMailboxName", 200).put("maxSizeAttachmentsPerEmail", limits.maxSizeUpload())
                         .put("mayCreateTopLevelMailbox", true).set("emailQuerySortOptions", Json.array(java.util.List.of("receivedAt", "size", "subject", "from", "to", "sentAt", "hasKeyword")));
-                case Capability.SUBMISSION -> accountCaps.putObject(c).put("maxDelayedSend", 0).putObject("submissionExtensions");
+                case Capability.SUBMISSION -> accountCaps.putObject(c).put("maxDelayedSend", SubmissionMethods.MAX_DELAY_SECONDS)
+                        .putObject("submissionExtensions").set("FUTURERELEASE", Json.array(java.util.List.of(Long.toString(SubmissionMethods.MAX_DELAY_SECONDS))));
                 default -> accountCaps.putObject(c);
             }
         }
@@ -290,6 +313,46 @@ public final class JmapServer implements Closeable {
         } catch (Exception e) {
             throw new IOException(e);
         }
+    }
+
+    private static final String PRINCIPAL = "jmap.principal";
+
+    /**
+     * The WebSocket upgrade (RFC 8887 section 4.1) is authenticated as any other request, and a
+     * refused one never becomes a socket: 401, or 429 with Retry-After from the login gate. The
+     * client must offer the "jmap" subprotocol, which the server then selects.
+     */
+    private void beforeUpgrade(Context ctx) {
+        String offered = java.util.Objects.requireNonNullElse(ctx.header("Sec-WebSocket-Protocol"), "");
+        if (Arrays.stream(offered.split(",")).map(String::strip).noneMatch("jmap"::equals)) {
+            throw new io.javalin.http.HttpResponseException(400, "the WebSocket subprotocol must be jmap (RFC 8887 section 4.1)");
+        }
+        Principal p = principal(ctx, true);
+        if (p == null) throw new io.javalin.http.HttpResponseException(ctx.statusCode(), ctx.result() == null ? "" : ctx.result());
+        ctx.attribute(PRINCIPAL, p);
+        ctx.header("Sec-WebSocket-Protocol", "jmap");
+    }
+
+    private void webSocket(io.javalin.websocket.WsConfig ws) {
+        Map<String, WebSocketChannel> channels = new ConcurrentHashMap<>();
+        ws.onConnect(ctx -> {
+            Principal p = ctx.attribute(PRINCIPAL);
+            ctx.enableAutomaticPings(60, java.util.concurrent.TimeUnit.SECONDS);
+            channels.put(ctx.sessionId(), new WebSocketChannel(p, limits, (request, who) -> dispatcher.run(request, who, sessionState(who)),
+                    events, states, ctx::send));
+        });
+        ws.onMessage(ctx -> {
+            var channel = channels.get(ctx.sessionId());
+            if (channel != null) channel.receive(ctx.message());
+        });
+        ws.onClose(ctx -> {
+            var channel = channels.remove(ctx.sessionId());
+            if (channel != null) channel.close();
+        });
+        ws.onError(ctx -> {
+            var channel = channels.remove(ctx.sessionId());
+            if (channel != null) channel.close();
+        });
     }
 
     /** POST /jmap/token?scope=full|mail|read with the password (Basic): a bearer token for that scope. */

@@ -29,7 +29,7 @@ import java.util.concurrent.CountDownLatch;
         subcommands = {Main.Serve.class, Main.User.class, Main.Domain.class, Main.Alias.class, Main.Queue.class, Main.Dkim.class,
                 ClusterCommands.Route.class, ClusterCommands.Store.class, ClusterCommands.Status.class, DatabaseCommands.class, AdminCommands.class, SecurityCommands.class,
                 TransferCommands.Import.class, TransferCommands.Export.class, TransferCommands.BackupCommand.class, TransferCommands.RestoreCommand.class,
-                SieveCommands.Sieve.class, SieveCommands.Vacation.class, LocalPostgres.class})
+                SieveCommands.Sieve.class, SieveCommands.Vacation.class, SharingCommands.Share.class, SharingCommands.Group.class, LocalPostgres.class})
 public final class Main {
 
     public static void main(String[] args) {
@@ -148,11 +148,14 @@ public final class Main {
             String address;
             @Mixin
             PasswordOptions password;
+            @Option(names = "--role", description = "a role account (a help desk, a lab): no password, nobody logs in; "
+                    + "people reach it through what it shares with them (`mailroom share`)")
+            boolean role;
 
             @Override
             int run(Accounts accounts) throws Exception {
-                Account a = accounts.create(address, password.read());
-                System.out.println("created " + a.address());
+                Account a = role ? accounts.createWithHash(address, "") : accounts.create(address, password.read());
+                System.out.println("created " + (role ? "role account " : "") + a.address());
                 return 0;
             }
         }

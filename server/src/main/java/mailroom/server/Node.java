@@ -79,7 +79,7 @@ public final class Node implements Closeable {
         this.lock = lockChannel.tryLock();
         if (lock == null) throw new StartupException("another Mailroom node is already using " + config.node.dataDir.toAbsolutePath());
         // The TLS material loads while the database opens: the two are independent and both take a while.
-        var tlsLoading = new FutureTask<>(() -> TlsContexts.load(config.tls.certFile, config.tls.keyFile, config.node.dataDir, config.hostname()));
+        var tlsLoading = new FutureTask<>(() -> TlsContexts.load(config.tls.certFile, config.tls.keyFile, config.node.dataDir, config.hostname(), config.node.bind));
         Thread.ofVirtual().name("tls-load").start(tlsLoading);
         this.storage = Backends.open(config);
         try {
@@ -117,6 +117,8 @@ public final class Node implements Closeable {
             if (config.node.roles.contains("admin")) admin = startAdmin(config, storage, accounts, tls);
             maintenance.scheduleWithFixedDelay(this::collectBlobs, 1, 10, TimeUnit.MINUTES);
             maintenance.scheduleWithFixedDelay(() -> forgetDeliveryKeys(config), 1, 60, TimeUnit.MINUTES);
+            // Off the start path: a store catches the full-text index up with mail stored before it.
+            if (config.node.roles.contains("store")) maintenance.scheduleWithFixedDelay(this::indexTextBacklog, 2, 60, TimeUnit.SECONDS);
             log.info("node {} ready: {} as {}, data in {}", config.node.name, config.node.roles, config.hostname(), config.node.dataDir.toAbsolutePath());
         } catch (IOException | RuntimeException e) {
             close();
@@ -250,6 +252,25 @@ public final class Node implements Closeable {
             if (deleted > 0) log.info("deleted {} message files no longer referenced", deleted);
         } catch (RuntimeException e) {
             log.warn("collecting unreferenced message files failed: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Indexes, batch by batch, the text of messages the full-text index does not hold yet: those
+     * stored before it existed, or whose bytes delivery could not read. SEARCH checks them itself
+     * meanwhile, so this only makes it faster.
+     */
+    private void indexTextBacklog() {
+        try {
+            long total = 0;
+            int n;
+            while (!Thread.currentThread().isInterrupted() && (n = storage.mail().indexTextBacklog(200)) > 0) {
+                total += n;
+                if (total % 10_000 < n) log.info("full-text index: caught up {} stored messages so far", total);
+            }
+            if (total > 0) log.info("full-text index: caught up {} stored messages", total);
+        } catch (RuntimeException e) {
+            log.warn("catching the full-text index up failed: {}", e.getMessage());
         }
     }
 

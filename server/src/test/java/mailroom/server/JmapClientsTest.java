@@ -104,6 +104,12 @@ class JmapClientsTest {
         assertThat(steps.get("sent").get("draft").toString()).as(steps.get("sent").toString()).contains("d");
         assertThat(steps.get("sent").get("updatedAfterSending")).as(steps.get("sent").toString()).hasSize(1);
         assertThat(steps.get("sent").get("identity").asText()).isEqualTo("alice@example.test");
+        assertThat(steps.get("identity").get("created").toString()).as(steps.get("identity").toString()).contains("w");
+        assertThat(steps.get("identity").get("emails").toString()).contains("alice+work@example.test");
+        assertThat(steps.get("thread").get("emailIds")).as(steps.get("thread").toString()).hasSize(1);
+        assertThat(steps.get("thread").get("copied").toString()).contains("c");
+        assertThat(steps.get("held").get("undoStatus").asText()).as(steps.get("held").toString()).isEqualTo("pending");
+        assertThat(steps.get("held").get("canceled")).hasSize(1);
         node.awaitDelivered();
         var bob = node.node.storage().mail();
         long bobId = node.node.storage().directory().account("bob", "example.test").orElseThrow().id();

@@ -29,7 +29,16 @@ final class JmapHttp {
     }
 
     JmapHttp(int port, String authorization) {
-        this.base = "https://127.0.0.1:" + port;
+        this("127.0.0.1", port, authorization);
+    }
+
+    /** A client of a node bound to {@code host}. */
+    JmapHttp(String host, int port, String login, String password) {
+        this(host, port, "Basic " + Base64.getEncoder().encodeToString((login + ":" + password).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    JmapHttp(String host, int port, String authorization) {
+        this.base = "https://" + host + ":" + port;
         this.authorization = authorization;
         this.http = HttpClient.newBuilder().sslContext(trustAll()).build();
     }

@@ -106,6 +106,57 @@ class SharedPostgresTest {
         }
     }
 
+    /** Issue 18: the owner at home on store1, a reader at home on store2; each sees the other's changes as they happen. */
+    @Test
+    void aSharedMailboxIsLiveForItsOwnerAndAReaderOnDifferentStores() throws Exception {
+        String url = TestPostgres.newDatabase();
+        int imap = ChildProcess.freePort(), pop3 = ChildProcess.freePort();
+        try (var store1 = new TestNode(dir.resolve("store1"), node(url, "store1", "127.0.20.1", imap, pop3));
+             var store2 = new TestNode(dir.resolve("store2"), node(url, "store2", "127.0.20.2", imap, pop3))) {
+            var accounts = new Accounts(store1.node.storage(), "example.test");
+            var alice = accounts.create("alice", "alice-password");
+            accounts.create("bob", "bob-password");
+            store1.node.storage().directory().setRoutes(java.util.Map.of("a", "store1", "b", "store2"));
+            Thread.sleep(1100); // the stores read routes at most once a second
+            var inbox = store1.node.storage().mail().mailbox(alice.id(), "INBOX").orElseThrow();
+            store1.node.storage().sharing().setRights(alice.id(), inbox.id(), "bob@example.test", new mailroom.storage.sharing.Rights("lrsw"));
+
+            try (var owner = LineClient.connect("127.0.20.1", imap); var reader = LineClient.connect("127.0.20.2", imap)) {
+                assertThat(owner.await("* OK")).contains("store1");
+                owner.send("a LOGIN alice@example.test alice-password");
+                owner.await("a OK");
+                owner.send("b SELECT INBOX");
+                owner.await("b OK");
+                assertThat(reader.await("* OK")).contains("store2");
+                reader.send("a LOGIN bob@example.test bob-password");
+                reader.await("a OK");
+                reader.send("b SELECT \"Other Users/alice/INBOX\"");
+                assertThat(reader.await("* 0 ")).isEqualTo("* 0 EXISTS");
+                reader.await("b OK [READ-WRITE]");
+                reader.send("c IDLE");
+                reader.await("+ ");
+
+                owner.send("c APPEND INBOX {26+}\r\nSubject: for bob\r\n\r\nhello");
+                owner.await("c OK");
+                long appended = System.nanoTime();
+                assertThat(reader.await("* ")).isEqualTo("* 1 EXISTS");
+                assertThat(Duration.ofNanos(System.nanoTime() - appended)).as("from alice's APPEND on store1 to EXISTS on store2").isLessThan(Duration.ofSeconds(1));
+                reader.send("DONE");
+                reader.await("c OK");
+
+                owner.send("d IDLE");
+                owner.await("+ ");
+                reader.send("d STORE 1 +FLAGS (\\Flagged)");
+                reader.await("d OK");
+                long flagged = System.nanoTime();
+                assertThat(owner.await("* 1 FETCH")).contains("\\Flagged").doesNotContain("\\Seen");
+                assertThat(Duration.ofNanos(System.nanoTime() - flagged)).as("from bob's STORE on store2 to FETCH on store1").isLessThan(Duration.ofSeconds(1));
+                owner.send("DONE");
+                owner.await("d OK");
+            }
+        }
+    }
+
     @Test
     void aStoreThatIsNotTheAccountsHomePassesTheSessionThrough() throws Exception {
         String url = TestPostgres.newDatabase();

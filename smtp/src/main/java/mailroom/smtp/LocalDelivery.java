@@ -75,6 +75,10 @@ public final class LocalDelivery {
                         results.add(new RecipientResult(address, Reply.of(550, "5.7.1", "<" + address + ">: " + oneLine(refuse.reason()))));
                 case SieveFilter.Decision.File file -> {
                     for (SieveFilter.Target t : file.targets()) {
+                        if (t.ownerId() != SieveFilter.OWN) { // a mailbox another account shares, filed as it is
+                            targets.add(new Delivery.Target(t.ownerId(), t.mailbox(), t.flags(), onceToken == null ? null : onceToken + ":" + t.ownerId() + ":" + t.mailbox()));
+                            continue;
+                        }
                         String mailbox = spam && t.mailbox().equals(Mailbox.INBOX) ? SpamVerdict.junkFolder(storage.mail().mailboxes(account.get().id())) : t.mailbox();
                         targets.add(new Delivery.Target(account.get().id(), mailbox, t.flags(), onceKey(onceToken, account.get(), mailbox)));
                     }

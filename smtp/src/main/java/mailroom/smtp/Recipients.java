@@ -4,6 +4,8 @@ import mailroom.core.mail.EmailAddress;
 import mailroom.storage.Account;
 import mailroom.storage.Accounts;
 import mailroom.storage.Directory;
+import mailroom.storage.Mailbox;
+import mailroom.storage.sharing.SharedMailboxes;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -87,8 +89,23 @@ final class Recipients {
      */
     boolean mayUseSender(Account account, EmailAddress sender) {
         if (accounts.recipient(sender).map(a -> a.id() == account.id()).orElse(false)) return true;
+        if (delegator(account, sender).isPresent()) return true;
         if (!directory.isLocalDomain(sender.domain())) return false;
         Optional<Directory.Alias> alias = directory.alias(sender.localPart(), sender.domain());
         return alias.isPresent() && expand(sender).contains(account.address());
+    }
+
+    /**
+     * The account {@code sender} names when {@code account} may send as it: a help desk's role
+     * account, or a director for an assistant. That takes the "p" (post) right on the other
+     * account's INBOX, given like any other right (RFC 4314; `mailroom share`).
+     */
+    Optional<Account> delegator(Account account, EmailAddress sender) {
+        Optional<Account> other = directory.account(sender.localPart(), sender.domain());
+        if (other.isEmpty() || other.get().id() == account.id()) return Optional.empty();
+        var inbox = accounts.storage().mail().mailbox(other.get().id(), Mailbox.INBOX);
+        if (inbox.isEmpty()) return Optional.empty();
+        boolean post = new SharedMailboxes(accounts.storage()).rights(account, other.get().id(), inbox.get().id()).has('p');
+        return post ? other : Optional.empty();
     }
 }

@@ -11,6 +11,7 @@ import mailroom.sieve.Script;
 import mailroom.sieve.syntax.SieveException;
 import mailroom.storage.Account;
 import mailroom.storage.Mailbox;
+import mailroom.storage.sharing.SharedMailboxes;
 import mailroom.storage.SieveScripts;
 import mailroom.storage.Storage;
 import org.slf4j.Logger;
@@ -46,7 +47,15 @@ public final class SieveFilter {
         record Refuse(String reason) implements Decision {}
     }
 
-    public record Target(String mailbox, Set<String> flags) {}
+    public record Target(String mailbox, Set<String> flags, long ownerId) {
+        /** A mailbox of the recipient's own account. */
+        Target(String mailbox, Set<String> flags) {
+            this(mailbox, flags, OWN);
+        }
+    }
+
+    /** {@link Target#ownerId()} for the recipient's own account. */
+    public static final long OWN = 0;
 
     private static final Decision KEEP = new Decision.File(List.of(new Target(Mailbox.INBOX, Set.of())), List.of());
 
@@ -113,12 +122,29 @@ public final class SieveFilter {
         return true;
     }
 
-    /** fileinto without :create names a mailbox that must exist (RFC 5490 section 3); if it does not, INBOX. */
+    /**
+     * fileinto without :create names a mailbox that must exist (RFC 5490 section 3); if it does not,
+     * INBOX. A mailbox another account shares ("Other Users/...", "Shared/...") must exist and the
+     * recipient must hold "p" (post) on it (RFC 4314): rules file into a help desk's folder only if
+     * the help desk allows it.
+     */
     private Target target(Account account, Action.Store s) {
-        if (s.create() || s.mailbox().equals(Mailbox.INBOX) || storage.mail().mailbox(account.id(), s.mailbox()).isPresent())
+        var shared = sharedTarget(account, s.mailbox());
+        if (shared.isPresent()) return new Target(shared.get().name(), s.flags(), shared.get().accountId());
+        boolean elsewhere = new SharedMailboxes(storage).resolve(account, s.mailbox()).map(SharedMailboxes.Target::shared).orElse(true);
+        if (!elsewhere && (s.create() || s.mailbox().equals(Mailbox.INBOX) || storage.mail().mailbox(account.id(), s.mailbox()).isPresent()))
             return new Target(s.mailbox(), s.flags());
-        log.warn("sieve: {}: fileinto \"{}\": no such mailbox; filed in INBOX", account.address(), s.mailbox());
+        log.warn("sieve: {}: fileinto \"{}\": no such mailbox, or no right to post to it; filed in INBOX", account.address(), s.mailbox());
         return new Target(Mailbox.INBOX, s.flags());
+    }
+
+    /** Another account's mailbox of that name that the recipient may post to; empty for its own names. */
+    private Optional<Mailbox> sharedTarget(Account account, String name) {
+        var shared = new SharedMailboxes(storage);
+        var target = shared.resolve(account, name).filter(SharedMailboxes.Target::shared);
+        if (target.isEmpty() || target.get().ownerName().isEmpty()) return Optional.empty();
+        return storage.mail().mailbox(target.get().owner().id(), target.get().ownerName())
+                .filter(m -> shared.rights(account, m.accountId(), m.id()).has('p'));
     }
 
     /** Compiles (or finds compiled) a script; the same check ManageSieve's PUTSCRIPT makes. */
@@ -135,7 +161,7 @@ public final class SieveFilter {
         return new Environment() {
             @Override
             public boolean mailboxExists(String name) {
-                return storage.mail().mailbox(account.id(), name).isPresent();
+                return storage.mail().mailbox(account.id(), name).isPresent() || sharedTarget(account, name).isPresent();
             }
 
             @Override

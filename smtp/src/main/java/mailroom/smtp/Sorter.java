@@ -4,6 +4,7 @@ import mailroom.core.config.Config;
 import mailroom.core.mail.EmailAddress;
 import mailroom.smtp.spam.Dnsbl;
 import mailroom.smtp.spam.SpamCheck;
+import mailroom.storage.Account;
 import mailroom.storage.Accounts;
 import mailroom.storage.Queue;
 import mailroom.storage.Storage;
@@ -127,7 +128,7 @@ public final class Sorter implements AutoCloseable {
                 front.append(verdict.header());
             }
             if (spam != null) front.append(score(s, front.toString(), message));
-            return List.of(queue(s, front.toString(), message));
+            return List.of(queue(s, front.toString(), message, s.user));
         }
 
         /** The scoring stage: rspamd's refusal as an SMTP error, else the header fields to add. */
@@ -172,6 +173,9 @@ public final class Sorter implements AutoCloseable {
             StringBuilder added = new StringBuilder();
             if (!MessageHeaders.has(headers, "Date")) added.append("Date: ").append(Trace.now()).append("\r\n");
             if (!MessageHeaders.has(headers, "Message-ID")) added.append("Message-ID: <").append(UUID.randomUUID()).append("@").append(hostname).append(">\r\n");
+            // Sent on behalf of another account (delegation): the person who sent it is named (RFC 5322 section 3.6.2).
+            var onBehalfOf = MessageHeaders.fromAddress(headers).flatMap(from -> recipients.delegator(s.user, from));
+            if (onBehalfOf.isPresent() && !MessageHeaders.has(headers, "Sender")) added.append("Sender: ").append(s.user.address()).append("\r\n");
             String signature = "";
             var fromDomain = MessageHeaders.fromAddress(headers).map(EmailAddress::domain);
             var key = fromDomain.flatMap(d -> storage.directory().dkimKey(d));
@@ -181,7 +185,7 @@ public final class Sorter implements AutoCloseable {
                 }
             }
             String front = Trace.returnPath(s) + Trace.received(s) + signature + added;
-            Reply reply = queue(s, front, message);
+            Reply reply = queue(s, front, message, onBehalfOf.orElse(s.user));
             return List.of(reply);
         }
     }
@@ -190,7 +194,7 @@ public final class Sorter implements AutoCloseable {
      * Writes the blob (our fields in front of the message), queues it for every recipient, and files
      * the Sent copy when asked; returns the 250 only once the queue entry is committed.
      */
-    private Reply queue(SmtpSession s, String front, Spool message) throws IOException {
+    private Reply queue(SmtpSession s, String front, Spool message, Account sentBy) throws IOException {
         String blobId = message.store(storage.blobs(), front);
         List<Queue.Rcpt> rcpts = new ArrayList<>();
         for (var accepted : s.recipients) {
@@ -203,7 +207,10 @@ public final class Sorter implements AutoCloseable {
         String sender = s.sender.isNullPath() ? "" : s.sender.address().toString();
         long id = storage.queue().enqueue(new Queue.Envelope(sender, rcpts, s.envid, s.ret), blobId, Instant.now());
         runner.wake();
-        if (s.user != null && config.submission.saveSent) local.fileCopy(blobId, s.user, "Sent", Set.of("\\Seen"));
+        // A client files its own Sent copy when save_sent is off; one sent on behalf of another account
+        // goes to that account's Sent always, since the client would file it in the person's own.
+        boolean delegated = sentBy != null && s.user != null && sentBy.id() != s.user.id();
+        if (sentBy != null && (config.submission.saveSent || delegated)) local.fileCopy(blobId, sentBy, "Sent", Set.of("\\Seen"));
         log.info("queued {} from <{}> for {} as {}", blobId.substring(0, 12), sender, rcpts.stream().map(Queue.Rcpt::address).toList(), id);
         return Reply.of(250, "2.0.0", "Ok: queued as " + id);
     }

@@ -28,6 +28,9 @@ public interface MailStore {
 
     Optional<Mailbox> mailbox(long accountId, String name);
 
+    /** A mailbox by its id, which survives renames; empty once it is deleted. */
+    Optional<Mailbox> mailbox(long accountId, long mailboxId);
+
     List<Mailbox> mailboxes(long accountId);
 
     /** Renames a mailbox and every mailbox below it ("a" and "a/b" to "c" and "c/b"), keeping their UIDVALIDITY. */
@@ -63,6 +66,9 @@ public interface MailStore {
      * transaction (RFC 6851).
      */
     List<Copied> copy(long accountId, long fromMailbox, Collection<Long> uids, long toMailbox, boolean move);
+
+    /** The same between the mailboxes of two accounts (a shared mailbox and a personal one), in one transaction. */
+    List<Copied> copy(long fromAccount, long fromMailbox, Collection<Long> uids, long toAccount, long toMailbox, boolean move);
 
     /**
      * Files one message into every target in one transaction: all copies or none. A missing target
@@ -101,6 +107,23 @@ public interface MailStore {
 
     Optional<ParsedMessage> structure(long accountId, long mailboxId, long uid);
 
+    /** A message by where it is, with what ordering and threading need. */
+    record Located(long mailboxId, long uid, Instant internalDate, long threadId) {}
+
+    /**
+     * A page of a mailbox, newest internal date first (then highest UID), read from an index in
+     * that order rather than by listing the mailbox: JMAP Email/query's common case.
+     */
+    List<Located> newestFirst(long accountId, long mailboxId, long offset, int limit);
+
+    /**
+     * Every message of one thread, oldest internal date first (then mailbox, UID). A message joins
+     * the thread of a message already in the account whose Message-ID it names in In-Reply-To or
+     * References, or that has its own Message-ID; otherwise it starts one, numbered
+     * {@code mailboxId << 32 | uid} after where it was filed. COPY and MOVE keep the thread.
+     */
+    List<Located> thread(long accountId, long threadId);
+
     enum FlagChange { ADD, REMOVE, REPLACE }
 
     /** Changes flags of the given UIDs (missing ones are skipped); returns the MODSEQ of the change, 0 if nothing changed. */
@@ -120,6 +143,31 @@ public interface MailStore {
 
     /** The same, for one mailbox. */
     List<Change> changesSince(long accountId, long mailboxId, long modseq);
+
+    /** Where a SEARCH text key looks (RFC 3501 and RFC 9051 section 6.4.4): one header field, the body, or the whole message. */
+    enum TextField { SUBJECT, FROM, TO, CC, BCC, BODY, TEXT }
+
+    /**
+     * What the full-text index knows of a search string in one mailbox: the UIDs whose text certainly
+     * contains it ({@code matching}), and those it cannot tell about ({@code unsure}: stored before the
+     * index and not caught up yet, or indexed only in part), which the caller checks itself. No other
+     * message of the mailbox contains it.
+     */
+    record TextMatches(Set<Long> matching, Set<Long> unsure) {}
+
+    /**
+     * Looks a SEARCH string up in the full-text index, with SEARCH's comparison: case-insensitive
+     * substring ({@link mailroom.core.mime.MessageText#fold}). Empty when the index cannot answer
+     * for this string (too short for it, or holding a character it does not index): then every
+     * message has to be checked.
+     */
+    Optional<TextMatches> textMatches(long accountId, long mailboxId, TextField field, String text);
+
+    /**
+     * Indexes up to {@code max} stored messages whose text is not in the full-text index yet (those
+     * stored before it existed); returns how many it took from that backlog, 0 once it is empty.
+     */
+    int indexTextBacklog(int max);
 
     /** Total size of the account's messages, for quotas. */
     long accountSize(long accountId);

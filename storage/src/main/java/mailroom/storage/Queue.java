@@ -79,4 +79,11 @@ public interface Queue {
     List<Entry> list();
 
     boolean delete(long id);
+
+    /**
+     * Calls an entry back before it leaves (JMAP EmailSubmission undo, RFC 8621 section 7): deletes
+     * it only if no attempt was made for any recipient and no sorter holds a live lease on it at
+     * {@code now}, in one statement, so it never races a delivery. False when it had started or is gone.
+     */
+    boolean cancel(long id, Instant now);
 }

@@ -17,6 +17,11 @@ public interface Storage extends Closeable {
     /** Each account's Sieve scripts and the automatic responses sent. */
     SieveScripts sieve();
 
+    /** Who may use whose mailboxes: access control lists, groups, and \Seen per reader (RFC 4314). */
+    mailroom.storage.sharing.Sharing sharing();
+    /** The identities each account sends as (JMAP Identity). */
+    Identities identities();
+
     EventBus events();
 
     /** Failed logins and blocked client networks, seen by every node sharing this storage (login throttling). */

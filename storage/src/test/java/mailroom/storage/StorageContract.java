@@ -1,6 +1,9 @@
 package mailroom.storage;
 
 import mailroom.core.event.MailboxEvent;
+import mailroom.storage.sharing.Rights;
+import mailroom.storage.sharing.SharedMailboxes;
+import mailroom.storage.sharing.Sharing;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -171,6 +174,23 @@ public abstract class StorageContract {
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(Change.Kind.EXPUNGED, 1L));
         assertThat(storage.mail().changesSince(alice, archive, before)).extracting(Change::uid).containsExactly(1L, 2L, 3L);
         assertThat(storage.mail().mailbox(alice, "Archive").orElseThrow().uidNext()).isEqualTo(4);
+    }
+
+    @Test
+    void copyAndMoveBetweenAccountsLogEachAccountsSide() throws Exception {
+        for (int i = 0; i < 2; i++) TestMessages.deliver(storage, TestMessages.message("x" + i, "body"), alice);
+        long aliceInbox = inbox(alice).id(), bobInbox = inbox(bob).id();
+        long aliceBefore = storage.mail().highestModseq(alice), bobBefore = storage.mail().highestModseq(bob);
+
+        assertThat(storage.mail().copy(alice, aliceInbox, List.of(1L), bob, bobInbox, false)).containsExactly(new MailStore.Copied(1, 1));
+        assertThat(storage.mail().copy(alice, aliceInbox, List.of(2L), bob, bobInbox, true)).containsExactly(new MailStore.Copied(2, 2));
+
+        assertThat(storage.mail().messages(alice, aliceInbox)).extracting(MessageSummary::uid).containsExactly(1L);
+        assertThat(storage.mail().messages(bob, bobInbox)).extracting(MessageSummary::uid).containsExactly(1L, 2L);
+        assertThat(storage.mail().changesSince(bob, bobInbox, bobBefore)).extracting(Change::uid).containsExactly(1L, 2L);
+        assertThat(storage.mail().changesSince(alice, aliceInbox, aliceBefore)).extracting(Change::kind, Change::uid)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(Change.Kind.EXPUNGED, 2L));
+        assertThat(storage.mail().accountSize(bob)).isPositive();
     }
 
     @Test
@@ -578,6 +598,114 @@ public abstract class StorageContract {
         assertThat(storage.mail().importedItems(alice, "imap://source", "INBOX", 777)).containsExactlyInAnyOrder("1", "2");
     }
 
+    /** Files bytes into a mailbox of an account with a chosen internal date. */
+    private Delivery.Filed file(long account, String mailbox, String message, Instant receivedAt) throws Exception {
+        byte[] bytes = message.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String blob;
+        try (var writer = storage.blobs().create()) {
+            writer.stream().write(bytes);
+            blob = writer.commit();
+        }
+        return storage.mail().deliver(new Delivery(blob, receivedAt, mailroom.core.mime.MessageParser.parse(bytes)),
+                List.of(new Delivery.Target(account, mailbox, Set.of()))).get(0);
+    }
+
+    private long threadOf(long account, Delivery.Filed f) {
+        return storage.mail().messages(account, f.mailboxId(), List.of(f.uid())).get(0).threadId();
+    }
+
+    @Test
+    void repliesJoinTheThreadOfTheMessageTheyNameAndCopiesKeepIt() throws Exception {
+        Instant t = Instant.parse("2026-01-01T10:00:00Z");
+        var root = file(alice, Mailbox.INBOX, "Message-ID: <root@example.net>\r\nSubject: plans\r\n\r\nx\r\n", t);
+        var unrelated = file(alice, Mailbox.INBOX, "Message-ID: <other@example.net>\r\nSubject: plans\r\n\r\nx\r\n", t.plusSeconds(1));
+        storage.mail().createMailbox(alice, "Sent", null);
+        var reply = file(alice, "Sent", "Message-ID: <reply@example.test>\r\nIn-Reply-To: <root@example.net>\r\nSubject: Re: plans\r\n\r\nx\r\n", t.plusSeconds(3));
+        var deep = file(alice, Mailbox.INBOX, "Message-ID: <deep@example.net>\r\nReferences: <gone@example.net>\r\n <root@example.net> <reply@example.test>\r\n\r\nx\r\n", t.plusSeconds(2));
+        var bobs = file(bob, Mailbox.INBOX, "Message-ID: <b@example.net>\r\nIn-Reply-To: <root@example.net>\r\n\r\nx\r\n", t);
+
+        long thread = threadOf(alice, root);
+        assertThat(thread).isEqualTo((root.mailboxId() << 32) | root.uid());
+        assertThat(threadOf(alice, reply)).isEqualTo(thread);
+        assertThat(threadOf(alice, deep)).isEqualTo(thread);
+        assertThat(threadOf(alice, unrelated)).as("same subject is not enough").isNotEqualTo(thread);
+        assertThat(threadOf(bob, bobs)).as("threads are per account").isEqualTo((bobs.mailboxId() << 32) | bobs.uid());
+        assertThat(storage.mail().thread(alice, thread)).as("oldest first, across mailboxes")
+                .extracting(MailStore.Located::uid, MailStore.Located::mailboxId)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(root.uid(), root.mailboxId()), org.assertj.core.groups.Tuple.tuple(deep.uid(), deep.mailboxId()),
+                        org.assertj.core.groups.Tuple.tuple(reply.uid(), reply.mailboxId()));
+
+        storage.mail().createMailbox(alice, "Archive", null);
+        long archive = storage.mail().mailbox(alice, "Archive").orElseThrow().id();
+        var moved = storage.mail().copy(alice, root.mailboxId(), List.of(root.uid()), archive, true);
+        assertThat(storage.mail().messages(alice, archive, List.of(moved.get(0).targetUid())).get(0).threadId()).as("a move keeps the thread").isEqualTo(thread);
+        var again = file(alice, Mailbox.INBOX, "Message-ID: <late@example.net>\r\nIn-Reply-To: <root@example.net>\r\n\r\nx\r\n", t.plusSeconds(9));
+        assertThat(threadOf(alice, again)).as("the moved root is still found by its Message-ID").isEqualTo(thread);
+        assertThat(storage.mail().thread(alice, thread)).hasSize(4);
+    }
+
+    @Test
+    void aMailboxIsPagedNewestFirst() throws Exception {
+        Instant t = Instant.parse("2026-01-01T10:00:00Z");
+        long[] seconds = {5, 1, 9, 3, 9, 7};
+        List<Delivery.Filed> filed = new ArrayList<>();
+        for (long s : seconds) filed.add(file(alice, Mailbox.INBOX, "Subject: m" + s + "\r\n\r\nx\r\n", t.plusSeconds(s)));
+        long box = inbox(alice).id();
+        // by date descending; the two at 9 s by UID descending
+        assertThat(storage.mail().newestFirst(alice, box, 0, 10)).extracting(MailStore.Located::uid).containsExactly(5L, 3L, 6L, 1L, 4L, 2L);
+        assertThat(storage.mail().newestFirst(alice, box, 2, 3)).extracting(MailStore.Located::uid).containsExactly(6L, 1L, 4L);
+        assertThat(storage.mail().newestFirst(alice, box, 2, 3).get(0).internalDate()).isEqualTo(t.plusSeconds(7));
+        assertThat(storage.mail().newestFirst(alice, box, 6, 3)).isEmpty();
+        assertThat(storage.mail().newestFirst(bob, inbox(bob).id(), 0, 10)).isEmpty();
+    }
+
+    @Test
+    void identitiesAreStoredPerAccountWithIdsNeverGivenTwice() {
+        var ids = storage.identities();
+        assertThat(ids.list(alice)).isEmpty();
+        assertThat(ids.version(alice)).isZero();
+        var work = ids.create(alice, new Identities.Identity(0, "Alice at work", "alice+work@example.test", "[{\"name\":null,\"email\":\"desk@example.test\"}]", null, "-- A", ""));
+        var other = ids.create(alice, new Identities.Identity(0, "Alias", "info@example.test", null, null, "", "<p>A</p>"));
+        assertThat(work.id()).isPositive();
+        assertThat(other.id()).isGreaterThan(work.id());
+        long v = ids.version(alice);
+        assertThat(v).isPositive();
+        assertThat(ids.get(alice, work.id())).contains(work);
+        assertThat(ids.list(bob)).isEmpty();
+        assertThat(ids.get(bob, work.id())).isEmpty();
+
+        assertThat(ids.update(alice, new Identities.Identity(work.id(), "Work", work.email(), null, null, "", ""))).isTrue();
+        assertThat(ids.get(alice, work.id()).orElseThrow().name()).isEqualTo("Work");
+        assertThat(ids.version(alice)).isGreaterThan(v);
+        assertThat(ids.update(alice, new Identities.Identity(999, "x", "x@example.test", null, null, "", ""))).isFalse();
+        assertThat(ids.update(alice, new Identities.Identity(0, "Alice", "alice@example.test", null, null, "sig", ""))).as("the own identity, stored on first change").isTrue();
+        assertThat(ids.list(alice)).extracting(Identities.Identity::id).containsExactly(0L, work.id(), other.id());
+
+        assertThat(ids.delete(alice, other.id())).isTrue();
+        assertThat(ids.delete(alice, other.id())).isFalse();
+        assertThat(ids.delete(bob, work.id())).isFalse();
+        assertThat(ids.create(alice, new Identities.Identity(0, "new", "alice@example.test", null, null, "", "")).id()).as("not reused").isGreaterThan(other.id());
+        assertThat(ids.version(bob)).isZero();
+    }
+
+    @Test
+    void aQueuedEntryIsCalledBackOnlyBeforeItsFirstAttempt() {
+        Instant now = Instant.parse("2026-01-01T00:00:00Z");
+        var envelope = Queue.Envelope.of("a@example.test", List.of("x@remote.test"));
+        long later = storage.queue().enqueue(envelope, "1".repeat(64), now.plusSeconds(3600));
+        assertThat(storage.queue().claim("sorter1", now, Duration.ofMinutes(1), 10)).as("not due before its time").isEmpty();
+        assertThat(storage.queue().cancel(later, now)).isTrue();
+        assertThat(storage.queue().entry(later)).isEmpty();
+        assertThat(storage.queue().cancel(later, now)).isFalse();
+
+        long leased = storage.queue().enqueue(envelope, "2".repeat(64), now);
+        assertThat(storage.queue().claim("sorter1", now, Duration.ofMinutes(1), 10)).hasSize(1);
+        assertThat(storage.queue().cancel(leased, now.plusSeconds(1))).as("a sorter holds it").isFalse();
+        storage.queue().finish(leased, "sorter1", List.of(new Queue.Deferred("x@remote.test", "451 later", now.plusSeconds(600))));
+        assertThat(storage.queue().cancel(leased, now.plusSeconds(2))).as("an attempt was made").isFalse();
+        assertThat(storage.queue().entry(leased)).isPresent();
+    }
+
     /**
      * Issue 15: a deleted account left rows behind, and SQLite gave its id to the next account,
      * which then saw them (a subscribed folder in its LSUB). Every table the database's catalog shows
@@ -603,6 +731,13 @@ public abstract class StorageContract {
         storage.sieve().put(carol, "rules", "keep;");
         storage.sieve().claimResponse(carol, "vacation", "someone@remote.test", Instant.now(), Duration.ofDays(7));
         storage.directory().setAccountRoute(carol, "store2");
+        long carolInbox = inbox(carol).id();
+        storage.sharing().setRights(carol, carolInbox, "alice@example.test", new Rights("lr"));
+        storage.sharing().setSharedSeen(carol, carolInbox, true);
+        storage.sharing().setSeenBy(carol, carolInbox, alice, List.of(1L), true);
+        storage.sharing().setRights(alice, inbox(alice).id(), "carol@example.test", new Rights("lr")); // carol as a reader
+        storage.sharing().setSeenBy(alice, inbox(alice).id(), carol, List.of(1L), true);
+        storage.identities().create(carol, new Identities.Identity(0, "Carol", "carol@example.test", null, null, "", ""));
 
         try (var c = database()) {
             var keyed = accountKeyedTables(c);
@@ -619,6 +754,8 @@ public abstract class StorageContract {
             }
         }
         assertThat(storage.mail().messages(alice, inbox(alice).id())).as("the other accounts keep their mail").hasSize(1);
+        assertThat(storage.sharing().acl(alice, inbox(alice).id())).as("nor is a deleted account named in a list").isEmpty();
+        assertThat(storage.sharing().seenBy(alice, inbox(alice).id(), carol)).isEmpty();
 
         long again = storage.directory().addAccount("carol", "example.test", "hash").id();
         long dave = storage.directory().addAccount("dave", "example.test", "hash").id();
@@ -705,6 +842,139 @@ public abstract class StorageContract {
                 assertThat(leftovers).as("interrupted writes are cleaned up at open").isEmpty();
             }
         }
+    }
+
+    @Test
+    void aMailboxListGrantsAndTakesRightsPerIdentifier() {
+        var sharing = storage.sharing();
+        long inbox = storage.mail().mailbox(alice, Mailbox.INBOX).orElseThrow().id();
+        sharing.setRights(alice, inbox, "bob@example.test", new Rights("lrs"));
+        sharing.setRights(alice, inbox, "-anyone", new Rights("s"));
+        sharing.setRights(alice, inbox, "$desk", new Rights("lrw"));
+        assertThat(sharing.acl(alice, inbox)).containsOnlyKeys("bob@example.test", "-anyone", "$desk");
+        assertThat(sharing.acl(alice, inbox).get("bob@example.test").letters()).isEqualTo("lrs");
+
+        sharing.setRights(alice, inbox, "bob@example.test", new Rights("lr"));
+        assertThat(sharing.acl(alice, inbox).get("bob@example.test").letters()).isEqualTo("lr");
+        assertThat(sharing.entriesFor(List.of("bob@example.test", "anyone"))).extracting(Sharing.Entry::identifier)
+                .containsExactlyInAnyOrder("bob@example.test", "-anyone");
+
+        sharing.setRights(alice, inbox, "bob@example.test", Rights.NONE);
+        assertThat(sharing.acl(alice, inbox)).doesNotContainKey("bob@example.test");
+        assertThat(sharing.acl(bob, storage.mail().mailbox(bob, Mailbox.INBOX).orElseThrow().id())).isEmpty();
+    }
+
+    @Test
+    void groupsHaveMembersAndTakeTheirEntriesWhenDeleted() {
+        var sharing = storage.sharing();
+        long inbox = storage.mail().mailbox(alice, Mailbox.INBOX).orElseThrow().id();
+        sharing.createGroup("desk");
+        sharing.createGroup("desk");
+        sharing.setMember("desk", bob, true);
+        sharing.setMember("desk", alice, true);
+        sharing.setMember("desk", alice, false);
+        sharing.createGroup("empty");
+        assertThat(sharing.groups()).containsOnlyKeys("desk", "empty");
+        assertThat(sharing.groups().get("desk")).containsExactly(bob);
+        assertThat(sharing.groups().get("empty")).isEmpty();
+        assertThat(sharing.groupsOf(bob)).containsExactly("desk");
+
+        sharing.setRights(alice, inbox, "$desk", new Rights("lr"));
+        assertThat(sharing.deleteGroup("desk")).isTrue();
+        assertThat(sharing.deleteGroup("desk")).isFalse();
+        assertThat(sharing.groupsOf(bob)).isEmpty();
+        assertThat(sharing.acl(alice, inbox)).isEmpty();
+    }
+
+    @Test
+    void seenPerReaderTakesANewModseqAndLeavesTheFlagsAlone() throws Exception {
+        var sharing = storage.sharing();
+        for (int i = 0; i < 3; i++) TestMessages.deliver(storage, TestMessages.message("m" + i, "body"), alice);
+        Mailbox inbox = storage.mail().mailbox(alice, Mailbox.INBOX).orElseThrow();
+        long before = storage.mail().highestModseq(alice);
+        assertThat(sharing.sharedSeen(alice, inbox.id())).isFalse();
+
+        long modseq = sharing.setSeenBy(alice, inbox.id(), bob, List.of(1L, 3L, 99L), true);
+        assertThat(modseq).isGreaterThan(before);
+        assertThat(sharing.seenBy(alice, inbox.id(), bob)).containsExactly(1L, 3L);
+        assertThat(sharing.seenBy(alice, inbox.id(), alice)).isEmpty();
+        assertThat(storage.mail().messages(alice, inbox.id())).allSatisfy(m -> assertThat(m.flags()).doesNotContain("\\Seen"));
+        assertThat(storage.mail().changesSince(alice, inbox.id(), before)).extracting(Change::uid).containsExactly(1L, 3L);
+        assertThat(storage.mail().messages(alice, inbox.id(), List.of(1L)).get(0).modseq()).isEqualTo(modseq);
+        assertThat(sharing.setSeenBy(alice, inbox.id(), bob, List.of(1L), true)).isZero(); // already seen: no change
+
+        sharing.setSeenBy(alice, inbox.id(), bob, List.of(1L), false);
+        assertThat(sharing.seenBy(alice, inbox.id(), bob)).containsExactly(3L);
+
+        sharing.setSharedSeen(alice, inbox.id(), true);
+        assertThat(sharing.sharedSeen(alice, inbox.id())).isTrue();
+        sharing.setSharedSeen(alice, inbox.id(), false);
+        assertThat(sharing.sharedSeen(alice, inbox.id())).isFalse();
+    }
+
+    @Test
+    void whatWasSharedGoesWithTheMailboxAndWithTheReader() throws Exception {
+        var sharing = storage.sharing();
+        TestMessages.deliver(storage, TestMessages.message("m", "body"), alice);
+        Mailbox projects = storage.mail().createMailbox(alice, "Projects", null);
+        long inbox = storage.mail().mailbox(alice, Mailbox.INBOX).orElseThrow().id();
+        sharing.setRights(alice, projects.id(), "bob@example.test", new Rights("lr"));
+        sharing.setRights(alice, inbox, "bob@example.test", new Rights("lrs"));
+        sharing.setSeenBy(alice, inbox, bob, List.of(1L), true);
+        sharing.createGroup("desk");
+        sharing.setMember("desk", bob, true);
+
+        assertThat(storage.mail().mailbox(alice, projects.id())).map(Mailbox::name).contains("Projects");
+        storage.mail().deleteMailbox(alice, projects.id());
+        assertThat(storage.mail().mailbox(alice, projects.id())).isEmpty();
+        Mailbox again = storage.mail().createMailbox(alice, "Projects", null);
+        assertThat(sharing.acl(alice, again.id())).isEmpty();
+
+        sharing.forgetAccount(bob, "bob@example.test");
+        assertThat(sharing.acl(alice, inbox)).isEmpty();
+        assertThat(sharing.seenBy(alice, inbox, bob)).isEmpty();
+        assertThat(sharing.groupsOf(bob)).isEmpty();
+    }
+
+    @Test
+    void rightsAreTheGrantsNamingTheReaderLessItsNegativeEntries() {
+        var shared = new SharedMailboxes(storage);
+        Account reader = storage.directory().account(bob).orElseThrow();
+        Account owner = storage.directory().account(alice).orElseThrow();
+        long inbox = storage.mail().mailbox(alice, Mailbox.INBOX).orElseThrow().id();
+        storage.mail().createMailbox(alice, "Private", null);
+        assertThat(shared.rights(reader, alice, inbox)).isEqualTo(Rights.NONE);
+        assertThat(shared.rights(owner, alice, inbox)).isEqualTo(Rights.ALL);
+
+        storage.sharing().setRights(alice, inbox, "anyone", new Rights("lr"));
+        storage.sharing().createGroup("desk");
+        storage.sharing().setMember("desk", bob, true);
+        storage.sharing().setRights(alice, inbox, "$desk", new Rights("sw"));
+        storage.sharing().setRights(alice, inbox, "-bob@example.test", new Rights("w"));
+        assertThat(shared.rights(reader, alice, inbox).letters()).isEqualTo("lrs");
+
+        assertThat(shared.visible(reader)).extracting(SharedMailboxes.View::name).containsExactly("Other Users/alice/INBOX");
+        var target = shared.resolve(reader, "Other Users/alice/INBOX").orElseThrow();
+        assertThat(target.owner().id()).isEqualTo(alice);
+        assertThat(target.ownerName()).isEqualTo("INBOX");
+        assertThat(shared.resolve(reader, "Other Users/alice@example.test/Private").orElseThrow().ownerName()).isEqualTo("Private");
+        assertThat(shared.resolve(reader, "Other Users/nobody/INBOX")).isEmpty();
+        assertThat(shared.resolve(reader, "Shared/alice/INBOX")).isEmpty(); // alice is a person, not a role
+        assertThat(shared.resolve(reader, "Drafts").orElseThrow().owner().id()).isEqualTo(bob);
+
+        long desk = storage.directory().addAccount("helpdesk", "example.test", "").id();
+        Mailbox deskInbox = storage.mail().createMailbox(desk, Mailbox.INBOX, null);
+        storage.sharing().setRights(desk, deskInbox.id(), "$desk", new Rights("lrsip"));
+        assertThat(shared.visible(reader)).extracting(SharedMailboxes.View::name).containsExactly("Other Users/alice/INBOX", "Shared/helpdesk/INBOX");
+        assertThat(shared.resolve(reader, "Shared/helpdesk/INBOX").orElseThrow().owner().role()).isTrue();
+    }
+
+    @Test
+    void rightsLettersAreCheckedAndTheObsoleteOnesMapped() {
+        assertThat(Rights.parse("lrx?")).isEmpty();
+        assertThat(Rights.parse("rl").orElseThrow().letters()).isEqualTo("lr");
+        assertThat(Rights.parse("cd").orElseThrow().letters()).isEqualTo("kxte");
+        assertThat(Rights.ALL.withObsolete()).isEqualTo("lrswipkxteacd");
     }
 
     @Test

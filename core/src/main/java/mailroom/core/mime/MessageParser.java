@@ -35,7 +35,8 @@ public final class MessageParser {
     public static ParsedMessage parse(byte[] message) {
         try {
             var parsed = parsePart(message, 0, message.length, "text", "plain", 0);
-            return new ParsedMessage(message.length, envelopeOf(headerFields(message, 0, (int) parsed.bodyStart())), parsed);
+            var fields = headerFields(message, 0, (int) parsed.bodyStart());
+            return new ParsedMessage(message.length, envelopeOf(fields), parsed, fields.get("references"));
         } catch (RuntimeException e) {
             // Never lose accepted mail to a parser corner: file it as one plain part, as-is.
             int bodyStart = headerEnd(message, 0, message.length);

@@ -50,11 +50,20 @@ public final class TlsContexts {
     private TlsContexts() {}
 
     public static SSLContext load(Path certFile, Path keyFile, Path dataDir, String hostname) throws IOException {
+        return load(certFile, keyFile, dataDir, hostname, null);
+    }
+
+    /**
+     * As {@link #load(Path, Path, Path, String)}; a self-signed certificate made now also names
+     * {@code bindAddress} when it is an IP address of its own (a node bound to one address is
+     * reached at it), besides the hostname, localhost and 127.0.0.1.
+     */
+    public static SSLContext load(Path certFile, Path keyFile, Path dataDir, String hostname, String bindAddress) throws IOException {
         if (certFile == null) {
             Path dir = dataDir.resolve("tls");
             certFile = dir.resolve("cert.pem");
             keyFile = dir.resolve("key.pem");
-            if (!Files.exists(certFile) || !Files.exists(keyFile)) selfSigned(dir, certFile, keyFile, hostname);
+            if (!Files.exists(certFile) || !Files.exists(keyFile)) selfSigned(dir, certFile, keyFile, hostname, bindAddress);
         }
         try {
             return context(readChain(certFile), readKey(keyFile));
@@ -63,7 +72,7 @@ public final class TlsContexts {
         }
     }
 
-    private static void selfSigned(Path dir, Path certFile, Path keyFile, String hostname) throws IOException {
+    private static void selfSigned(Path dir, Path certFile, Path keyFile, String hostname, String bindAddress) throws IOException {
         try {
             Files.createDirectories(dir);
             var generator = KeyPairGenerator.getInstance("RSA");
@@ -74,10 +83,11 @@ public final class TlsContexts {
             var builder = new JcaX509v3CertificateBuilder(subject, new BigInteger(64, new SecureRandom()),
                     Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(3650))), subject, pair.getPublic());
             builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[]{
-                    new GeneralName(GeneralName.dNSName, hostname),
-                    new GeneralName(GeneralName.dNSName, "localhost"),
-                    new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
+            List<GeneralName> names = new java.util.ArrayList<>(List.of(new GeneralName(GeneralName.dNSName, hostname),
+                    new GeneralName(GeneralName.dNSName, "localhost"), new GeneralName(GeneralName.iPAddress, "127.0.0.1")));
+            boolean ipLiteral = bindAddress != null && (bindAddress.matches("[0-9.]+") || bindAddress.contains(":"));
+            if (ipLiteral && !List.of("127.0.0.1", "0.0.0.0", "::").contains(bindAddress)) names.add(new GeneralName(GeneralName.iPAddress, bindAddress));
+            builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
             X509CertificateHolder holder = builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(pair.getPrivate()));
             writePem(keyFile, pair.getPrivate(), true);
             writePem(certFile, new JcaX509CertificateConverter().getCertificate(holder), false);

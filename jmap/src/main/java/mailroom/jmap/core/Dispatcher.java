@@ -21,11 +21,13 @@ public final class Dispatcher {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
     private final MethodTable table;
+    private final AccountAccess access;
     private final Function<RuntimeException, MethodError> faults;
 
     /** {@code faults} says what an unexpected exception means to the client (serverFail, serverUnavailable). */
-    public Dispatcher(MethodTable table, Function<RuntimeException, MethodError> faults) {
+    public Dispatcher(MethodTable table, AccountAccess access, Function<RuntimeException, MethodError> faults) {
         this.table = table;
+        this.access = access;
         this.faults = faults;
     }
 
@@ -70,12 +72,16 @@ public final class Dispatcher {
     }
 
     /** RFC 8620 section 3.6.2: accountNotFound, accountNotSupportedByMethod, accountReadOnly; our scopes add forbidden. */
-    private static void checkAccount(MethodTable.Entry entry, ObjectNode arguments, Principal principal) {
+    private void checkAccount(MethodTable.Entry entry, ObjectNode arguments, Principal principal) {
         if (entry.access() == Access.NONE) return;
         JsonNode accountId = arguments.get("accountId");
         if (accountId == null || !accountId.isTextual()) throw MethodError.invalidArguments("accountId is required");
-        if (!accountId.asText().equals(principal.accountId())) {
+        long id = AccountAccess.storageId(accountId.asText());
+        if (id < 0 || !access.mayRead(principal, id)) {
             throw new MethodError("accountNotFound", "no account " + accountId.asText() + " for this login");
+        }
+        if (entry.access() != Access.READ && !access.mayWrite(principal, id)) {
+            throw new MethodError("accountReadOnly", "this login may only read the account " + accountId.asText());
         }
         if (!principal.accountCapabilities().contains(entry.capability())) {
             throw new MethodError("accountNotSupportedByMethod", "this login's account does not offer " + entry.capability());

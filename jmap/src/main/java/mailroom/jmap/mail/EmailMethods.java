@@ -31,13 +31,17 @@ import java.util.function.Supplier;
 public final class EmailMethods {
     private final MailContext mail;
     private final Blobs blobs;
+    private final mailroom.jmap.core.AccountAccess access;
+    private MethodTable table;
 
-    public EmailMethods(MailContext mail, Blobs blobs) {
+    public EmailMethods(MailContext mail, Blobs blobs, mailroom.jmap.core.AccountAccess access) {
         this.mail = mail;
         this.blobs = blobs;
+        this.access = access;
     }
 
     public void register(MethodTable table) {
+        this.table = table;
         table.add("Email/get", Capability.MAIL, Access.READ, this::get)
                 .add("Email/changes", Capability.MAIL, Access.READ, (a, c) -> changes(a, c, 'e'))
                 .add("Email/set", Capability.MAIL, Access.WRITE, this::set)
@@ -58,7 +62,7 @@ public final class EmailMethods {
         for (String p : properties) {
             switch (p) {
                 case "blobId" -> o.put(p, ref.blobId());
-                case "threadId" -> o.put(p, ref.threadId());
+                case "threadId" -> o.put(p, Ids.threadOf(m.mailboxId(), m.summary()));
                 case "mailboxIds" -> o.set(p, mailboxIds(m.mailboxId()));
                 case "keywords" -> o.set(p, Keywords.of(m.summary().flags()));
                 case "size" -> o.put(p, m.summary().size());
@@ -157,9 +161,39 @@ public final class EmailMethods {
         String sinceState = Standard.required(args, "sinceState");
         Delta d = delta(account, States.parse(sinceState), Standard.maxChanges(args));
         String newState = States.email(d.upTo(), mail.store().mailboxes(account));
-        java.util.function.Function<Ids.Ref, String> id = kind == 'e' ? Ids.Ref::emailId : Ids.Ref::threadId;
+        if (kind == 't') return threadChanges(account, call, sinceState, newState, d);
         return Standard.changesResponse(call.principal().accountId(), sinceState, newState, d.more(),
-                d.created().stream().map(id).toList(), d.updated().stream().map(id).toList(), d.destroyed().stream().map(id).toList());
+                d.created().stream().map(Ids.Ref::emailId).toList(), d.updated().stream().map(Ids.Ref::emailId).toList(),
+                d.destroyed().stream().map(Ids.Ref::emailId).toList());
+    }
+
+    /**
+     * Thread/changes from the Email changes: a thread an Email began is created with it; a thread an
+     * Email joined, left or changed in is updated; a thread an Email began is destroyed when nothing
+     * is left in it. An Email that is gone no longer says which thread it was in, so the removal of a
+     * reply from a thread that goes on is not reported (the client sees the Email destroyed).
+     */
+    private ObjectNode threadChanges(long account, Call call, String since, String newState, Delta d) {
+        Set<String> created = new LinkedHashSet<>(), updated = new LinkedHashSet<>(), destroyed = new LinkedHashSet<>();
+        for (Ids.Ref r : d.created()) {
+            var s = mail.store().messages(account, r.mailboxId(), List.of(r.uid()));
+            if (s.isEmpty()) continue;
+            String thread = Ids.threadOf(r.mailboxId(), s.get(0));
+            (thread.equals(r.threadId()) ? created : updated).add(thread);
+        }
+        for (Ids.Ref r : d.updated()) {
+            var s = mail.store().messages(account, r.mailboxId(), List.of(r.uid()));
+            if (!s.isEmpty()) updated.add(Ids.threadOf(r.mailboxId(), s.get(0)));
+        }
+        for (Ids.Ref r : d.destroyed()) {
+            long number = Ids.threadNumber(r.threadId()).orElse(0L);
+            if (mail.store().thread(account, number).isEmpty()) destroyed.add(r.threadId());
+            else updated.add(r.threadId());
+        }
+        created.removeAll(destroyed);
+        updated.removeAll(created);
+        updated.removeAll(destroyed);
+        return Standard.changesResponse(call.principal().accountId(), since, newState, d.more(), List.copyOf(created), List.copyOf(updated), List.copyOf(destroyed));
     }
 
     private ObjectNode threads(ObjectNode args, Call call) {
@@ -169,9 +203,13 @@ public final class EmailMethods {
         ArrayNode list = Json.array();
         List<String> notFound = new ArrayList<>();
         for (String id : ids) {
-            var ref = Ids.parse(id, 't').filter(r -> !mail.store().messages(account, r.mailboxId(), List.of(r.uid())).isEmpty());
-            if (ref.isPresent()) list.add(Json.object().put("id", id).set("emailIds", Json.array(List.of(ref.get().emailId()))));
-            else notFound.add(id);
+            // RFC 8621 section 2.1: every Email of the thread, oldest receivedAt first.
+            var members = Ids.threadNumber(id).map(n -> mail.store().thread(account, n)).orElse(List.of());
+            if (members.isEmpty()) {
+                notFound.add(id);
+                continue;
+            }
+            list.add(Json.object().put("id", id).set("emailIds", Json.array(members.stream().map(m -> Ids.ref(m.mailboxId(), m.uid()).emailId()).toList())));
         }
         return Standard.getResponse(call.principal().accountId(), mail.emailState(account), list, notFound);
     }
@@ -188,7 +226,7 @@ public final class EmailMethods {
                 var m = blobs.message(account, ref.mailboxId(), ref.uid()).orElseThrow();
                 call.created(e.getKey(), ref.emailId());
                 out.created.set(e.getKey(), Json.object().put("id", ref.emailId()).put("blobId", ref.blobId())
-                        .put("threadId", ref.threadId()).put("size", m.summary().size()));
+                        .put("threadId", Ids.threadOf(m.mailboxId(), m.summary())).put("size", m.summary().size()));
             } catch (Standard.Refused r) {
                 out.notCreated.set(e.getKey(), r.error.toJson());
             } catch (Composer.Invalid i) {
@@ -304,7 +342,7 @@ public final class EmailMethods {
                 Instant received = spec.path("receivedAt").isTextual() ? Instant.parse(spec.get("receivedAt").asText()) : Instant.now();
                 Ids.Ref ref = mail.file(account, mailboxId, blob.bytes(), flags(spec.get("keywords")), received);
                 call.created(e.getKey(), ref.emailId());
-                created.set(e.getKey(), Json.object().put("id", ref.emailId()).put("blobId", ref.blobId()).put("threadId", ref.threadId())
+                created.set(e.getKey(), Json.object().put("id", ref.emailId()).put("blobId", ref.blobId()).put("threadId", threadOf(account, ref))
                         .put("size", blob.bytes().length));
             } catch (Standard.Refused r) {
                 notCreated.set(e.getKey(), r.error.toJson());
@@ -318,14 +356,72 @@ public final class EmailMethods {
         return r;
     }
 
+    private String threadOf(long account, Ids.Ref ref) {
+        var s = mail.store().messages(account, ref.mailboxId(), List.of(ref.uid()));
+        return s.isEmpty() ? ref.threadId() : Ids.threadOf(ref.mailboxId(), s.get(0));
+    }
+
     /**
-     * RFC 8620 section 5.4: a copy goes between two different accounts. A login here reaches one
-     * account, so the only answers are the errors; the method is registered so they are the right ones.
+     * Email/copy (RFC 8621 section 4.7, RFC 8620 section 5.4): each Email of the from-account is
+     * filed anew in the target account with the mailbox, keywords and receivedAt given (or its own).
+     * Both accounts go through {@link mailroom.jmap.core.AccountAccess}: the from-account must be
+     * readable (else fromAccountNotFound), the target writable (the dispatcher checked it). Today a
+     * login reaches only its own account, so only a copy within it can succeed; RFC 8620 asks
+     * clients to name two different accounts, and we accept the same one because an Email is in one
+     * mailbox here (see Ids), which makes a copy the only way to a second mailbox, as IMAP COPY.
      */
     private ObjectNode copy(ObjectNode args, Call call) {
-        String from = Standard.required(args, "fromAccountId");
-        if (from.equals(call.principal().accountId())) throw MethodError.invalidArguments("fromAccountId must differ from accountId (use Email/set to move within an account)");
-        throw new MethodError("fromAccountNotFound", "no account " + from + " for this login");
+        String fromId = Standard.required(args, "fromAccountId");
+        long from = mailroom.jmap.core.AccountAccess.storageId(fromId);
+        if (from < 0 || !access.mayRead(call.principal(), from)) throw new MethodError("fromAccountNotFound", "no account " + fromId + " for this login");
+        long to = call.accountId();
+        Map<String, JsonNode> create = Standard.map(args, "create");
+        if (create.size() > mail.limits().maxObjectsInSet()) throw MethodError.requestTooLarge(create.size() + " copies; at most " + mail.limits().maxObjectsInSet());
+        String fromState = mail.emailState(from);
+        if (args.hasNonNull("ifFromInState") && !args.get("ifFromInState").asText().equals(fromState)) throw MethodError.stateMismatch("the from-account's state is " + fromState);
+        String oldState = mail.emailState(to);
+        Standard.ifInState(args, oldState);
+        ObjectNode created = Json.object(), notCreated = Json.object();
+        List<String> copiedFrom = new ArrayList<>();
+        for (var e : create.entrySet()) {
+            try {
+                JsonNode spec = e.getValue();
+                String sourceId = spec.path("id").asText("");
+                var source = Ids.parse(sourceId, 'e').flatMap(r -> blobs.message(from, r.mailboxId(), r.uid()))
+                        .orElseThrow(() -> new Standard.Refused(new Standard.SetError("notFound", "no Email " + sourceId + " in " + fromId, List.of("id"))));
+                long mailboxId = oneMailbox(spec.get("mailboxIds"), call);
+                Set<String> keywords = spec.has("keywords") ? flags(spec.get("keywords")) : Keywords.storable(source.summary().flags());
+                Instant received = spec.path("receivedAt").isTextual() ? Instant.parse(spec.get("receivedAt").asText()) : source.summary().internalDate();
+                byte[] bytes = mail.storage().blobs().read(source.summary().blobId());
+                Ids.Ref ref = mail.file(to, mailboxId, bytes, keywords, received);
+                call.created(e.getKey(), ref.emailId());
+                created.set(e.getKey(), Json.object().put("id", ref.emailId()).put("blobId", ref.blobId()).put("threadId", threadOf(to, ref))
+                        .put("size", bytes.length));
+                copiedFrom.add(sourceId);
+            } catch (Standard.Refused r) {
+                notCreated.set(e.getKey(), r.error.toJson());
+            } catch (java.time.format.DateTimeParseException x) {
+                notCreated.set(e.getKey(), new Standard.SetError("invalidProperties", "receivedAt is not a UTCDate", List.of("receivedAt")).toJson());
+            } catch (IOException x) {
+                throw new UncheckedIOException(x);
+            }
+        }
+        ObjectNode r = Json.object().put("fromAccountId", fromId).put("accountId", call.principal().accountId())
+                .put("oldState", oldState).put("newState", mail.emailState(to));
+        r.set("created", created.isEmpty() ? null : created);
+        r.set("notCreated", notCreated.isEmpty() ? null : notCreated);
+        if (Standard.bool(args, "onSuccessDestroyOriginal") && !copiedFrom.isEmpty()) {
+            // RFC 8620 section 5.4: an implicit Email/set on the from-account, after this response.
+            ObjectNode destroy = Json.object().put("accountId", fromId);
+            if (args.hasNonNull("destroyFromIfInState")) destroy.put("ifInState", args.get("destroyFromIfInState").asText());
+            destroy.set("destroy", Json.array(copiedFrom));
+            try {
+                call.also("Email/set", call.invoke(table, "Email/set", destroy));
+            } catch (MethodError m) {
+                call.also("error", m.toJson());
+            }
+        }
+        return r;
     }
 
     private ObjectNode parse(ObjectNode args, Call call) {

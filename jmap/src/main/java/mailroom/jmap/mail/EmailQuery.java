@@ -27,8 +27,9 @@ import java.util.function.Predicate;
 /**
  * Email/query, Email/queryChanges and SearchSnippet/get (RFC 8621 sections 4.4, 4.5 and 5). Filters
  * on the stored fields (mailbox, dates, size, keywords) cost nothing more than the listing; header
- * and text filters read the stored structure and, for text, the bytes. Each message is its own
- * thread here, so collapseThreads changes nothing.
+ * and text filters read the stored structure and, for text, the bytes. The common case, one
+ * mailbox newest first with a window, is answered from the store's arrival index without listing
+ * the mailbox ({@link #newestInMailbox}). collapseThreads keeps the first Email of each thread.
  */
 public final class EmailQuery {
     private static final Set<String> CONDITIONS = Set.of("inMailbox", "inMailboxOtherThan", "before", "after", "minSize", "maxSize",
@@ -197,9 +198,10 @@ public final class EmailQuery {
                 order = order == null ? c : order.thenComparing(c);
             }
         }
-        // Ties and the default: newest first, then by id, so the order is total and stable.
+        // Ties and the default: newest first, then by mailbox and the later UID first, so the order is
+        // total, stable, and within one mailbox the same as the store's arrival index.
         Comparator<Candidate> tail = Comparator.comparing((Candidate x) -> x.summary.internalDate()).reversed()
-                .thenComparingLong(x -> x.mailboxId).thenComparingLong(x -> x.summary.uid());
+                .thenComparingLong(x -> x.mailboxId).thenComparing(Comparator.comparingLong((Candidate x) -> x.summary.uid()).reversed());
         return order == null ? tail : order.thenComparing(tail);
     }
 
@@ -232,14 +234,78 @@ public final class EmailQuery {
             }
         }
         hits.sort(sort);
+        if (Standard.bool(args, "collapseThreads")) {
+            Set<String> seen = new HashSet<>();
+            hits.removeIf(c -> !seen.add(Ids.threadOf(c.mailboxId, c.summary)));
+        }
         return hits.stream().map(c -> c.ref().emailId()).toList();
     }
 
     private ObjectNode query(ObjectNode args, Call call) {
         long account = call.accountId();
         String state = mail.emailState(account);
+        var fast = newestInMailbox(account, args, call, state);
+        if (fast != null) return fast;
         List<String> ids = run(account, args, call);
         return Standard.window(args, ids, call.principal().accountId(), state, true, Integer.MAX_VALUE);
+    }
+
+    /** Rows read at a time when collapsing threads from the arrival index. */
+    private static final int PAGE = 256;
+
+    /**
+     * The common query, answered from the store's arrival index: the filter is only inMailbox, the
+     * sort receivedAt descending (or none, which is the same order), and the window a position and
+     * limit. Reads the page asked for (with collapseThreads, until that many threads are found), not
+     * the mailbox. Null when the query is not of this shape.
+     */
+    private ObjectNode newestInMailbox(long account, ObjectNode args, Call call, String state) {
+        JsonNode filter = args.get("filter");
+        if (filter == null || !filter.isObject() || filter.size() != 1 || !filter.path("inMailbox").isTextual()) return null;
+        JsonNode sort = args.get("sort");
+        if (sort != null && !sort.isNull()) {
+            if (!sort.isArray() || sort.size() != 1) return null;
+            JsonNode s = sort.get(0);
+            if (!s.path("property").asText().equals("receivedAt") || s.path("isAscending").asBoolean(true) || s.size() > 3) return null;
+            if (s.has("collation") && !s.get("collation").isTextual()) return null;
+        }
+        if (args.hasNonNull("anchor")) return null;
+        JsonNode positionNode = args.get("position");
+        if (positionNode != null && !positionNode.isNull() && (!positionNode.isIntegralNumber() || positionNode.asLong() < 0)) return null;
+        long position = positionNode == null || positionNode.isNull() ? 0 : positionNode.asLong();
+        JsonNode limitNode = args.get("limit");
+        if (limitNode != null && !limitNode.isNull() && (!limitNode.isIntegralNumber() || limitNode.asLong() < 0)) return null;
+        int limit = limitNode == null || limitNode.isNull() ? Integer.MAX_VALUE : (int) Math.min(limitNode.asLong(), Integer.MAX_VALUE);
+        boolean collapse = Standard.bool(args, "collapseThreads");
+        boolean total = Standard.bool(args, "calculateTotal");
+
+        long mailboxId = Ids.mailbox(call.resolve(filter.get("inMailbox").asText())).orElse(-1L);
+        boolean exists = mail.mailbox(account, mailboxId).isPresent();
+        List<String> ids = new ArrayList<>();
+        long count = 0;
+        if (exists && !collapse) {
+            for (var m : mail.store().newestFirst(account, mailboxId, position, limit)) ids.add(Ids.ref(m.mailboxId(), m.uid()).emailId());
+            if (total) count = mail.store().status(account, mailboxId).messages();
+        } else if (exists) {
+            Set<Long> threads = new HashSet<>();
+            long threadsSeen = 0;
+            for (long offset = 0; ; offset += PAGE) {
+                var page = mail.store().newestFirst(account, mailboxId, offset, PAGE);
+                for (var m : page) {
+                    if (!threads.add(m.threadId())) continue;
+                    if (threadsSeen >= position && ids.size() < limit) ids.add(Ids.ref(m.mailboxId(), m.uid()).emailId());
+                    threadsSeen++;
+                }
+                if (page.size() < PAGE || (!total && ids.size() >= limit)) break;
+            }
+            count = threadsSeen;
+        }
+        if (total && !exists) count = 0;
+        ObjectNode r = Json.object().put("accountId", call.principal().accountId()).put("queryState", state)
+                .put("canCalculateChanges", true).put("position", total ? Math.min(position, count) : position);
+        r.set("ids", Json.array(ids));
+        if (total) r.put("total", count);
+        return r;
     }
 
     /**

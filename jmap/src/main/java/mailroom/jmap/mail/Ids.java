@@ -6,8 +6,8 @@ import java.util.regex.Pattern;
 /**
  * How JMAP ids map to storage ids. A mailbox is "m" and its storage id (ids are never reused in an
  * account). The store keeps a message as (mailbox, UID), one row per mailbox it is in, so an Email
- * is one such row: "e{mailbox}-{uid}", in exactly one mailbox. Its thread is "t{mailbox}-{uid}"
- * (each message is its own thread: the store keeps no thread index), its bytes are
+ * is one such row: "e{mailbox}-{uid}", in exactly one mailbox. Its thread is "t{mailbox}-{uid}" of
+ * the message that began the thread (the store's thread number, mailbox << 32 | uid), its bytes are
  * "b{mailbox}-{uid}", and a part's decoded bytes "b{mailbox}-{uid}-{part}" with the part number's
  * dots written as "_". Moving an Email to another mailbox (a mailboxIds update) is the store's
  * MOVE, so the moved message gets a new id; Email/changes reports the old one destroyed and the
@@ -44,6 +44,21 @@ public final class Ids {
     public static Optional<Long> mailbox(String id) {
         if (id == null || !id.matches("m[0-9]{1,18}")) return Optional.empty();
         return Optional.of(Long.parseLong(id.substring(1)));
+    }
+
+    /** The thread id of a store thread number. */
+    public static String thread(long number) {
+        return "t" + (number >>> 32) + "-" + (number & 0xffffffffL);
+    }
+
+    /** The store's thread number of a thread id, if it is one. */
+    public static Optional<Long> threadNumber(String id) {
+        return parse(id, 't').filter(r -> r.uid() <= 0xffffffffL && r.mailboxId() < (1L << 31)).map(r -> (r.mailboxId() << 32) | r.uid());
+    }
+
+    /** The thread of a stored message: the number the store gave it, or its own when it has none. */
+    public static String threadOf(long mailboxId, mailroom.storage.MessageSummary summary) {
+        return summary.threadId() != 0 ? thread(summary.threadId()) : ref(mailboxId, summary.uid()).threadId();
     }
 
     public static Ref ref(long mailboxId, long uid) {

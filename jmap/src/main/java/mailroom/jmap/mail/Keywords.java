@@ -44,6 +44,13 @@ final class Keywords {
         return FLAGS.getOrDefault(lower, lower);
     }
 
+    /** The flags a copy keeps: all but \Recent and \Deleted, which belong to one mailbox's session. */
+    static Set<String> storable(Set<String> flags) {
+        Set<String> out = new java.util.LinkedHashSet<>();
+        for (String f : flags) if (!f.equalsIgnoreCase("\\Recent") && !f.equalsIgnoreCase("\\Deleted")) out.add(f);
+        return out;
+    }
+
     static boolean valid(String keyword) {
         return KEYWORD.matcher(keyword).matches();
     }

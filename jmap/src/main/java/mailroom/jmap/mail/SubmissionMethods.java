@@ -29,18 +29,27 @@ import java.util.Set;
 /**
  * EmailSubmission/get and /set (RFC 8621 section 7): a submission puts the Email's bytes (without
  * its Bcc field) on the sorters' durable queue, as SMTP submission does, and the sorters deliver
- * it. A submission's id is "s" and its queue entry's; once queued it cannot be undone
- * (undoStatus "final"), and /get finds it while it is still on the queue.
+ * it. A submission's id is "s" and its queue entry's; /get finds it while it is on the queue.
+ * Delayed sending is FUTURERELEASE (RFC 4865), as RFC 8621 section 7 has it: HOLDFOR or HOLDUNTIL
+ * among the envelope's mailFrom parameters make the queue entry not due before sendAt. Until then
+ * its undoStatus is "pending" and an update to "canceled" calls it back (Queue.cancel, which never
+ * races a sorter); once due it is "final". A canceled submission is gone from the queue, so a later
+ * /get reports it notFound.
  */
 public final class SubmissionMethods {
+    /** The longest delay FUTURERELEASE may ask for (the session's maxDelayedSend). */
+    public static final long MAX_DELAY_SECONDS = 30L * 24 * 3600;
+
     private final MailContext mail;
     private final Blobs blobs;
     private final MethodTable table;
+    private final IdentityMethods identities;
 
-    public SubmissionMethods(MailContext mail, Blobs blobs, MethodTable table) {
+    public SubmissionMethods(MailContext mail, Blobs blobs, MethodTable table, IdentityMethods identities) {
         this.mail = mail;
         this.blobs = blobs;
         this.table = table;
+        this.identities = identities;
     }
 
     public void register(MethodTable table) {
@@ -59,14 +68,19 @@ public final class SubmissionMethods {
         List<String> notFound = new ArrayList<>();
         for (String id : ids == null ? List.<String>of() : ids) {
             Optional<Queue.Entry> e = id.matches("s[0-9]{1,18}") ? mail.storage().queue().entry(Long.parseLong(id.substring(1))) : Optional.empty();
-            if (e.isPresent() && e.get().sender().equalsIgnoreCase(call.principal().account().address())) {
-                list.add(Json.object().put("id", id).put("identityId", IdentityMethods.id(call)).put("undoStatus", "final")
+            if (e.isPresent() && SendAs.allowed(mail, call.principal().account(), e.get().sender())) {
+                list.add(Json.object().put("id", id).put("identityId", IdentityMethods.id(call)).put("undoStatus", undoStatus(e.get()))
                         .put("sendAt", e.get().createdAt().toString()).set("envelope", envelope(e.get().envelope())));
             } else {
                 notFound.add(id);
             }
         }
         return Standard.getResponse(call.principal().accountId(), STATE, list, notFound);
+    }
+
+    /** A delayed entry is queued with its sendAt as creation time and is not due before it. */
+    private static String undoStatus(Queue.Entry e) {
+        return e.createdAt().isAfter(Instant.now()) ? "pending" : "final";
     }
 
     private static ObjectNode envelope(Queue.Envelope e) {
@@ -86,18 +100,25 @@ public final class SubmissionMethods {
         for (var e : Standard.map(args, "create").entrySet()) {
             try {
                 String emailId = call.resolve(e.getValue().path("emailId").asText(""));
-                long queueId = submit(call, e.getValue(), emailId);
+                Instant sendAt = sendAt(e.getValue().path("envelope").path("mailFrom").path("parameters"));
+                long queueId = submit(call, e.getValue(), emailId, sendAt);
                 String id = "s" + queueId;
                 call.created(e.getKey(), id);
                 createdAs.put(e.getKey(), id);
                 emailOf.put(id, emailId);
-                out.created.set(e.getKey(), Json.object().put("id", id).put("undoStatus", "final").put("sendAt", Instant.now().toString()));
+                out.created.set(e.getKey(), Json.object().put("id", id).put("undoStatus", sendAt.isAfter(Instant.now()) ? "pending" : "final")
+                        .put("sendAt", sendAt.toString()));
             } catch (Standard.Refused r) {
                 out.notCreated.set(e.getKey(), r.error.toJson());
             }
         }
         for (var e : Standard.map(args, "update").entrySet()) {
-            out.notUpdated.set(e.getKey(), new Standard.SetError("cannotUnsend", "a queued message cannot be called back").toJson());
+            try {
+                cancel(call, call.resolve(e.getKey()), e.getValue());
+                out.updated.set(e.getKey(), null);
+            } catch (Standard.Refused r) {
+                out.notUpdated.set(e.getKey(), r.error.toJson());
+            }
         }
         for (String id : Standard.destroyList(args)) out.notDestroyed.set(id, new Standard.SetError("forbidden", "submissions are not kept").toJson());
         ObjectNode response = out.toJson(call.principal().accountId(), STATE, STATE);
@@ -125,11 +146,47 @@ public final class SubmissionMethods {
         call.also("Email/set", call.invoke(table, "Email/set", setArgs));
     }
 
-    private long submit(Call call, JsonNode spec, String emailId) {
-        Account account = call.principal().account();
-        if (!IdentityMethods.id(call).equals(spec.path("identityId").asText())) {
-            throw new Standard.Refused(new Standard.SetError("invalidProperties", "no identity " + spec.path("identityId").asText(), List.of("identityId")));
+    /**
+     * RFC 4865 section 3 in JMAP's envelope: HOLDFOR (seconds) or HOLDUNTIL (an RFC 3339 time) put
+     * the release later; now when neither is given. More than {@link #MAX_DELAY_SECONDS} ahead is refused.
+     */
+    static Instant sendAt(JsonNode parameters) {
+        Instant now = Instant.now();
+        Instant at = now;
+        if (parameters.hasNonNull("HOLDFOR") && parameters.hasNonNull("HOLDUNTIL")) {
+            throw new Standard.Refused(new Standard.SetError("invalidProperties", "HOLDFOR and HOLDUNTIL exclude each other", List.of("envelope")));
         }
+        try {
+            if (parameters.hasNonNull("HOLDFOR")) at = now.plusSeconds(Long.parseLong(parameters.get("HOLDFOR").asText()));
+            if (parameters.hasNonNull("HOLDUNTIL")) at = java.time.OffsetDateTime.parse(parameters.get("HOLDUNTIL").asText()).toInstant();
+        } catch (RuntimeException e) {
+            throw new Standard.Refused(new Standard.SetError("invalidProperties", "HOLDFOR is seconds, HOLDUNTIL a date-time (RFC 4865)", List.of("envelope")));
+        }
+        if (at.isBefore(now)) at = now;
+        at = at.truncatedTo(java.time.temporal.ChronoUnit.MILLIS); // as the queue keeps it
+        if (at.isAfter(now.plusSeconds(MAX_DELAY_SECONDS))) {
+            throw new Standard.Refused(new Standard.SetError("invalidProperties", "at most " + MAX_DELAY_SECONDS + " seconds ahead (maxDelayedSend)", List.of("envelope")));
+        }
+        return at;
+    }
+
+    /** The one change a submission takes (RFC 8621 section 7.5): undoStatus to "canceled" while it is pending. */
+    private void cancel(Call call, String id, JsonNode patch) {
+        if (!patch.isObject() || patch.size() != 1 || !"canceled".equals(patch.path("undoStatus").asText())) {
+            throw new Standard.Refused(new Standard.SetError("invalidProperties", "only undoStatus may be changed, and only to \"canceled\"", List.of("undoStatus")));
+        }
+        Optional<Queue.Entry> e = id.matches("s[0-9]{1,18}") ? mail.storage().queue().entry(Long.parseLong(id.substring(1))) : Optional.empty();
+        if (e.isEmpty() || !SendAs.allowed(mail, call.principal().account(), e.get().sender())) throw new Standard.Refused("notFound", "no submission " + id);
+        Instant now = Instant.now();
+        if (!e.get().createdAt().isAfter(now) || !mail.storage().queue().cancel(e.get().id(), now)) {
+            throw new Standard.Refused("cannotUnsend", "the message has already been released for delivery");
+        }
+    }
+
+    private long submit(Call call, JsonNode spec, String emailId, Instant sendAt) {
+        Account account = call.principal().account();
+        String identityEmail = identities.email(call, spec.path("identityId").asText())
+                .orElseThrow(() -> new Standard.Refused(new Standard.SetError("invalidProperties", "no identity " + spec.path("identityId").asText(), List.of("identityId"))));
         var ref = Ids.parse(emailId, 'e').flatMap(r -> blobs.message(account.id(), r.mailboxId(), r.uid()))
                 .orElseThrow(() -> new Standard.Refused(new Standard.SetError("invalidProperties", "no Email " + emailId, List.of("emailId"))));
         byte[] bytes;
@@ -140,7 +197,7 @@ public final class SubmissionMethods {
         }
         Content content = new Content(bytes);
         JsonNode envelope = spec.get("envelope");
-        String mailFrom = envelope != null && envelope.isObject() ? envelope.path("mailFrom").path("email").asText() : account.address();
+        String mailFrom = envelope != null && envelope.isObject() ? envelope.path("mailFrom").path("email").asText() : identityEmail;
         if (!owns(account, mailFrom)) throw new Standard.Refused("forbiddenMailFrom", mailFrom + " is not an address of " + account.address());
         for (JsonNode from : content.header(ref.parsed().root(), "header:From:asAddresses")) {
             if (!owns(account, from.path("email").asText())) throw new Standard.Refused("forbiddenFrom", "the From address " + from.path("email").asText() + " is not yours");
@@ -159,7 +216,8 @@ public final class SubmissionMethods {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return mail.storage().queue().enqueue(Queue.Envelope.of(mailFrom, targets), blobId, Instant.now());
+        // A delayed entry is created at its sendAt: not due before, and its retry period counts from then.
+        return mail.storage().queue().enqueue(Queue.Envelope.of(mailFrom, targets), blobId, sendAt);
     }
 
     /** RFC 8621 section 7: the Bcc field is not sent. */
@@ -176,16 +234,8 @@ public final class SubmissionMethods {
                 java.util.Arrays.copyOfRange(content.bytes(), (int) bodyStart, content.bytes().length));
     }
 
-    /** The account's own address, a +tag of it, or a local alias that leads to it. */
     private boolean owns(Account account, String address) {
-        var parsed = EmailAddress.parse(address, true);
-        if (parsed.isEmpty()) return false;
-        String local = parsed.get().localPart().toLowerCase(Locale.ROOT);
-        String domain = parsed.get().domain().toLowerCase(Locale.ROOT);
-        int plus = local.indexOf('+');
-        String base = plus > 0 ? local.substring(0, plus) : local;
-        if (domain.equalsIgnoreCase(account.domain()) && base.equalsIgnoreCase(account.username())) return true;
-        return mail.storage().directory().alias(local, domain).map(a -> a.targets().stream().anyMatch(t -> t.equalsIgnoreCase(account.address()))).orElse(false);
+        return SendAs.allowed(mail, account, address);
     }
 
     /** Local aliases are expanded here, as the submission intake does before queueing. */

@@ -57,7 +57,7 @@ class CoreCodecTest {
     private static JsonNode run(MethodTable table, String calls, java.util.function.Function<RuntimeException, MethodError> faults) throws Exception {
         Request r = Request.parse(("{\"using\": [\"urn:ietf:params:jmap:core\", \"urn:ietf:params:jmap:mail\"], \"methodCalls\": " + calls + "}")
                 .getBytes(StandardCharsets.UTF_8), LIMITS);
-        return new Dispatcher(table, faults).run(r, ALICE, "s").get("methodResponses");
+        return new Dispatcher(table, AccountAccess.OWN_ONLY, faults).run(r, ALICE, "s").get("methodResponses");
     }
 
     @Test

@@ -12,6 +12,8 @@ import mailroom.storage.sql.SqlDirectory;
 import mailroom.storage.sql.SqlMailStore;
 import mailroom.storage.sql.SqlQueue;
 import mailroom.storage.sql.SqlSieveScripts;
+import mailroom.storage.sql.SqlIdentities;
+import mailroom.storage.Identities;
 
 import java.time.Duration;
 import java.util.List;
@@ -29,6 +31,8 @@ public final class PostgresStorage implements Storage {
     private final SqlDirectory directory;
     private final SqlQueue queue;
     private final SqlSieveScripts sieve;
+    private final mailroom.storage.sql.SqlSharing sharing;
+    private final SqlIdentities identities;
     private final mailroom.storage.sql.SqlLoginFailures loginFailures;
     private final ChangeNotifications notifications;
 
@@ -49,10 +53,12 @@ public final class PostgresStorage implements Storage {
         this.db = new PostgresDatabase(settings.url(), settings.user(), settings.password(), settings.poolSize(), settings.failoverWait());
         this.cluster = new DatabaseCluster(db.members(), settings.user(), settings.password(), settings.patroniPort());
         this.blobs = new PostgresBlobStore(db);
-        this.mail = new SqlMailStore(db, blobs, events);
+        this.mail = new SqlMailStore(db, blobs, events, new PostgresTextIndex());
         this.directory = new SqlDirectory(db);
         this.queue = new SqlQueue(db);
         this.sieve = new SqlSieveScripts(db);
+        this.sharing = new mailroom.storage.sql.SqlSharing(db, events);
+        this.identities = new SqlIdentities(db);
         this.loginFailures = new mailroom.storage.sql.SqlLoginFailures(db);
         this.notifications = new ChangeNotifications(db, events);
     }
@@ -104,6 +110,16 @@ public final class PostgresStorage implements Storage {
     @Override
     public SieveScripts sieve() {
         return sieve;
+    }
+
+    @Override
+    public mailroom.storage.sharing.Sharing sharing() {
+        return sharing;
+    }
+
+    @Override
+    public Identities identities() {
+        return identities;
     }
 
     @Override

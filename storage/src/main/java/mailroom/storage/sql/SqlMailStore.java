@@ -9,6 +9,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.PropertyAccessor;
 import mailroom.core.event.EventBus;
 import mailroom.core.event.MailboxEvent;
+import mailroom.core.mime.MessageText;
 import mailroom.core.mime.ParsedMessage;
 import mailroom.storage.BlobStore;
 import mailroom.storage.Change;
@@ -47,11 +48,13 @@ public final class SqlMailStore implements MailStore {
     private final Database db;
     private final BlobStore blobs;
     private final EventBus events;
+    private final TextIndex textIndex;
 
-    public SqlMailStore(Database db, BlobStore blobs, EventBus events) {
+    public SqlMailStore(Database db, BlobStore blobs, EventBus events, TextIndex textIndex) {
         this.db = db;
         this.blobs = blobs;
         this.events = events;
+        this.textIndex = textIndex;
     }
 
     @Override
@@ -113,6 +116,19 @@ public final class SqlMailStore implements MailStore {
         return db.read(c -> mailbox(c, accountId, name));
     }
 
+    @Override
+    public Optional<Mailbox> mailbox(long accountId, long mailboxId) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement("SELECT id, name, uid_validity, uid_next, special_use, highest_modseq FROM mailboxes WHERE account_id = ? AND id = ?")) {
+                st.setLong(1, accountId);
+                st.setLong(2, mailboxId);
+                try (var rs = st.executeQuery()) {
+                    return rs.next() ? Optional.of(mailboxOf(accountId, rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
     private static Optional<Mailbox> mailbox(Connection c, long accountId, String name) throws SQLException {
         try (var st = c.prepareStatement("SELECT id, name, uid_validity, uid_next, special_use, highest_modseq FROM mailboxes WHERE account_id = ? AND name = ?")) {
             st.setLong(1, accountId);
@@ -170,7 +186,11 @@ public final class SqlMailStore implements MailStore {
                 }
             }
             recordOrphans(c, blobIds);
+            // What was shared of the mailbox goes with it: a new mailbox of the same name starts private.
             for (String sql : List.of("DELETE FROM changes WHERE account_id = ? AND mailbox_id = ?",
+                    "DELETE FROM mailbox_acl WHERE account_id = ? AND mailbox_id = ?",
+                    "DELETE FROM shared_seen_mailboxes WHERE account_id = ? AND mailbox_id = ?",
+                    "DELETE FROM seen_by_reader WHERE account_id = ? AND mailbox_id = ?",
                     "DELETE FROM mailboxes WHERE account_id = ? AND id = ?")) {
                 try (var st = c.prepareStatement(sql)) {
                     st.setLong(1, accountId);
@@ -276,48 +296,71 @@ public final class SqlMailStore implements MailStore {
 
     @Override
     public List<Copied> copy(long accountId, long fromMailbox, Collection<Long> uids, long toMailbox, boolean move) {
+        return copy(accountId, fromMailbox, uids, accountId, toMailbox, move);
+    }
+
+    @Override
+    public List<Copied> copy(long fromAccount, long fromMailbox, Collection<Long> uids, long toAccount, long toMailbox, boolean move) {
+        long[] modseqs = new long[2];
         var result = db.write(c -> {
             List<Copied> copied = new ArrayList<>();
-            long modseq = nextModseq(c, accountId);
+            long modseq = nextModseq(c, toAccount);
             try (var insert = c.prepareStatement("""
-                    INSERT INTO messages (account_id, mailbox_id, uid, blob_id, size, internal_date, flags, modseq, structure)
-                    SELECT account_id, ?, ?, blob_id, size, internal_date, flags, ?, structure FROM messages
+                    INSERT INTO messages (account_id, mailbox_id, uid, blob_id, size, internal_date, flags, modseq, structure, message_id, thread_id)
+                    SELECT ?, ?, ?, blob_id, size, internal_date, flags, ?, structure, message_id, thread_id FROM messages
                     WHERE account_id = ? AND mailbox_id = ? AND uid = ?""")) {
                 for (long uid : new java.util.TreeSet<>(uids)) {
-                    long target = nextUid(c, accountId, toMailbox);
-                    insert.setLong(1, toMailbox);
-                    insert.setLong(2, target);
-                    insert.setLong(3, modseq);
-                    insert.setLong(4, accountId);
-                    insert.setLong(5, fromMailbox);
-                    insert.setLong(6, uid);
+                    long target = nextUid(c, toAccount, toMailbox);
+                    insert.setLong(1, toAccount);
+                    insert.setLong(2, toMailbox);
+                    insert.setLong(3, target);
+                    insert.setLong(4, modseq);
+                    insert.setLong(5, fromAccount);
+                    insert.setLong(6, fromMailbox);
+                    insert.setLong(7, uid);
                     if (insert.executeUpdate() > 0) copied.add(new Copied(uid, target));
-                    else undoUid(c, accountId, toMailbox);
+                    else undoUid(c, toAccount, toMailbox);
                 }
             }
             if (copied.isEmpty()) return copied;
-            logChange(c, accountId, modseq, toMailbox, copied.stream().map(Copied::targetUid).toList(), Change.Kind.ADDED);
+            logChange(c, toAccount, modseq, toMailbox, copied.stream().map(Copied::targetUid).toList(), Change.Kind.ADDED);
+            modseqs[0] = modseq;
             if (move) {
+                long sourceModseq = fromAccount == toAccount ? modseq : nextModseq(c, fromAccount);
                 List<Long> sources = copied.stream().map(Copied::sourceUid).toList();
                 try (var st = c.prepareStatement("DELETE FROM messages WHERE account_id = ? AND mailbox_id = ? AND uid = ?")) {
                     for (long uid : sources) {
-                        st.setLong(1, accountId);
+                        st.setLong(1, fromAccount);
                         st.setLong(2, fromMailbox);
                         st.setLong(3, uid);
                         st.addBatch();
                     }
                     st.executeBatch();
                 }
-                logChange(c, accountId, modseq, fromMailbox, sources, Change.Kind.EXPUNGED);
+                forgetSeenByReaders(c, fromAccount, fromMailbox, sources);
+                logChange(c, fromAccount, sourceModseq, fromMailbox, sources, Change.Kind.EXPUNGED);
+                modseqs[1] = sourceModseq;
             }
             return copied;
         });
         if (!result.isEmpty()) {
-            long modseq = highestModseq(accountId);
-            events.publish(new MailboxEvent(accountId, toMailbox, modseq));
-            if (move) events.publish(new MailboxEvent(accountId, fromMailbox, modseq));
+            events.publish(new MailboxEvent(toAccount, toMailbox, modseqs[0]));
+            if (move) events.publish(new MailboxEvent(fromAccount, fromMailbox, modseqs[1]));
         }
         return result;
+    }
+
+    /** Readers' own \\Seen of messages that are gone, so what is left counts exactly what a reader has seen. */
+    private static void forgetSeenByReaders(Connection c, long accountId, long mailboxId, Collection<Long> uids) throws SQLException {
+        try (var st = c.prepareStatement("DELETE FROM seen_by_reader WHERE account_id = ? AND mailbox_id = ? AND uid = ?")) {
+            for (long uid : uids) {
+                st.setLong(1, accountId);
+                st.setLong(2, mailboxId);
+                st.setLong(3, uid);
+                st.addBatch();
+            }
+            st.executeBatch();
+        }
     }
 
     /** Gives back a UID taken for a message that turned out not to exist, so UIDs stay dense. */
@@ -332,9 +375,11 @@ public final class SqlMailStore implements MailStore {
     @Override
     public List<Delivery.Filed> deliver(Delivery delivery, List<Delivery.Target> targets) {
         String structure = toJson(delivery.parsed());
+        MessageText.Indexed text = textOf(delivery.blobId(), delivery.parsed());
         List<Delivery.Filed> filed = db.write(c -> {
             // Serialised with collectBlobs: a blob collected after it was written is refused here.
             if (!blobs.exists(delivery.blobId())) throw new StorageException("blob " + delivery.blobId() + " is gone; deliver again");
+            if (!targets.isEmpty()) indexText(c, delivery.blobId(), text);
             List<Delivery.Filed> out = new ArrayList<>(targets.size());
             for (var target : targets) {
                 if (target.onceKey() != null && !firstTime(c, target.accountId(), target.onceKey())) continue;
@@ -343,7 +388,7 @@ public final class SqlMailStore implements MailStore {
                 long uid = nextUid(c, target.accountId(), box.id());
                 long modseq = nextModseq(c, target.accountId());
                 try (var st = c.prepareStatement(INSERT_MESSAGE)) {
-                    insertMessage(st, target.accountId(), box.id(), uid, delivery.blobId(), delivery.parsed().size(), delivery.internalDate(),
+                    insertMessage(c, st, target.accountId(), box.id(), uid, delivery.blobId(), delivery.parsed(), delivery.internalDate(),
                             target.flags(), modseq, structure);
                 }
                 logChange(c, target.accountId(), modseq, box.id(), List.of(uid), Change.Kind.ADDED);
@@ -359,6 +404,7 @@ public final class SqlMailStore implements MailStore {
     public List<Import.Outcome> importMessages(long accountId, List<Import> batch) {
         if (batch.isEmpty()) return List.of();
         List<String> structures = batch.stream().map(i -> toJson(i.parsed())).toList();
+        List<MessageText.Indexed> texts = batch.stream().map(i -> textOf(i.blobId(), i.parsed())).toList();
         Map<Long, Long> touched = new HashMap<>(); // mailbox id -> MODSEQ, announced after the commit
         List<Import.Outcome> outcomes = db.write(c -> {
             touched.clear();
@@ -406,7 +452,8 @@ public final class SqlMailStore implements MailStore {
                         rs.next();
                         uid = rs.getLong(1);
                     }
-                    insertMessage(insert, accountId, box.id(), uid, i.blobId(), i.parsed().size(), i.internalDate(), i.flags(), modseq, structures.get(n));
+                    insertMessage(c, insert, accountId, box.id(), uid, i.blobId(), i.parsed(), i.internalDate(), i.flags(), modseq, structures.get(n));
+                    indexText(c, i.blobId(), texts.get(n));
                     if (i.key() != null) {
                         journal.setLong(1, accountId);
                         journal.setString(2, i.key().source());
@@ -482,21 +529,23 @@ public final class SqlMailStore implements MailStore {
     }
 
     private static final String INSERT_MESSAGE = """
-            INSERT INTO messages (account_id, mailbox_id, uid, blob_id, size, internal_date, flags, modseq, structure)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+            INSERT INTO messages (account_id, mailbox_id, uid, blob_id, size, internal_date, flags, modseq, structure, message_id, thread_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
 
-    /** One index row, as delivery and import both file it. */
-    private static void insertMessage(PreparedStatement st, long accountId, long mailboxId, long uid, String blobId, long size, Instant internalDate,
-                                      Set<String> flags, long modseq, String structure) throws SQLException {
+    /** One index row, as delivery and import both file it, in the thread {@link Threading} finds for it. */
+    private static void insertMessage(Connection c, PreparedStatement st, long accountId, long mailboxId, long uid, String blobId, ParsedMessage parsed,
+                                      Instant internalDate, Set<String> flags, long modseq, String structure) throws SQLException {
         st.setLong(1, accountId);
         st.setLong(2, mailboxId);
         st.setLong(3, uid);
         st.setString(4, blobId);
-        st.setLong(5, size);
+        st.setLong(5, parsed.size());
         st.setLong(6, internalDate.toEpochMilli());
         st.setString(7, String.join(" ", flags));
         st.setLong(8, modseq);
         st.setString(9, structure);
+        st.setString(10, Threading.messageId(parsed));
+        st.setLong(11, Threading.threadFor(c, accountId, parsed, mailboxId, uid));
         st.executeUpdate();
     }
 
@@ -531,7 +580,7 @@ public final class SqlMailStore implements MailStore {
         }
     }
 
-    private static long nextModseq(Connection c, long accountId) throws SQLException {
+    static long nextModseq(Connection c, long accountId) throws SQLException {
         try (var st = c.prepareStatement("UPDATE accounts SET highest_modseq = highest_modseq + 1 WHERE id = ? RETURNING highest_modseq")) {
             st.setLong(1, accountId);
             try (var rs = st.executeQuery()) {
@@ -541,7 +590,7 @@ public final class SqlMailStore implements MailStore {
         }
     }
 
-    private static void logChange(Connection c, long accountId, long modseq, long mailboxId, Collection<Long> uids, Change.Kind kind) throws SQLException {
+    static void logChange(Connection c, long accountId, long modseq, long mailboxId, Collection<Long> uids, Change.Kind kind) throws SQLException {
         try (var st = c.prepareStatement("UPDATE mailboxes SET highest_modseq = ? WHERE account_id = ? AND id = ?")) {
             st.setLong(1, modseq);
             st.setLong(2, accountId);
@@ -561,7 +610,7 @@ public final class SqlMailStore implements MailStore {
         }
     }
 
-    private static final String SUMMARY = "SELECT uid, blob_id, size, internal_date, flags, modseq FROM messages WHERE account_id = ? AND mailbox_id = ? ";
+    private static final String SUMMARY = "SELECT uid, blob_id, size, internal_date, flags, modseq, thread_id FROM messages WHERE account_id = ? AND mailbox_id = ? ";
 
     /**
      * One row as a summary. A mailbox has few distinct flag texts, so one listing shares a set per
@@ -569,7 +618,44 @@ public final class SqlMailStore implements MailStore {
      */
     private static MessageSummary summaryOf(ResultSet rs, Map<String, Set<String>> flagSets) throws SQLException {
         Set<String> flags = flagSets.computeIfAbsent(rs.getString(5), text -> Collections.unmodifiableSet(flagsOf(text)));
-        return new MessageSummary(rs.getLong(1), rs.getString(2), rs.getLong(3), Instant.ofEpochMilli(rs.getLong(4)), flags, rs.getLong(6));
+        return new MessageSummary(rs.getLong(1), rs.getString(2), rs.getLong(3), Instant.ofEpochMilli(rs.getLong(4)), flags, rs.getLong(6), rs.getLong(7));
+    }
+
+    @Override
+    public List<Located> newestFirst(long accountId, long mailboxId, long offset, int limit) {
+        return db.read(c -> {
+            // The ORDER BY is the messages_by_arrival index read backwards, so only the page is read.
+            try (var st = c.prepareStatement("""
+                    SELECT mailbox_id, uid, internal_date, thread_id FROM messages WHERE account_id = ? AND mailbox_id = ?
+                    ORDER BY internal_date DESC, uid DESC LIMIT ? OFFSET ?""")) {
+                st.setLong(1, accountId);
+                st.setLong(2, mailboxId);
+                st.setInt(3, limit);
+                st.setLong(4, offset);
+                return located(st);
+            }
+        });
+    }
+
+    @Override
+    public List<Located> thread(long accountId, long threadId) {
+        return db.read(c -> {
+            try (var st = c.prepareStatement("""
+                    SELECT mailbox_id, uid, internal_date, thread_id FROM messages WHERE account_id = ? AND thread_id = ?
+                    ORDER BY internal_date, mailbox_id, uid""")) {
+                st.setLong(1, accountId);
+                st.setLong(2, threadId);
+                return located(st);
+            }
+        });
+    }
+
+    private static List<Located> located(PreparedStatement st) throws SQLException {
+        List<Located> out = new ArrayList<>();
+        try (var rs = st.executeQuery()) {
+            while (rs.next()) out.add(new Located(rs.getLong(1), rs.getLong(2), Instant.ofEpochMilli(rs.getLong(3)), rs.getLong(4)));
+        }
+        return out;
     }
 
     @Override
@@ -773,6 +859,7 @@ public final class SqlMailStore implements MailStore {
             }
             recordOrphans(c, unreferenced);
             if (removed.isEmpty()) return 0L;
+            forgetSeenByReaders(c, accountId, mailboxId, removed);
             long next = nextModseq(c, accountId);
             logChange(c, accountId, next, mailboxId, removed, Change.Kind.EXPUNGED);
             return next;
@@ -842,7 +929,7 @@ public final class SqlMailStore implements MailStore {
      * database's own catalog, so a new table keyed by account cannot be forgotten here.
      */
     public static final List<String> ACCOUNT_TABLES = List.of("messages", "changes", "mailboxes", "subscriptions", "delivery_keys",
-            "import_journal", "sieve_scripts", "sieve_responses");
+            "import_journal", "sieve_scripts", "sieve_responses", "identities", "identity_counters", "mailbox_acl", "shared_seen_mailboxes", "seen_by_reader");
 
     @Override
     public void deleteAccountData(long accountId) {
@@ -897,6 +984,7 @@ public final class SqlMailStore implements MailStore {
                         inUse = rs.next();
                     }
                     if (!inUse) {
+                        forgetText(c, id);
                         try {
                             blobs.delete(id);
                             deleted++;
@@ -910,6 +998,125 @@ public final class SqlMailStore implements MailStore {
             }
             return deleted;
         });
+    }
+
+    // --- The full-text index (issue 16): updated in the transaction that files a message ---
+
+    /**
+     * The index's text of a stored message, read and decoded before the write transaction so the
+     * writer never waits for it; null when the bytes cannot be read now (the blob then goes to the
+     * backlog, and searches check it until it is caught up).
+     */
+    private MessageText.Indexed textOf(String blobId, ParsedMessage parsed) {
+        try {
+            return MessageText.indexed(blobs.read(blobId), parsed);
+        } catch (java.io.IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private void indexText(Connection c, String blobId, MessageText.Indexed text) throws SQLException {
+        if (text == null) {
+            try (var st = c.prepareStatement("INSERT INTO text_backlog (blob_id) VALUES (?) ON CONFLICT DO NOTHING")) {
+                st.setString(1, blobId);
+                st.executeUpdate();
+            }
+            return;
+        }
+        textIndex.add(c, blobId, text);
+        try (var st = c.prepareStatement("DELETE FROM text_backlog WHERE blob_id = ?")) {
+            st.setString(1, blobId);
+            st.executeUpdate();
+        }
+    }
+
+    private void forgetText(Connection c, String blobId) throws SQLException {
+        textIndex.remove(c, blobId);
+        try (var st = c.prepareStatement("DELETE FROM text_backlog WHERE blob_id = ?")) {
+            st.setString(1, blobId);
+            st.executeUpdate();
+        }
+    }
+
+    @Override
+    public Optional<TextMatches> textMatches(long accountId, long mailboxId, TextField field, String text) {
+        String needle = MessageText.fold(text);
+        if (!MessageText.indexable(needle)) return Optional.empty();
+        // An address field holds its addresses and its value on two lines; a needle spanning them is not looked up.
+        boolean address = field == TextField.FROM || field == TextField.TO || field == TextField.CC || field == TextField.BCC;
+        if (address && needle.indexOf('\n') >= 0) return Optional.empty();
+        return db.read(c -> {
+            // Unsure first: a message only ever moves from unsure (the backlog) to indexed, so one caught
+            // up between the two queries is still checked, never missed.
+            Set<Long> unsure = unsureText(c, accountId, mailboxId);
+            Set<Long> matching = textIndex.matching(c, accountId, mailboxId, field, needle);
+            if (matching == null) return Optional.empty();
+            unsure.removeAll(matching);
+            return Optional.of(new TextMatches(matching, unsure));
+        });
+    }
+
+    /**
+     * The mailbox's messages whose text is not in the index yet, or only in part. Both lists are
+     * short once the backlog is caught up, so they lead (the unary plus keeps the planner from
+     * walking the mailbox instead) and each entry finds its messages by blob.
+     */
+    private static Set<Long> unsureText(Connection c, long accountId, long mailboxId) throws SQLException {
+        Set<Long> uids = new java.util.HashSet<>();
+        try (var st = c.prepareStatement("""
+                SELECT m.uid FROM text_backlog k JOIN messages m ON m.blob_id = k.blob_id WHERE +m.account_id = ? AND +m.mailbox_id = ?
+                UNION ALL
+                SELECT m.uid FROM text_blobs b JOIN messages m ON m.blob_id = b.blob_id WHERE NOT b.complete AND +m.account_id = ? AND +m.mailbox_id = ?""")) {
+            st.setLong(1, accountId);
+            st.setLong(2, mailboxId);
+            st.setLong(3, accountId);
+            st.setLong(4, mailboxId);
+            try (var rs = st.executeQuery()) {
+                while (rs.next()) uids.add(rs.getLong(1));
+            }
+        }
+        return uids;
+    }
+
+    @Override
+    public int indexTextBacklog(int max) {
+        record Item(String blobId, String structure) {}
+        List<Item> items = db.read(c -> {
+            List<Item> out = new ArrayList<>();
+            try (var st = c.prepareStatement("""
+                    SELECT k.blob_id, (SELECT m.structure FROM messages m WHERE m.blob_id = k.blob_id LIMIT 1)
+                    FROM text_backlog k LIMIT ?""")) {
+                st.setInt(1, max);
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) out.add(new Item(rs.getString(1), rs.getString(2)));
+                }
+            }
+            return out;
+        });
+        if (items.isEmpty()) return 0;
+        Map<String, MessageText.Indexed> texts = new HashMap<>();
+        for (Item item : items) {
+            if (item.structure() == null) continue; // no message uses the blob any more: nothing to index
+            MessageText.Indexed text;
+            try {
+                text = MessageText.indexed(blobs.read(item.blobId()), JSON.readValue(item.structure(), ParsedMessage.class));
+            } catch (java.io.IOException | RuntimeException e) {
+                // Unreadable now: an empty, incomplete entry, so searches keep checking the message itself (as they would fail to).
+                text = new MessageText.Indexed("", "", "", "", "", "", "", false);
+            }
+            texts.put(item.blobId(), text);
+        }
+        db.write(c -> {
+            for (Item item : items) {
+                if (texts.containsKey(item.blobId())) textIndex.add(c, item.blobId(), texts.get(item.blobId()));
+                try (var st = c.prepareStatement("DELETE FROM text_backlog WHERE blob_id = ?")) {
+                    st.setString(1, item.blobId());
+                    st.executeUpdate();
+                }
+            }
+            return null;
+        });
+        return items.size();
     }
 
     private static String toJson(ParsedMessage parsed) {

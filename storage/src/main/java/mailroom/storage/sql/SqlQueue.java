@@ -210,6 +210,33 @@ public final class SqlQueue implements Queue {
         return db.write(c -> remove(c, id));
     }
 
+    @Override
+    public boolean cancel(long id, Instant now) {
+        return db.write(c -> {
+            // One DELETE whose condition is the claim's own (lease_until <= now), so a claim and a
+            // cancel of the same entry cannot both succeed.
+            String blobId;
+            try (var st = c.prepareStatement("""
+                    DELETE FROM queue WHERE id = ? AND lease_until <= ?
+                    AND NOT EXISTS (SELECT 1 FROM queue_recipients WHERE queue_id = ? AND (attempts > 0 OR state <> 'PENDING'))
+                    RETURNING blob_id""")) {
+                st.setLong(1, id);
+                st.setLong(2, now.toEpochMilli());
+                st.setLong(3, id);
+                try (var rs = st.executeQuery()) {
+                    if (!rs.next()) return false;
+                    blobId = rs.getString(1);
+                }
+            }
+            try (var st = c.prepareStatement("INSERT INTO blob_orphans (blob_id, since) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
+                st.setString(1, blobId);
+                st.setLong(2, System.currentTimeMillis());
+                st.executeUpdate();
+            }
+            return true;
+        });
+    }
+
     /** Deletes the entry; its blob becomes a candidate for the collector (messages may still use it). */
     private static boolean remove(Connection c, long id) throws SQLException {
         try (var st = c.prepareStatement("""

@@ -13,6 +13,8 @@ import mailroom.storage.sql.SqlDirectory;
 import mailroom.storage.sql.SqlMailStore;
 import mailroom.storage.sql.SqlQueue;
 import mailroom.storage.sql.SqlSieveScripts;
+import mailroom.storage.sql.SqlIdentities;
+import mailroom.storage.Identities;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,6 +32,8 @@ public final class SqliteStorage implements Storage {
     private final SqlDirectory directory;
     private final SqlQueue queue;
     private final SqlSieveScripts sieve;
+    private final mailroom.storage.sql.SqlSharing sharing;
+    private final SqlIdentities identities;
     private final mailroom.storage.sql.SqlLoginFailures loginFailures;
 
     private final Path dataDir;
@@ -39,10 +43,12 @@ public final class SqliteStorage implements Storage {
         this.dataDir = dataDir;
         this.db = new SqliteDatabase(dataDir.resolve("mailroom.db"), fsync);
         this.blobs = new FileBlobStore(dataDir, fsync);
-        this.mail = new SqlMailStore(db, blobs, events);
+        this.mail = new SqlMailStore(db, blobs, events, new SqliteTextIndex());
         this.directory = new SqlDirectory(db);
         this.queue = new SqlQueue(db);
         this.sieve = new SqlSieveScripts(db);
+        this.sharing = new mailroom.storage.sql.SqlSharing(db, events);
+        this.identities = new SqlIdentities(db);
         this.loginFailures = new mailroom.storage.sql.SqlLoginFailures(db);
     }
 
@@ -97,6 +103,16 @@ public final class SqliteStorage implements Storage {
     @Override
     public SieveScripts sieve() {
         return sieve;
+    }
+
+    @Override
+    public mailroom.storage.sharing.Sharing sharing() {
+        return sharing;
+    }
+
+    @Override
+    public Identities identities() {
+        return identities;
     }
 
     @Override

@@ -1,0 +1,27 @@
+package mailroom.storage.postgres;
+
+import mailroom.storage.StorageOpener;
+import mailroom.storage.TextIndexContract;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+class PostgresTextIndexTest extends TextIndexContract {
+    @Override
+    protected StorageOpener opener() {
+        return new PostgresStorageTest.Opener();
+    }
+
+    @Override
+    protected Connection database() throws SQLException {
+        return java.sql.DriverManager.getConnection(TestPostgres.databaseFor(dir), "postgres", "postgres");
+    }
+
+    @Override
+    protected void forgetIndex(Connection c) throws SQLException {
+        try (var st = c.createStatement()) {
+            st.execute("DELETE FROM text_blobs");
+            st.execute("INSERT INTO text_backlog (blob_id) SELECT DISTINCT blob_id FROM messages");
+        }
+    }
+}
