@@ -915,8 +915,17 @@ public final class SqlMailStore implements MailStore {
             }
             return;
         }
-        textIndex.add(c, blobId, text);
+        addText(c, blobId, text);
         try (var st = c.prepareStatement("DELETE FROM text_backlog WHERE blob_id = ?")) {
+            st.setString(1, blobId);
+            st.executeUpdate();
+        }
+    }
+
+    private void addText(Connection c, String blobId, MessageText.Indexed text) throws SQLException {
+        textIndex.add(c, blobId, text);
+        if (text.complete()) return;
+        try (var st = c.prepareStatement("INSERT INTO text_partial (blob_id) VALUES (?) ON CONFLICT DO NOTHING")) {
             st.setString(1, blobId);
             st.executeUpdate();
         }
@@ -924,9 +933,11 @@ public final class SqlMailStore implements MailStore {
 
     private void forgetText(Connection c, String blobId) throws SQLException {
         textIndex.remove(c, blobId);
-        try (var st = c.prepareStatement("DELETE FROM text_backlog WHERE blob_id = ?")) {
-            st.setString(1, blobId);
-            st.executeUpdate();
+        for (String table : List.of("text_partial", "text_backlog")) {
+            try (var st = c.prepareStatement("DELETE FROM " + table + " WHERE blob_id = ?")) {
+                st.setString(1, blobId);
+                st.executeUpdate();
+            }
         }
     }
 
@@ -958,7 +969,7 @@ public final class SqlMailStore implements MailStore {
         try (var st = c.prepareStatement("""
                 SELECT m.uid FROM text_backlog k JOIN messages m ON m.blob_id = k.blob_id WHERE +m.account_id = ? AND +m.mailbox_id = ?
                 UNION ALL
-                SELECT m.uid FROM text_blobs b JOIN messages m ON m.blob_id = b.blob_id WHERE NOT b.complete AND +m.account_id = ? AND +m.mailbox_id = ?""")) {
+                SELECT m.uid FROM text_partial p JOIN messages m ON m.blob_id = p.blob_id WHERE +m.account_id = ? AND +m.mailbox_id = ?""")) {
             st.setLong(1, accountId);
             st.setLong(2, mailboxId);
             st.setLong(3, accountId);
@@ -1000,7 +1011,7 @@ public final class SqlMailStore implements MailStore {
         }
         db.write(c -> {
             for (Item item : items) {
-                if (texts.containsKey(item.blobId())) textIndex.add(c, item.blobId(), texts.get(item.blobId()));
+                if (texts.containsKey(item.blobId())) addText(c, item.blobId(), texts.get(item.blobId()));
                 try (var st = c.prepareStatement("DELETE FROM text_backlog WHERE blob_id = ?")) {
                     st.setString(1, item.blobId());
                     st.executeUpdate();

@@ -20,9 +20,8 @@ public final class SqliteTextIndex implements mailroom.storage.sql.TextIndex {
     @Override
     public void add(Connection c, String blobId, MessageText.Indexed text) throws SQLException {
         long rowid;
-        try (var st = c.prepareStatement("INSERT INTO text_blobs (blob_id, complete) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id")) {
+        try (var st = c.prepareStatement("INSERT INTO text_blobs (blob_id) VALUES (?) ON CONFLICT DO NOTHING RETURNING id")) {
             st.setString(1, blobId);
-            st.setBoolean(2, text.complete());
             try (var rs = st.executeQuery()) {
                 if (!rs.next()) return; // indexed already
                 rowid = rs.getLong(1);
