@@ -961,15 +961,16 @@ public final class SqlMailStore implements MailStore {
 
     /**
      * The mailbox's messages whose text is not in the index yet, or only in part. Both lists are
-     * short once the backlog is caught up, so they lead (the unary plus keeps the planner from
-     * walking the mailbox instead) and each entry finds its messages by blob.
+     * short once the backlog is caught up, so they lead and each entry finds its messages by blob:
+     * CROSS JOIN fixes that order in SQLite, and the unary plus keeps the planner from walking the
+     * mailbox by its key instead (100 ms on 100,000 messages even with an empty backlog).
      */
     private static Set<Long> unsureText(Connection c, long accountId, long mailboxId) throws SQLException {
         Set<Long> uids = new java.util.HashSet<>();
         try (var st = c.prepareStatement("""
-                SELECT m.uid FROM text_backlog k JOIN messages m ON m.blob_id = k.blob_id WHERE +m.account_id = ? AND +m.mailbox_id = ?
+                SELECT m.uid FROM text_backlog k CROSS JOIN messages m WHERE m.blob_id = k.blob_id AND +m.account_id = ? AND +m.mailbox_id = ?
                 UNION ALL
-                SELECT m.uid FROM text_partial p JOIN messages m ON m.blob_id = p.blob_id WHERE +m.account_id = ? AND +m.mailbox_id = ?""")) {
+                SELECT m.uid FROM text_partial p CROSS JOIN messages m WHERE m.blob_id = p.blob_id AND +m.account_id = ? AND +m.mailbox_id = ?""")) {
             st.setLong(1, accountId);
             st.setLong(2, mailboxId);
             st.setLong(3, accountId);
