@@ -234,6 +234,7 @@ class SearchIndexTest {
             st.execute("PRAGMA busy_timeout = 30000");
             st.execute("DELETE FROM text_index");
             st.execute("DELETE FROM text_blobs");
+            st.execute("DELETE FROM text_partial");
             st.execute("INSERT INTO text_backlog (blob_id) SELECT DISTINCT blob_id FROM messages");
         }
         List<List<Integer>> scanned = runQueries(false);

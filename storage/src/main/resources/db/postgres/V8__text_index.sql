@@ -5,7 +5,6 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
 CREATE TABLE text_blobs (
     blob_id    TEXT    PRIMARY KEY,
-    complete   BOOLEAN NOT NULL,  -- false: body cut at the limit, or a character replaced
     subject    TEXT    NOT NULL,
     from_addr  TEXT    NOT NULL,
     to_addr    TEXT    NOT NULL,
@@ -14,7 +13,6 @@ CREATE TABLE text_blobs (
     header     TEXT    NOT NULL,
     body       TEXT    NOT NULL
 );
-CREATE INDEX text_blobs_incomplete ON text_blobs (blob_id) WHERE NOT complete;
 CREATE INDEX text_subject ON text_blobs USING gin (subject gin_trgm_ops);
 CREATE INDEX text_from ON text_blobs USING gin (from_addr gin_trgm_ops);
 CREATE INDEX text_to ON text_blobs USING gin (to_addr gin_trgm_ops);
@@ -22,6 +20,11 @@ CREATE INDEX text_cc ON text_blobs USING gin (cc_addr gin_trgm_ops);
 CREATE INDEX text_bcc ON text_blobs USING gin (bcc_addr gin_trgm_ops);
 CREATE INDEX text_header ON text_blobs USING gin (header gin_trgm_ops);
 CREATE INDEX text_body ON text_blobs USING gin (body gin_trgm_ops);
+
+-- Blobs indexed only in part (body cut at the limit, or a character replaced).
+CREATE TABLE text_partial (
+    blob_id TEXT PRIMARY KEY
+);
 
 -- Blobs not indexed yet: every message stored before this migration, indexed in the background.
 CREATE TABLE text_backlog (

@@ -5,11 +5,15 @@
 -- contain it. Contentless: the text is not stored a second time; contentless_delete (SQLite 3.43)
 -- lets a collected blob's entry go.
 CREATE TABLE text_blobs (
-    id        INTEGER PRIMARY KEY,           -- the row id of the blob's entry in text_index
-    blob_id   TEXT    NOT NULL UNIQUE,
-    complete  INTEGER NOT NULL               -- 0: body cut at the limit, or a character replaced
+    id       INTEGER PRIMARY KEY,  -- the row id of the blob's entry in text_index
+    blob_id  TEXT    NOT NULL UNIQUE
 );
-CREATE INDEX text_blobs_incomplete ON text_blobs (blob_id) WHERE NOT complete;
+
+-- Blobs indexed only in part (body cut at the limit, or a character replaced): a miss there is
+-- checked on the message. A table of its own, as SEARCH reads it whole at every text key.
+CREATE TABLE text_partial (
+    blob_id TEXT PRIMARY KEY
+) WITHOUT ROWID;
 
 CREATE VIRTUAL TABLE text_index USING fts5(
     subject, from_addr, to_addr, cc_addr, bcc_addr, header, body,

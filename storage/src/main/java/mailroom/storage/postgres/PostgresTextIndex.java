@@ -20,17 +20,16 @@ public final class PostgresTextIndex implements mailroom.storage.sql.TextIndex {
     @Override
     public void add(Connection c, String blobId, MessageText.Indexed text) throws SQLException {
         try (var st = c.prepareStatement("""
-                INSERT INTO text_blobs (blob_id, complete, subject, from_addr, to_addr, cc_addr, bcc_addr, header, body)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""")) {
+                INSERT INTO text_blobs (blob_id, subject, from_addr, to_addr, cc_addr, bcc_addr, header, body)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""")) {
             st.setString(1, blobId);
-            st.setBoolean(2, text.complete());
-            st.setString(3, text.subject());
-            st.setString(4, text.from());
-            st.setString(5, text.to());
-            st.setString(6, text.cc());
-            st.setString(7, text.bcc());
-            st.setString(8, text.header());
-            st.setString(9, text.body());
+            st.setString(2, text.subject());
+            st.setString(3, text.from());
+            st.setString(4, text.to());
+            st.setString(5, text.cc());
+            st.setString(6, text.bcc());
+            st.setString(7, text.header());
+            st.setString(8, text.body());
             st.executeUpdate();
         }
     }

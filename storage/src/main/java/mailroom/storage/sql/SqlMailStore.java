@@ -1023,8 +1023,17 @@ public final class SqlMailStore implements MailStore {
             }
             return;
         }
-        textIndex.add(c, blobId, text);
+        addText(c, blobId, text);
         try (var st = c.prepareStatement("DELETE FROM text_backlog WHERE blob_id = ?")) {
+            st.setString(1, blobId);
+            st.executeUpdate();
+        }
+    }
+
+    private void addText(Connection c, String blobId, MessageText.Indexed text) throws SQLException {
+        textIndex.add(c, blobId, text);
+        if (text.complete()) return;
+        try (var st = c.prepareStatement("INSERT INTO text_partial (blob_id) VALUES (?) ON CONFLICT DO NOTHING")) {
             st.setString(1, blobId);
             st.executeUpdate();
         }
@@ -1032,9 +1041,11 @@ public final class SqlMailStore implements MailStore {
 
     private void forgetText(Connection c, String blobId) throws SQLException {
         textIndex.remove(c, blobId);
-        try (var st = c.prepareStatement("DELETE FROM text_backlog WHERE blob_id = ?")) {
-            st.setString(1, blobId);
-            st.executeUpdate();
+        for (String table : List.of("text_partial", "text_backlog")) {
+            try (var st = c.prepareStatement("DELETE FROM " + table + " WHERE blob_id = ?")) {
+                st.setString(1, blobId);
+                st.executeUpdate();
+            }
         }
     }
 
@@ -1058,15 +1069,16 @@ public final class SqlMailStore implements MailStore {
 
     /**
      * The mailbox's messages whose text is not in the index yet, or only in part. Both lists are
-     * short once the backlog is caught up, so they lead (the unary plus keeps the planner from
-     * walking the mailbox instead) and each entry finds its messages by blob.
+     * short once the backlog is caught up, so they lead and each entry finds its messages by blob:
+     * CROSS JOIN fixes that order in SQLite, and the unary plus keeps the planner from walking the
+     * mailbox by its key instead (100 ms on 100,000 messages even with an empty backlog).
      */
     private static Set<Long> unsureText(Connection c, long accountId, long mailboxId) throws SQLException {
         Set<Long> uids = new java.util.HashSet<>();
         try (var st = c.prepareStatement("""
-                SELECT m.uid FROM text_backlog k JOIN messages m ON m.blob_id = k.blob_id WHERE +m.account_id = ? AND +m.mailbox_id = ?
+                SELECT m.uid FROM text_backlog k CROSS JOIN messages m WHERE m.blob_id = k.blob_id AND +m.account_id = ? AND +m.mailbox_id = ?
                 UNION ALL
-                SELECT m.uid FROM text_blobs b JOIN messages m ON m.blob_id = b.blob_id WHERE NOT b.complete AND +m.account_id = ? AND +m.mailbox_id = ?""")) {
+                SELECT m.uid FROM text_partial p CROSS JOIN messages m WHERE m.blob_id = p.blob_id AND +m.account_id = ? AND +m.mailbox_id = ?""")) {
             st.setLong(1, accountId);
             st.setLong(2, mailboxId);
             st.setLong(3, accountId);
@@ -1108,7 +1120,7 @@ public final class SqlMailStore implements MailStore {
         }
         db.write(c -> {
             for (Item item : items) {
-                if (texts.containsKey(item.blobId())) textIndex.add(c, item.blobId(), texts.get(item.blobId()));
+                if (texts.containsKey(item.blobId())) addText(c, item.blobId(), texts.get(item.blobId()));
                 try (var st = c.prepareStatement("DELETE FROM text_backlog WHERE blob_id = ?")) {
                     st.setString(1, item.blobId());
                     st.executeUpdate();

@@ -20,7 +20,7 @@ import java.util.Set;
  */
 public interface TextIndex {
 
-    /** Adds a blob's text; nothing when the blob is indexed already. */
+    /** Adds a blob's text; nothing when the blob is indexed already. (Whether it is complete is kept apart, in text_partial.) */
     void add(Connection c, String blobId, MessageText.Indexed text) throws SQLException;
 
     /** Forgets a blob's text (the blob is being deleted). */

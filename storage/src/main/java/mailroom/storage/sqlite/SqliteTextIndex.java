@@ -20,9 +20,8 @@ public final class SqliteTextIndex implements mailroom.storage.sql.TextIndex {
     @Override
     public void add(Connection c, String blobId, MessageText.Indexed text) throws SQLException {
         long rowid;
-        try (var st = c.prepareStatement("INSERT INTO text_blobs (blob_id, complete) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id")) {
+        try (var st = c.prepareStatement("INSERT INTO text_blobs (blob_id) VALUES (?) ON CONFLICT DO NOTHING RETURNING id")) {
             st.setString(1, blobId);
-            st.setBoolean(2, text.complete());
             try (var rs = st.executeQuery()) {
                 if (!rs.next()) return; // indexed already
                 rowid = rs.getLong(1);
@@ -60,12 +59,12 @@ public final class SqliteTextIndex implements mailroom.storage.sql.TextIndex {
         // A phrase of the needle's trigrams in a row: exactly the texts that contain it. Quotes are doubled (FTS5 string syntax).
         String query = "{" + columns(field) + "} : \"" + needle.replace("\"", "\"\"") + "\"";
         Set<Long> uids = new HashSet<>();
-        // The unary plus keeps SQLite from walking the whole mailbox by its key and probing the
-        // index for each message: the index's hits lead, and each finds its messages by blob.
+        // The index's hits lead (CROSS JOIN fixes the order) and each finds its messages by blob;
+        // the unary plus keeps SQLite from walking the whole mailbox by its key instead.
         try (var st = c.prepareStatement("""
                 SELECT m.uid FROM text_index
-                JOIN text_blobs b ON b.id = text_index.rowid
-                JOIN messages m ON m.blob_id = b.blob_id
+                CROSS JOIN text_blobs b ON b.id = text_index.rowid
+                CROSS JOIN messages m ON m.blob_id = b.blob_id
                 WHERE text_index MATCH ? AND +m.account_id = ? AND +m.mailbox_id = ?""")) {
             st.setString(1, query);
             st.setLong(2, accountId);

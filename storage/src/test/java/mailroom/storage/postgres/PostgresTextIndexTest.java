@@ -21,6 +21,7 @@ class PostgresTextIndexTest extends TextIndexContract {
     protected void forgetIndex(Connection c) throws SQLException {
         try (var st = c.createStatement()) {
             st.execute("DELETE FROM text_blobs");
+            st.execute("DELETE FROM text_partial");
             st.execute("INSERT INTO text_backlog (blob_id) SELECT DISTINCT blob_id FROM messages");
         }
     }

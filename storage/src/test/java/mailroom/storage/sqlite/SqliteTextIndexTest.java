@@ -22,6 +22,7 @@ class SqliteTextIndexTest extends TextIndexContract {
         try (var st = c.createStatement()) {
             st.execute("DELETE FROM text_index");
             st.execute("DELETE FROM text_blobs");
+            st.execute("DELETE FROM text_partial");
             st.execute("INSERT INTO text_backlog (blob_id) SELECT DISTINCT blob_id FROM messages");
         }
     }
