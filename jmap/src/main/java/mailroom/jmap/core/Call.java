@@ -16,20 +16,33 @@ public final class Call {
     private final Principal principal;
     private final Map<String, String> createdIds;
     private final String callId;
+    private long account;
     final List<Invocation> extra = new ArrayList<>();
 
     Call(Principal principal, Map<String, String> createdIds, String callId) {
         this.principal = principal;
         this.createdIds = createdIds;
         this.callId = callId;
+        this.account = principal.account().id();
+    }
+
+    /** The account the call names, once the dispatcher has checked it against {@link AccountAccess}. */
+    void account(long accountId) {
+        this.account = accountId;
     }
 
     public Principal principal() {
         return principal;
     }
 
+    /** The storage id of the account the call works on (its "accountId" argument, checked). */
     public long accountId() {
-        return principal.account().id();
+        return account;
+    }
+
+    /** The same as JMAP writes it, for the responses. */
+    public String jmapAccountId() {
+        return "a" + account;
     }
 
     /** An id as the client wrote it: "#creationId" is looked up among the ids made in this request. */

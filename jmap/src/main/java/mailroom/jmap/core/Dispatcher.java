@@ -44,6 +44,7 @@ public final class Dispatcher {
                         .orElseThrow(() -> new MethodError("unknownMethod", "no method " + invocation.name() + " in the capabilities used"));
                 ObjectNode arguments = ResultReferences.resolve(invocation.arguments(), responses);
                 checkAccount(entry, arguments, principal);
+                if (entry.access() != Access.NONE) call.account(AccountAccess.storageId(arguments.get("accountId").asText()));
                 result = entry.method().call(arguments, call);
                 name = invocation.name();
             } catch (MethodError e) {

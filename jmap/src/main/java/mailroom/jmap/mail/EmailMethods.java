@@ -107,7 +107,7 @@ public final class EmailMethods {
             if (m.isPresent()) list.add(render(m.get(), properties, body, account));
             else notFound.add(id);
         }
-        return Standard.getResponse(call.principal().accountId(), state, list, notFound);
+        return Standard.getResponse(call.jmapAccountId(), state, list, notFound);
     }
 
     /** What the change log says happened to which messages since a state. */
@@ -162,7 +162,7 @@ public final class EmailMethods {
         Delta d = delta(account, States.parse(sinceState), Standard.maxChanges(args));
         String newState = States.email(d.upTo(), mail.store().mailboxes(account));
         if (kind == 't') return threadChanges(account, call, sinceState, newState, d);
-        return Standard.changesResponse(call.principal().accountId(), sinceState, newState, d.more(),
+        return Standard.changesResponse(call.jmapAccountId(), sinceState, newState, d.more(),
                 d.created().stream().map(Ids.Ref::emailId).toList(), d.updated().stream().map(Ids.Ref::emailId).toList(),
                 d.destroyed().stream().map(Ids.Ref::emailId).toList());
     }
@@ -193,7 +193,7 @@ public final class EmailMethods {
         created.removeAll(destroyed);
         updated.removeAll(created);
         updated.removeAll(destroyed);
-        return Standard.changesResponse(call.principal().accountId(), since, newState, d.more(), List.copyOf(created), List.copyOf(updated), List.copyOf(destroyed));
+        return Standard.changesResponse(call.jmapAccountId(), since, newState, d.more(), List.copyOf(created), List.copyOf(updated), List.copyOf(destroyed));
     }
 
     private ObjectNode threads(ObjectNode args, Call call) {
@@ -211,7 +211,7 @@ public final class EmailMethods {
             }
             list.add(Json.object().put("id", id).set("emailIds", Json.array(members.stream().map(m -> Ids.ref(m.mailboxId(), m.uid()).emailId()).toList())));
         }
-        return Standard.getResponse(call.principal().accountId(), mail.emailState(account), list, notFound);
+        return Standard.getResponse(call.jmapAccountId(), mail.emailState(account), list, notFound);
     }
 
     private ObjectNode set(ObjectNode args, Call call) {
@@ -247,7 +247,7 @@ public final class EmailMethods {
             if (ref.isPresent() && mail.store().expunge(account, ref.get().mailboxId(), List.of(ref.get().uid())) > 0) out.destroyed.add(id);
             else out.notDestroyed.set(id, new Standard.SetError("notFound", "no Email " + id).toJson());
         }
-        return out.toJson(call.principal().accountId(), oldState, mail.emailState(account));
+        return out.toJson(call.jmapAccountId(), oldState, mail.emailState(account));
     }
 
     /** The one mailbox an Email is to be in: the store keeps a message per mailbox (see Ids). */
@@ -350,7 +350,7 @@ public final class EmailMethods {
                 notCreated.set(e.getKey(), new Standard.SetError("invalidProperties", "receivedAt is not a UTCDate", List.of("receivedAt")).toJson());
             }
         }
-        ObjectNode r = Json.object().put("accountId", call.principal().accountId()).put("oldState", oldState).put("newState", mail.emailState(account));
+        ObjectNode r = Json.object().put("accountId", call.jmapAccountId()).put("oldState", oldState).put("newState", mail.emailState(account));
         r.set("created", created.isEmpty() ? null : created);
         r.set("notCreated", notCreated.isEmpty() ? null : notCreated);
         return r;
@@ -406,7 +406,7 @@ public final class EmailMethods {
                 throw new UncheckedIOException(x);
             }
         }
-        ObjectNode r = Json.object().put("fromAccountId", fromId).put("accountId", call.principal().accountId())
+        ObjectNode r = Json.object().put("fromAccountId", fromId).put("accountId", call.jmapAccountId())
                 .put("oldState", oldState).put("newState", mail.emailState(to));
         r.set("created", created.isEmpty() ? null : created);
         r.set("notCreated", notCreated.isEmpty() ? null : notCreated);
@@ -454,7 +454,7 @@ public final class EmailMethods {
                 notParsable.add(blobId);
             }
         }
-        ObjectNode r = Json.object().put("accountId", call.principal().accountId());
+        ObjectNode r = Json.object().put("accountId", call.jmapAccountId());
         r.set("parsed", parsed.isEmpty() ? null : parsed);
         r.set("notParsable", notParsable.isEmpty() ? null : Json.array(notParsable));
         r.set("notFound", notFound.isEmpty() ? null : Json.array(notFound));

@@ -247,7 +247,7 @@ public final class EmailQuery {
         var fast = newestInMailbox(account, args, call, state);
         if (fast != null) return fast;
         List<String> ids = run(account, args, call);
-        return Standard.window(args, ids, call.principal().accountId(), state, true, Integer.MAX_VALUE);
+        return Standard.window(args, ids, call.jmapAccountId(), state, true, Integer.MAX_VALUE);
     }
 
     /** Rows read at a time when collapsing threads from the arrival index. */
@@ -301,7 +301,7 @@ public final class EmailQuery {
             count = threadsSeen;
         }
         if (total && !exists) count = 0;
-        ObjectNode r = Json.object().put("accountId", call.principal().accountId()).put("queryState", state)
+        ObjectNode r = Json.object().put("accountId", call.jmapAccountId()).put("queryState", state)
                 .put("canCalculateChanges", true).put("position", total ? Math.min(position, count) : position);
         r.set("ids", Json.array(ids));
         if (total) r.put("total", count);
@@ -330,7 +330,7 @@ public final class EmailQuery {
             if (changed.contains(ids.get(i))) added.add(Json.object().put("id", ids.get(i)).put("index", i));
             if (ids.get(i).equals(upTo)) break;
         }
-        ObjectNode r = Json.object().put("accountId", call.principal().accountId()).put("oldQueryState", since)
+        ObjectNode r = Json.object().put("accountId", call.jmapAccountId()).put("oldQueryState", since)
                 .put("newQueryState", mail.emailState(account));
         r.set("removed", Json.array(removed));
         r.set("added", added);
@@ -357,7 +357,7 @@ public final class EmailQuery {
             list.add(Json.object().put("emailId", id).put("subject", mark(c.header("Subject", "asText"), terms, false))
                     .put("preview", mark(c.bodyText(), terms, true)));
         }
-        ObjectNode r = Json.object().put("accountId", call.principal().accountId());
+        ObjectNode r = Json.object().put("accountId", call.jmapAccountId());
         r.set("list", list);
         r.set("notFound", notFound.isEmpty() ? null : Json.array(notFound));
         return r;

@@ -109,7 +109,7 @@ public final class IdentityMethods {
                 else notFound.add(id);
             }
         }
-        return Standard.getResponse(call.principal().accountId(), state, list, notFound);
+        return Standard.getResponse(call.jmapAccountId(), state, list, notFound);
     }
 
     private static ObjectNode only(ObjectNode o, Set<String> properties) {
@@ -122,7 +122,7 @@ public final class IdentityMethods {
         String since = Standard.required(args, "sinceState");
         String now = state(call.accountId());
         if (!since.equals(now)) throw MethodError.cannotCalculateChanges("identities changed since " + since + ": get them again");
-        return Standard.changesResponse(call.principal().accountId(), since, now, false, List.of(), List.of(), List.of());
+        return Standard.changesResponse(call.jmapAccountId(), since, now, false, List.of(), List.of(), List.of());
     }
 
     private ObjectNode set(ObjectNode args, Call call) {
@@ -157,7 +157,7 @@ public final class IdentityMethods {
             else if (n.isPresent() && mail.storage().identities().delete(account.id(), n.get())) out.destroyed.add(id);
             else out.notDestroyed.set(id, new Standard.SetError("notFound", "no identity " + id).toJson());
         }
-        return out.toJson(call.principal().accountId(), oldState, state(account.id()));
+        return out.toJson(call.jmapAccountId(), oldState, state(account.id()));
     }
 
     /** A new identity from a create ({@code current} null) or the current one with a patch applied. */

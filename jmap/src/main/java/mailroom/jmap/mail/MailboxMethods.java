@@ -98,7 +98,7 @@ public final class MailboxMethods {
                 else notFound.add(id);
             }
         }
-        return Standard.getResponse(call.principal().accountId(), state, list, notFound);
+        return Standard.getResponse(call.jmapAccountId(), state, list, notFound);
     }
 
     private ObjectNode changes(ObjectNode args, Call call) {
@@ -126,7 +126,7 @@ public final class MailboxMethods {
         if (created.size() + updated.size() + destroyed.size() > max) {
             throw MethodError.cannotCalculateChanges("more than maxChanges (" + max + ") mailboxes changed; fetch them all");
         }
-        ObjectNode r = Standard.changesResponse(call.principal().accountId(), args.get("sinceState").asText(), States.mailbox(head, all),
+        ObjectNode r = Standard.changesResponse(call.jmapAccountId(), args.get("sinceState").asText(), States.mailbox(head, all),
                 false, created, updated, destroyed);
         r.set("updatedProperties", countsOnly && !updated.isEmpty() ? Json.array(List.of("totalEmails", "unreadEmails", "totalThreads", "unreadThreads")) : null);
         return r;
@@ -149,7 +149,7 @@ public final class MailboxMethods {
         }
         hits.sort(Comparator.comparing((Mailbox m) -> "inbox".equals(role(m)) ? 0 : 1).thenComparing(order));
         List<String> ids = hits.stream().map(m -> Ids.mailbox(m.id())).toList();
-        return Standard.window(args, ids, call.principal().accountId(), States.mailbox(mail.store().highestModseq(account), all), false, Integer.MAX_VALUE);
+        return Standard.window(args, ids, call.jmapAccountId(), States.mailbox(mail.store().highestModseq(account), all), false, Integer.MAX_VALUE);
     }
 
     private static boolean matches(JsonNode filter, ObjectNode view) {
@@ -214,7 +214,7 @@ public final class MailboxMethods {
                 out.notDestroyed.set(id, r.error.toJson());
             }
         }
-        return out.toJson(call.principal().accountId(), oldState, mail.mailboxState(account));
+        return out.toJson(call.jmapAccountId(), oldState, mail.mailboxState(account));
     }
 
     private Mailbox find(long account, String id) {

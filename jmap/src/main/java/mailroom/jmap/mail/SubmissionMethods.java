@@ -75,7 +75,7 @@ public final class SubmissionMethods {
                 notFound.add(id);
             }
         }
-        return Standard.getResponse(call.principal().accountId(), STATE, list, notFound);
+        return Standard.getResponse(call.jmapAccountId(), STATE, list, notFound);
     }
 
     /** A delayed entry is queued with its sendAt as creation time and is not due before it. */
@@ -121,7 +121,7 @@ public final class SubmissionMethods {
             }
         }
         for (String id : Standard.destroyList(args)) out.notDestroyed.set(id, new Standard.SetError("forbidden", "submissions are not kept").toJson());
-        ObjectNode response = out.toJson(call.principal().accountId(), STATE, STATE);
+        ObjectNode response = out.toJson(call.jmapAccountId(), STATE, STATE);
         onSuccess(args, call, createdAs, emailOf);
         return response;
     }
@@ -140,7 +140,7 @@ public final class SubmissionMethods {
             if (key != null && emailOf.containsKey(key)) destroy.add(emailOf.get(key));
         }
         if (update.isEmpty() && destroy.isEmpty()) return;
-        ObjectNode setArgs = Json.object().put("accountId", call.principal().accountId());
+        ObjectNode setArgs = Json.object().put("accountId", call.jmapAccountId());
         if (!update.isEmpty()) setArgs.set("update", update);
         if (!destroy.isEmpty()) setArgs.set("destroy", destroy);
         call.also("Email/set", call.invoke(table, "Email/set", setArgs));

@@ -58,7 +58,7 @@ public final class VacationMethods {
         List<String> notFound = new ArrayList<>();
         if (ids == null || ids.contains(ID)) list.add(toJson(rules.vacation(call.accountId())));
         if (ids != null) ids.stream().filter(i -> !i.equals(ID)).forEach(notFound::add);
-        return Standard.getResponse(call.principal().accountId(), state(call.accountId()), list, notFound);
+        return Standard.getResponse(call.jmapAccountId(), state(call.accountId()), list, notFound);
     }
 
     private ObjectNode set(ObjectNode args, Call call) {
@@ -80,7 +80,7 @@ public final class VacationMethods {
                 out.notUpdated.set(ID, new Standard.SetError("invalidProperties", x.getMessage()).toJson());
             }
         }
-        return out.toJson(call.principal().accountId(), oldState, state(account));
+        return out.toJson(call.jmapAccountId(), oldState, state(account));
     }
 
     private void update(long account, JsonNode patch) {
