@@ -8,16 +8,12 @@ import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
-import java.util.Base64;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -68,17 +64,7 @@ class RulesAdministrationTest {
         try (var node = new TestNode(dir.resolve("var"))) {
             new Accounts(node.node.storage(), "example.test").create("alice", "alice-password");
             String base = "http://127.0.0.1:" + node.node.adminPort() + "/";
-            String auth = "Basic " + Base64.getEncoder().encodeToString(("postmaster@example.test:" + node.postmasterPassword).getBytes(StandardCharsets.UTF_8));
-            var http = HttpClient.newHttpClient();
-            java.util.function.BiFunction<String, String[], HttpResponse<String>> call = (path, methodAndBody) -> {
-                try {
-                    var request = HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", auth).header("Content-Type", "application/json")
-                            .method(methodAndBody[0], methodAndBody.length > 1 ? HttpRequest.BodyPublishers.ofString(methodAndBody[1]) : HttpRequest.BodyPublishers.noBody());
-                    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                }
-            };
+            java.util.function.BiFunction<String, String[], HttpResponse<String>> call = new AdminHttp(node, "")::call;
             var refused = call.apply("api/v1/accounts/alice@example.test/sieve/rules", new String[] {"PUT", "{\"script\": \"keep;\\nfileinto \\\"x\\\";\\n\"}"});
             assertThat(refused.statusCode()).isEqualTo(400);
             assertThat(refused.body()).contains("line 2: fileinto needs require");

@@ -12,16 +12,12 @@ import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -201,18 +197,7 @@ class SharingTest {
             var accounts = new Accounts(node.node.storage(), "example.test");
             accounts.create("alice", "alice-password");
             accounts.create("bob", "bob-password");
-            String base = "http://127.0.0.1:" + node.node.adminPort() + "/api/v1/";
-            String auth = "Basic " + Base64.getEncoder().encodeToString(("postmaster@example.test:" + node.postmasterPassword).getBytes(StandardCharsets.UTF_8));
-            var http = HttpClient.newHttpClient();
-            java.util.function.BiFunction<String, String[], HttpResponse<String>> call = (path, methodAndBody) -> {
-                try {
-                    var request = HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", auth).header("Content-Type", "application/json")
-                            .method(methodAndBody[0], methodAndBody.length > 1 ? HttpRequest.BodyPublishers.ofString(methodAndBody[1]) : HttpRequest.BodyPublishers.noBody());
-                    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                }
-            };
+            java.util.function.BiFunction<String, String[], HttpResponse<String>> call = new AdminHttp(node, "api/v1/")::call;
             assertThat(call.apply("groups/desk", new String[]{"PUT", "{\"members\": [\"alice@example.test\", \"bob\"]}"}).body())
                     .isEqualTo("{\"name\":\"desk\",\"members\":[\"alice@example.test\",\"bob@example.test\"]}");
             var shared = call.apply("accounts/alice@example.test/shares", new String[]{"PUT", "{\"mailbox\": \"INBOX\", \"with\": \"$desk\", \"rights\": \"lr\"}"});
