@@ -4,9 +4,9 @@ import mailroom.imap.codec.ImapParser;
 import mailroom.imap.codec.ImapWriter;
 import mailroom.storage.sharing.Rights;
 import mailroom.storage.sharing.Shares;
+import mailroom.storage.sharing.Sharing;
 
 import java.io.IOException;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -75,7 +75,7 @@ final class AclCommands {
         args.end();
         Places.Place place = Places.existing(s, name, "a");
         String id = identifier(s, identifier);
-        boolean owner = id.equals(place.owner().address().toLowerCase(Locale.ROOT));
+        boolean owner = id.equals(Sharing.identifier(place.owner()));
         // The owner holds everything, always; anyone else may be granted any right on its own.
         String rights = owner ? Rights.ALL.withObsolete() : "\"\" " + String.join(" ", Rights.ALL_LETTERS.split("")) + " c d";
         s.untagged("LISTRIGHTS " + s.wireName(name) + " " + ImapWriter.astring(identifier, s.utf8()) + " " + rights);
@@ -105,10 +105,10 @@ final class AclCommands {
      * away from themselves, which would leave them unable to undo it.
      */
     private static void refuseLosingAdmin(ImapSession s, Places.Place place, String id, Rights after) throws ImapException.No {
-        if (id.equals(place.owner().address().toLowerCase(Locale.ROOT))) {
+        if (id.equals(Sharing.identifier(place.owner()))) {
             throw new ImapException.No("CANNOT", "The owner of a mailbox always holds every right");
         }
-        if (!place.own() && id.equals(s.account.address().toLowerCase(Locale.ROOT)) && !after.has('a')) {
+        if (!place.own() && id.equals(Sharing.identifier(s.account)) && !after.has('a')) {
             throw new ImapException.No("CANNOT", "You cannot take away your own right to administer this mailbox");
         }
     }

@@ -162,7 +162,7 @@ public final class Accounts {
         Optional<Account> account = find(login);
         if (account.isEmpty()) return false;
         storage.mail().deleteAccountData(account.get().id());
-        storage.sharing().forgetAccount(account.get().id(), account.get().address().toLowerCase(java.util.Locale.ROOT));
+        storage.sharing().forgetAccount(account.get().id(), mailroom.storage.sharing.Sharing.identifier(account.get()));
         return storage.directory().deleteAccount(account.get().id());
     }
 

@@ -23,13 +23,7 @@ public final class PostgresTextIndex implements mailroom.storage.sql.TextIndex {
                 INSERT INTO text_blobs (blob_id, subject, from_addr, to_addr, cc_addr, bcc_addr, header, body)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""")) {
             st.setString(1, blobId);
-            st.setString(2, text.subject());
-            st.setString(3, text.from());
-            st.setString(4, text.to());
-            st.setString(5, text.cc());
-            st.setString(6, text.bcc());
-            st.setString(7, text.header());
-            st.setString(8, text.body());
+            mailroom.storage.sql.TextIndex.bindFields(st, 2, text);
             st.executeUpdate();
         }
     }

@@ -7,7 +7,6 @@ import mailroom.storage.Storage;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -49,7 +48,7 @@ public final class SharedMailboxes {
     /** The identifiers that name an account in a list: its address, its groups, "anyone" and "authenticated". */
     public Set<String> identifiersOf(Account reader) {
         Set<String> ids = new TreeSet<>();
-        ids.add(reader.address().toLowerCase(Locale.ROOT));
+        ids.add(Sharing.identifier(reader));
         ids.add(Sharing.ANYONE);
         ids.add(Sharing.AUTHENTICATED);
         for (String group : storage.sharing().groupsOf(reader.id())) ids.add(Sharing.GROUP_PREFIX + group);
@@ -106,12 +105,12 @@ public final class SharedMailboxes {
 
     /** Other accounts' mailboxes the reader may see, with its rights, ordered by name. */
     public List<View> visible(Account reader) {
+        Set<String> identifiers = identifiersOf(reader);
         Map<Long, Map<Long, Map<String, Rights>>> entries = new HashMap<>(); // owner -> mailbox -> list
-        for (Sharing.Entry e : storage.sharing().entriesFor(identifiersOf(reader))) {
+        for (Sharing.Entry e : storage.sharing().entriesFor(identifiers)) {
             if (e.ownerId() == reader.id()) continue;
             entries.computeIfAbsent(e.ownerId(), k -> new HashMap<>()).computeIfAbsent(e.mailboxId(), k -> new HashMap<>()).put(e.identifier(), e.rights());
         }
-        Set<String> identifiers = identifiersOf(reader);
         List<View> out = new ArrayList<>();
         for (var byOwner : entries.entrySet()) {
             Optional<Account> owner = storage.directory().account(byOwner.getKey());

@@ -67,7 +67,7 @@ public final class Shares {
             int at = id.lastIndexOf('@');
             Optional<Account> account = at < 0 ? accounts.storage().directory().account(id, domain)
                     : accounts.storage().directory().account(id.substring(0, at), id.substring(at + 1));
-            stored = account.orElseThrow(() -> new IllegalArgumentException("no account " + id)).address().toLowerCase(Locale.ROOT);
+            stored = Sharing.identifier(account.orElseThrow(() -> new IllegalArgumentException("no account " + id)));
         }
         return negative ? "-" + stored : stored;
     }
@@ -75,7 +75,7 @@ public final class Shares {
     /** Sets what {@code identifier} may do in the mailbox; no rights removes its entry. Returns the rights stored. */
     public Rights share(MailboxOf mailbox, String identifier, String rights) {
         String id = identifier(identifier, mailbox.owner().domain());
-        if (id.equals(mailbox.owner().address().toLowerCase(Locale.ROOT))) {
+        if (id.equals(Sharing.identifier(mailbox.owner()))) {
             throw new IllegalArgumentException(mailbox.owner().address() + " owns the mailbox and always holds every right");
         }
         Rights parsed = Rights.parse(rights.equals("none") ? "" : rights)

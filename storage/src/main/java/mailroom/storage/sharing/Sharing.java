@@ -19,6 +19,11 @@ public interface Sharing {
     String AUTHENTICATED = "authenticated";
     String GROUP_PREFIX = "$";
 
+    /** How a list names an account: its address in lower case. */
+    static String identifier(mailroom.storage.Account account) {
+        return account.address().toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** One entry of a mailbox's list. */
     record Entry(long ownerId, long mailboxId, String identifier, Rights rights) {}
 

@@ -23,6 +23,17 @@ public interface TextIndex {
     /** Adds a blob's text; nothing when the blob is indexed already. (Whether it is complete is kept apart, in text_partial.) */
     void add(Connection c, String blobId, MessageText.Indexed text) throws SQLException;
 
+    /** Binds the seven indexed fields, in the column order both engines' tables use, from parameter {@code first} on. */
+    static void bindFields(java.sql.PreparedStatement st, int first, MessageText.Indexed text) throws SQLException {
+        st.setString(first, text.subject());
+        st.setString(first + 1, text.from());
+        st.setString(first + 2, text.to());
+        st.setString(first + 3, text.cc());
+        st.setString(first + 4, text.bcc());
+        st.setString(first + 5, text.header());
+        st.setString(first + 6, text.body());
+    }
+
     /** Forgets a blob's text (the blob is being deleted). */
     void remove(Connection c, String blobId) throws SQLException;
 

@@ -29,13 +29,7 @@ public final class SqliteTextIndex implements mailroom.storage.sql.TextIndex {
         }
         try (var st = c.prepareStatement("INSERT INTO text_index (rowid, subject, from_addr, to_addr, cc_addr, bcc_addr, header, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
             st.setLong(1, rowid);
-            st.setString(2, text.subject());
-            st.setString(3, text.from());
-            st.setString(4, text.to());
-            st.setString(5, text.cc());
-            st.setString(6, text.bcc());
-            st.setString(7, text.header());
-            st.setString(8, text.body());
+            mailroom.storage.sql.TextIndex.bindFields(st, 2, text);
             st.executeUpdate();
         }
     }
