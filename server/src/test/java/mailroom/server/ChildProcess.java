@@ -36,9 +36,25 @@ final class ChildProcess {
         return new Result(process.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
     }
 
+    /**
+     * A port nothing listens on, for a test that must name its ports before it starts what listens
+     * there. It is taken below Linux's ephemeral range (32768 and up): a port the kernel handed out
+     * for a bind to port 0 would be free again once probed, and the next bind to port 0 (another
+     * listener of the same node, say) could be given it before the test uses it. Each port is handed
+     * out once per JVM, from a random start so that parallel builds rarely meet.
+     */
     static int freePort() throws IOException {
-        try (var s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        while (true) {
+            int port = LOW_PORTS + Math.floorMod(nextPort.getAndIncrement(), 32768 - LOW_PORTS);
+            try (var s = new ServerSocket(port)) { // every address: free on whichever loopback the test uses
+                return s.getLocalPort();
+            } catch (java.net.BindException taken) {
+                // in use: try the next
+            }
         }
     }
+
+    private static final int LOW_PORTS = 20000;
+    private static final java.util.concurrent.atomic.AtomicInteger nextPort =
+            new java.util.concurrent.atomic.AtomicInteger(new java.util.Random().nextInt(32768 - LOW_PORTS));
 }

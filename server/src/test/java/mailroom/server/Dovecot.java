@@ -1,9 +1,7 @@
 package mailroom.server;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +43,7 @@ final class Dovecot implements AutoCloseable {
         StringBuilder users = new StringBuilder();
         passwords.forEach((user, password) -> users.append(user).append(":{PLAIN}").append(password).append('\n'));
         Files.writeString(dir.resolve("passwd"), users);
-        int port = freePort();
+        int port = ChildProcess.freePort();
         Files.writeString(dir.resolve("dovecot.conf"), """
                 base_dir = %1$s/run
                 state_dir = %1$s/state
@@ -138,11 +136,6 @@ final class Dovecot implements AutoCloseable {
         if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException("chown failed on " + tree);
     }
 
-    private static int freePort() throws IOException {
-        try (var s = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return s.getLocalPort();
-        }
-    }
 
     @Override
     public void close() {

@@ -1,8 +1,6 @@
 package mailroom.server;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,7 +38,7 @@ final class RspamdProcess implements AutoCloseable {
     private boolean closed;
 
     RspamdProcess() throws IOException, InterruptedException {
-        port = freePort();
+        port = ChildProcess.freePort();
         // Not under JUnit's @TempDir: rspamd drops root for _rspamd, which must reach its files.
         dir = Files.createTempDirectory("mailroom-rspamd", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         Files.createDirectories(dir.resolve("run"));
@@ -138,12 +136,6 @@ final class RspamdProcess implements AutoCloseable {
         }
     }
 
-    static int freePort() throws IOException {
-        try (var s = new ServerSocket()) {
-            s.bind(new InetSocketAddress(HOST, 0));
-            return s.getLocalPort();
-        }
-    }
 
     /** True while something accepts connections on the worker's port. */
     boolean listening() {
