@@ -28,6 +28,9 @@ import mailroom.jmap.mail.SubmissionMethods;
 import mailroom.jmap.mail.VacationMethods;
 import mailroom.jmap.push.EventSourcePush;
 import mailroom.jmap.push.StateChanges;
+import mailroom.jmap.sharing.PrincipalIds;
+import mailroom.jmap.sharing.PrincipalMethods;
+import mailroom.jmap.sharing.SharedAccounts;
 import mailroom.sieve.AccountRules;
 import mailroom.storage.Accounts;
 import mailroom.storage.Storage;
@@ -67,6 +70,8 @@ public final class JmapServer implements Closeable {
     private final mailroom.core.event.EventBus events;
     private final StateChanges states;
     private final long maxSizeRequest;
+    private final SharedAccounts access;
+    private final MailContext mail;
 
     public JmapServer(Config config, SSLContext tls, Storage storage, Accounts accounts) {
         this.auth = new Authenticator(accounts);
@@ -74,7 +79,8 @@ public final class JmapServer implements Closeable {
         table.add("Core/echo", Capability.CORE, Access.NONE, (args, call) -> args);
         var mail = new MailContext(storage, Limits.of(config.jmap, Set.of()), config.hostname());
         this.blobs = new Blobs(mail);
-        AccountAccess access = AccountAccess.OWN_ONLY; // until sharing (issue 18) grants others
+        this.access = new SharedAccounts(storage);
+        this.mail = mail;
         var emails = new EmailMethods(mail, blobs, access);
         new MailboxMethods(mail).register(table);
         emails.register(table);
@@ -83,13 +89,14 @@ public final class JmapServer implements Closeable {
         identities.register(table);
         new SubmissionMethods(mail, blobs, table, identities).register(table);
         new VacationMethods(new AccountRules(storage)).register(table);
+        new PrincipalMethods(storage).register(table);
         // The capabilities offered are the table's, never a list kept by hand, and the WebSocket
         // transport's, which has no methods but may be named in "using".
         var capabilities = new java.util.TreeSet<>(table.capabilities());
         capabilities.add(Capability.WEBSOCKET);
         this.limits = Limits.of(config.jmap, capabilities);
         this.events = storage.events();
-        this.states = new StateChanges(mail);
+        this.states = new StateChanges(mail, access);
         this.dispatcher = new Dispatcher(table, access, e -> storage.writable()
                 ? new MethodError("serverFail", "the server failed: " + e.getClass().getSimpleName())
                 : new MethodError("serverUnavailable", "the database is not reachable now; try again shortly"));
@@ -162,6 +169,7 @@ public final class JmapServer implements Closeable {
         caps.putObject(Capability.MAIL);
         caps.putObject(Capability.SUBMISSION);
         caps.putObject(Capability.VACATION);
+        caps.putObject(Capability.PRINCIPALS);
         // RFC 8887 section 4: the same API and push over one WebSocket
         caps.putObject(Capability.WEBSOCKET).put("url", "wss://" + ctx.host() + "/jmap/ws").put("supportsPush", true);
         ObjectNode account = s.putObject("accounts").putObject(p.accountId());
@@ -174,8 +182,21 @@ public final class JmapServer implements Closeable {
                         .put("mayCreateTopLevelMailbox", true).set("emailQuerySortOptions", Json.array(java.util.List.of("receivedAt", "size", "subject", "from", "to", "sentAt", "hasKeyword")));
                 case Capability.SUBMISSION -> accountCaps.putObject(c).put("maxDelayedSend", SubmissionMethods.MAX_DELAY_SECONDS)
                         .putObject("submissionExtensions").set("FUTURERELEASE", Json.array(java.util.List.of(Long.toString(SubmissionMethods.MAX_DELAY_SECONDS))));
+                case Capability.PRINCIPALS -> accountCaps.putObject(c).put("currentUserPrincipalId", PrincipalIds.of(p.account()));
                 default -> accountCaps.putObject(c);
             }
+        }
+        accountCaps.set(Capability.PRINCIPALS_OWNER, owner(p, p.account()));
+        // RFC 9670 section 1.3: every account that shares a mailbox with the login, with Mail only
+        ObjectNode accounts = (ObjectNode) s.get("accounts");
+        for (var other : access.others(p.account())) {
+            ObjectNode o = accounts.putObject("a" + other.owner().id()).put("name", other.owner().address()).put("isPersonal", false)
+                    .put("isReadOnly", other.readOnly() || !p.scope().mayWrite());
+            ObjectNode c = o.putObject("accountCapabilities");
+            c.putObject(Capability.MAIL).putNull("maxMailboxesPerEmail").put("maxMailboxDepth", 10).put("maxSizeMailboxName", 200)
+                    .put("maxSizeAttachmentsPerEmail", limits.maxSizeUpload()).put("mayCreateTopLevelMailbox", false)
+                    .set("emailQuerySortOptions", Json.array(java.util.List.of("receivedAt", "size", "subject", "from", "to", "sentAt", "hasKeyword")));
+            c.set(Capability.PRINCIPALS_OWNER, owner(p, other.owner()));
         }
         ObjectNode primary = s.putObject("primaryAccounts");
         for (String c : p.accountCapabilities()) primary.put(c, p.accountId());
@@ -188,9 +209,19 @@ public final class JmapServer implements Closeable {
         ctx.contentType(JSON).header("Cache-Control", "no-cache, no-store").result(s.toString());
     }
 
-    /** Changes only when what the session resource shows changes: the account and the login's scope. */
-    private static String sessionState(Principal p) {
-        return Integer.toHexString((p.accountId() + "/" + p.account().address() + "/" + p.scope()).hashCode());
+    /** RFC 9670 section 2.2: the principal that owns an account, found among the login's own account's principals. */
+    private static ObjectNode owner(Principal p, mailroom.storage.Account owner) {
+        return Json.object().put("accountIdForPrincipal", p.accountId()).put("principalId", PrincipalIds.of(owner));
+    }
+
+    /**
+     * Changes only when what the session resource shows changes: the account, the login's scope,
+     * and the other accounts it reaches.
+     */
+    private String sessionState(Principal p) {
+        StringBuilder shown = new StringBuilder(p.accountId() + "/" + p.account().address() + "/" + p.scope());
+        for (var other : access.others(p.account())) shown.append('/').append(other.owner().id()).append(other.readOnly() ? "r" : "w");
+        return Integer.toHexString(shown.toString().hashCode());
     }
 
     private void problem(Context ctx, Problem problem) {
@@ -239,12 +270,13 @@ public final class JmapServer implements Closeable {
     private void upload(Context ctx) throws Exception {
         Principal p = principal(ctx, true);
         if (p == null) return;
-        if (!ctx.pathParam("accountId").equals(p.accountId())) {
+        long target = AccountAccess.storageId(ctx.pathParam("accountId"));
+        if (target < 0 || !access.mayRead(p, target)) {
             ctx.status(404).contentType("application/problem+json").result(Json.object().put("type", "about:blank").put("status", 404)
                     .put("detail", "no account " + ctx.pathParam("accountId")).toString());
             return;
         }
-        if (!p.scope().mayWrite()) {
+        if (!p.scope().mayWrite() || !access.mayWrite(p, target)) {
             ctx.status(403).contentType("application/problem+json").result(Json.object().put("type", "about:blank").put("status", 403)
                     .put("detail", "this login may only read").toString());
             return;
@@ -252,8 +284,8 @@ public final class JmapServer implements Closeable {
         try (var slot = slot("upload/" + p.account().id(), limits.maxConcurrentUpload())) {
             if (slot == null) throw Problem.limit("maxConcurrentUpload", "at most " + limits.maxConcurrentUpload() + " uploads at once");
             String type = ctx.contentType() == null ? "application/octet-stream" : ctx.contentType();
-            var uploaded = blobs.upload(p.account().id(), ctx.bodyInputStream(), type, limits.maxSizeUpload());
-            ctx.status(201).contentType(JSON).result(Json.object().put("accountId", p.accountId()).put("blobId", uploaded.blobId())
+            var uploaded = blobs.upload(target, ctx.bodyInputStream(), type, limits.maxSizeUpload());
+            ctx.status(201).contentType(JSON).result(Json.object().put("accountId", "a" + target).put("blobId", uploaded.blobId())
                     .put("type", uploaded.type()).put("size", uploaded.size()).toString());
         } catch (Blobs.TooLarge e) {
             problem(ctx, Problem.limit("maxSizeUpload", "at most " + limits.maxSizeUpload() + " bytes in one upload"));
@@ -266,7 +298,8 @@ public final class JmapServer implements Closeable {
     private void download(Context ctx) {
         Principal p = principal(ctx, true);
         if (p == null) return;
-        var blob = ctx.pathParam("accountId").equals(p.accountId()) ? blobs.find(p.account().id(), ctx.pathParam("blobId")) : java.util.Optional.<Blobs.Blob>empty();
+        long account = AccountAccess.storageId(ctx.pathParam("accountId"));
+        var blob = account >= 0 && access.mayRead(p, account) ? blobs.find(mail.reach(p.account(), account), ctx.pathParam("blobId")) : java.util.Optional.<Blobs.Blob>empty();
         if (blob.isEmpty()) {
             ctx.status(404).contentType("application/problem+json").result(Json.object().put("type", "about:blank").put("status", 404).put("detail", "no such blob").toString());
             return;

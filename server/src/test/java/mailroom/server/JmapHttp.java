@@ -18,7 +18,7 @@ import java.util.Base64;
 /** A bare JMAP client over the JDK's HTTP client: requests written as JSON text, answers read as trees. */
 final class JmapHttp {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String USING = "\"using\": [\"urn:ietf:params:jmap:core\", \"urn:ietf:params:jmap:mail\", \"urn:ietf:params:jmap:submission\", \"urn:ietf:params:jmap:vacationresponse\"]";
+    static final String USING = "\"using\": [\"urn:ietf:params:jmap:core\", \"urn:ietf:params:jmap:mail\", \"urn:ietf:params:jmap:submission\", \"urn:ietf:params:jmap:vacationresponse\", \"urn:ietf:params:jmap:principals\"]";
 
     final String base;
     final String authorization;

@@ -4,7 +4,6 @@ import mailroom.core.mail.EmailAddress;
 import mailroom.storage.Account;
 import mailroom.storage.Accounts;
 import mailroom.storage.Directory;
-import mailroom.storage.Mailbox;
 import mailroom.storage.sharing.SharedMailboxes;
 
 import java.util.ArrayList;
@@ -95,17 +94,8 @@ final class Recipients {
         return alias.isPresent() && expand(sender).contains(account.address());
     }
 
-    /**
-     * The account {@code sender} names when {@code account} may send as it: a help desk's role
-     * account, or a director for an assistant. That takes the "p" (post) right on the other
-     * account's INBOX, given like any other right (RFC 4314; `mailroom share`).
-     */
+    /** The account {@code sender} names when {@code account} may send as it (see {@link SharedMailboxes#delegator}). */
     Optional<Account> delegator(Account account, EmailAddress sender) {
-        Optional<Account> other = directory.account(sender.localPart(), sender.domain());
-        if (other.isEmpty() || other.get().id() == account.id()) return Optional.empty();
-        var inbox = accounts.storage().mail().mailbox(other.get().id(), Mailbox.INBOX);
-        if (inbox.isEmpty()) return Optional.empty();
-        boolean post = new SharedMailboxes(accounts.storage()).rights(account, other.get().id(), inbox.get().id()).has('p');
-        return post ? other : Optional.empty();
+        return new SharedMailboxes(accounts.storage()).delegator(account, sender.localPart(), sender.domain());
     }
 }

@@ -1,10 +1,11 @@
 package mailroom.jmap.core;
 
 /**
- * Which accounts a login reaches, and how: the one place that decides accountNotFound and
- * accountReadOnly (RFC 8620 section 3.6.2) and the from-account of a /copy (section 5.4). Today a
- * login reaches only its own account ({@link #OWN_ONLY}); sharing (issue 18) replaces this with
- * the grants it stores, and every method that names an account goes through it.
+ * Which accounts a login reaches, and how: the one place that decides accountNotFound,
+ * accountReadOnly and accountNotSupportedByMethod (RFC 8620 section 3.6.2) and the from-account
+ * of a /copy (section 5.4). {@link #OWN_ONLY} is a login's own account alone; the server uses the
+ * shared mailboxes' access lists (jmap.sharing.SharedAccounts), and every method that names an
+ * account goes through it.
  */
 public interface AccountAccess {
     /** Whether the principal may read the account with this storage id. */
@@ -12,6 +13,11 @@ public interface AccountAccess {
 
     /** Whether the principal may change it (its login's scope is checked apart from this). */
     boolean mayWrite(Principal principal, long accountId);
+
+    /** The capabilities the account offers this login (the session's accountCapabilities). */
+    default java.util.Set<String> capabilities(Principal principal, long accountId) {
+        return principal.accountCapabilities();
+    }
 
     AccountAccess OWN_ONLY = new AccountAccess() {
         @Override

@@ -67,9 +67,15 @@ public final class Call {
         extra.add(new Invocation(name, arguments, callId));
     }
 
-    /** Runs another method of the table as part of this one (onSuccessUpdateEmail, onSuccessDestroyOriginal). */
+    /**
+     * Runs another method of the table as part of this one (onSuccessUpdateEmail,
+     * onSuccessDestroyOriginal), on the account its arguments name: the caller has checked that
+     * the login reaches it.
+     */
     public ObjectNode invoke(MethodTable table, String name, ObjectNode arguments) {
-        return table.find(name).orElseThrow().method().call(arguments, this);
+        Call inner = new Call(principal, createdIds, callId);
+        inner.account = arguments.hasNonNull("accountId") ? AccountAccess.storageId(arguments.get("accountId").asText()) : account;
+        return table.find(name).orElseThrow().method().call(arguments, inner);
     }
 
     /** The account argument every account method carries, already checked by the dispatcher. */

@@ -84,7 +84,7 @@ public final class Dispatcher {
         if (entry.access() != Access.READ && !access.mayWrite(principal, id)) {
             throw new MethodError("accountReadOnly", "this login may only read the account " + accountId.asText());
         }
-        if (!principal.accountCapabilities().contains(entry.capability())) {
+        if (!access.capabilities(principal, id).contains(entry.capability())) {
             throw new MethodError("accountNotSupportedByMethod", "this login's account does not offer " + entry.capability());
         }
         if (entry.access() != Access.READ && !principal.scope().mayWrite()) {

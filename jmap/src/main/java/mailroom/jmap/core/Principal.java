@@ -11,7 +11,7 @@ public record Principal(Account account, Scope scope) {
 
     /** The capabilities the account offers to this login (the session's accountCapabilities). */
     public java.util.Set<String> accountCapabilities() {
-        return scope == Scope.READ ? java.util.Set.of(Capability.MAIL)
-                : java.util.Set.of(Capability.MAIL, Capability.SUBMISSION, Capability.VACATION);
+        return scope == Scope.READ ? java.util.Set.of(Capability.MAIL, Capability.PRINCIPALS)
+                : java.util.Set.of(Capability.MAIL, Capability.SUBMISSION, Capability.VACATION, Capability.PRINCIPALS);
     }
 }

@@ -16,8 +16,9 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The blobs an account may read: its messages ("b{mailbox}-{uid}"), their parts' decoded bodies
- * ("b{mailbox}-{uid}-{part}") and what it uploaded ("u{sha256}"). Uploads are remembered for a day
+ * The blobs a login may read in an account: its messages ("b{mailbox}-{uid}") in mailboxes the
+ * login may read, their parts' decoded bodies ("b{mailbox}-{uid}-{part}") and what was uploaded
+ * into the account ("u{sha256}"). Uploads are remembered for a day
  * by the node that took them: that is where an Email/import or a download of them must go. The
  * bytes themselves are in the shared BlobStore like every message's.
  */
@@ -59,17 +60,20 @@ public final class Blobs {
         }
     }
 
-    /** The blob's bytes when the account may read it. */
-    public Optional<Blob> find(long accountId, String blobId) {
+    /**
+     * The blob's bytes when the login may read it: an upload into the account, or a message (or one
+     * of its parts) in a mailbox the login may read.
+     */
+    public Optional<Blob> find(Reach reach, String blobId) {
         try {
             if (blobId.startsWith("u")) {
                 String hash = blobId.substring(1);
-                if (!uploads.containsKey(accountId + "/" + hash) || !mail.storage().blobs().exists(hash)) return Optional.empty();
+                if (!uploads.containsKey(reach.accountId() + "/" + hash) || !mail.storage().blobs().exists(hash)) return Optional.empty();
                 return Optional.of(new Blob(mail.storage().blobs().read(hash), "application/octet-stream", null));
             }
             var ref = Ids.parse(blobId, 'b');
             if (ref.isEmpty()) return Optional.empty();
-            var message = message(accountId, ref.get().mailboxId(), ref.get().uid());
+            var message = message(reach, ref.get().mailboxId(), ref.get().uid());
             if (message.isEmpty()) return Optional.empty();
             byte[] bytes = mail.storage().blobs().read(message.get().summary().blobId());
             if (ref.get().part() == null) return Optional.of(new Blob(bytes, "message/rfc822", null));
@@ -82,12 +86,15 @@ public final class Blobs {
         }
     }
 
-    /** A stored message with its structure. */
+    /** A stored message with its structure, its flags as the login sees them. */
     public record Message(long mailboxId, MessageSummary summary, ParsedMessage parsed) {}
 
-    public Optional<Message> message(long accountId, long mailboxId, long uid) {
-        List<MessageSummary> found = mail.store().messages(accountId, mailboxId, List.of(uid));
+    /** The message when it is in a mailbox the login may read; else it is not there for the login. */
+    public Optional<Message> message(Reach reach, long mailboxId, long uid) {
+        if (!reach.readable(mailboxId)) return Optional.empty();
+        List<MessageSummary> found = mail.store().messages(reach.accountId(), mailboxId, List.of(uid));
         if (found.isEmpty()) return Optional.empty();
-        return mail.store().structure(accountId, mailboxId, uid).map(p -> new Message(mailboxId, found.get(0), p));
+        MessageSummary summary = reach.asSeen(mailboxId, found.get(0));
+        return mail.store().structure(reach.accountId(), mailboxId, uid).map(p -> new Message(mailboxId, summary, p));
     }
 }

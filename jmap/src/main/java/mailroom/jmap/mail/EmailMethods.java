@@ -94,16 +94,17 @@ public final class EmailMethods {
     }
 
     private ObjectNode get(ObjectNode args, Call call) {
-        long account = call.accountId();
+        Reach reach = mail.reach(call);
+        long account = reach.accountId();
         List<String> ids = Standard.ids(args, "ids", mail.limits().maxObjectsInGet());
         if (ids == null) throw MethodError.requestTooLarge("give the ids of the Emails to get (Email/query finds them)");
         Set<String> properties = Standard.properties(args, EmailView.KNOWN, EmailView.DEFAULT);
         var body = EmailView.BodyOptions.of(args);
-        String state = mail.emailState(account);
+        String state = mail.emailState(reach);
         ArrayNode list = Json.array();
         List<String> notFound = new ArrayList<>();
         for (String id : ids) {
-            Optional<Blobs.Message> m = Ids.parse(call.resolve(id), 'e').flatMap(r -> blobs.message(account, r.mailboxId(), r.uid()));
+            Optional<Blobs.Message> m = Ids.parse(call.resolve(id), 'e').flatMap(r -> blobs.message(reach, r.mailboxId(), r.uid()));
             if (m.isPresent()) list.add(render(m.get(), properties, body, account));
             else notFound.add(id);
         }
@@ -118,8 +119,9 @@ public final class EmailMethods {
      * (made and gone again in the window: not reported). Stops after the MODSEQ at which
      * {@code max} messages are reached, so a client catches up in steps.
      */
-    Delta delta(long account, States since, int max) {
-        List<Mailbox> now = mail.store().mailboxes(account);
+    Delta delta(Reach reach, States since, int max) {
+        long account = reach.accountId();
+        List<Mailbox> now = reach.mailboxes();
         for (long id : since.mailboxIds()) {
             if (now.stream().noneMatch(m -> m.id() == id)) {
                 throw MethodError.cannotCalculateChanges("a mailbox was deleted since that state, and its messages with it");
@@ -130,12 +132,14 @@ public final class EmailMethods {
         Map<Ids.Ref, Change.Kind> first = new LinkedHashMap<>(), last = new LinkedHashMap<>();
         long upTo = head;
         boolean more = false;
+        long lastModseq = since.modseq();
         List<Change> log = mail.store().changesSince(account, since.modseq());
         for (int i = 0; i < log.size(); i++) {
             Change c = log.get(i);
+            if (!reach.readable(c.mailboxId())) continue; // not there for this login
             Ids.Ref ref = Ids.ref(c.mailboxId(), c.uid());
             if (!first.containsKey(ref) && first.size() >= max) {
-                upTo = log.get(i - 1).modseq();
+                upTo = lastModseq;
                 // a MODSEQ is never split: drop what was read of the last one if it goes on here
                 if (c.modseq() == upTo) throw MethodError.cannotCalculateChanges("one change touched more than maxChanges messages");
                 more = true;
@@ -143,6 +147,7 @@ public final class EmailMethods {
             }
             first.putIfAbsent(ref, c.kind());
             last.put(ref, c.kind());
+            lastModseq = c.modseq();
         }
         Set<Ids.Ref> created = new LinkedHashSet<>(), updated = new LinkedHashSet<>(), destroyed = new LinkedHashSet<>();
         for (var e : first.entrySet()) {
@@ -157,11 +162,11 @@ public final class EmailMethods {
     }
 
     private ObjectNode changes(ObjectNode args, Call call, char kind) {
-        long account = call.accountId();
+        Reach reach = mail.reach(call);
         String sinceState = Standard.required(args, "sinceState");
-        Delta d = delta(account, States.parse(sinceState), Standard.maxChanges(args));
-        String newState = States.email(d.upTo(), mail.store().mailboxes(account));
-        if (kind == 't') return threadChanges(account, call, sinceState, newState, d);
+        Delta d = delta(reach, States.parse(sinceState), Standard.maxChanges(args));
+        String newState = States.email(d.upTo(), reach.mailboxes());
+        if (kind == 't') return threadChanges(reach, call, sinceState, newState, d);
         return Standard.changesResponse(call.jmapAccountId(), sinceState, newState, d.more(),
                 d.created().stream().map(Ids.Ref::emailId).toList(), d.updated().stream().map(Ids.Ref::emailId).toList(),
                 d.destroyed().stream().map(Ids.Ref::emailId).toList());
@@ -173,7 +178,8 @@ public final class EmailMethods {
      * is left in it. An Email that is gone no longer says which thread it was in, so the removal of a
      * reply from a thread that goes on is not reported (the client sees the Email destroyed).
      */
-    private ObjectNode threadChanges(long account, Call call, String since, String newState, Delta d) {
+    private ObjectNode threadChanges(Reach reach, Call call, String since, String newState, Delta d) {
+        long account = reach.accountId();
         Set<String> created = new LinkedHashSet<>(), updated = new LinkedHashSet<>(), destroyed = new LinkedHashSet<>();
         for (Ids.Ref r : d.created()) {
             var s = mail.store().messages(account, r.mailboxId(), List.of(r.uid()));
@@ -187,7 +193,7 @@ public final class EmailMethods {
         }
         for (Ids.Ref r : d.destroyed()) {
             long number = Ids.threadNumber(r.threadId()).orElse(0L);
-            if (mail.store().thread(account, number).isEmpty()) destroyed.add(r.threadId());
+            if (members(reach, number).isEmpty()) destroyed.add(r.threadId());
             else updated.add(r.threadId());
         }
         created.removeAll(destroyed);
@@ -196,37 +202,41 @@ public final class EmailMethods {
         return Standard.changesResponse(call.jmapAccountId(), since, newState, d.more(), List.copyOf(created), List.copyOf(updated), List.copyOf(destroyed));
     }
 
+    /** A thread's messages that the login may read, oldest first. */
+    private List<MailStore.Located> members(Reach reach, long thread) {
+        return mail.store().thread(reach.accountId(), thread).stream().filter(m -> reach.readable(m.mailboxId())).toList();
+    }
+
     private ObjectNode threads(ObjectNode args, Call call) {
-        long account = call.accountId();
+        Reach reach = mail.reach(call);
         List<String> ids = Standard.ids(args, "ids", mail.limits().maxObjectsInGet());
         if (ids == null) throw MethodError.requestTooLarge("give the ids of the threads to get");
         ArrayNode list = Json.array();
         List<String> notFound = new ArrayList<>();
         for (String id : ids) {
             // RFC 8621 section 2.1: every Email of the thread, oldest receivedAt first.
-            var members = Ids.threadNumber(id).map(n -> mail.store().thread(account, n)).orElse(List.of());
+            var members = Ids.threadNumber(id).map(n -> members(reach, n)).orElse(List.of());
             if (members.isEmpty()) {
                 notFound.add(id);
                 continue;
             }
             list.add(Json.object().put("id", id).set("emailIds", Json.array(members.stream().map(m -> Ids.ref(m.mailboxId(), m.uid()).emailId()).toList())));
         }
-        return Standard.getResponse(call.jmapAccountId(), mail.emailState(account), list, notFound);
+        return Standard.getResponse(call.jmapAccountId(), mail.emailState(reach), list, notFound);
     }
 
     private ObjectNode set(ObjectNode args, Call call) {
-        long account = call.accountId();
+        Reach reach = mail.reach(call);
         Standard.checkSetSize(args, mail.limits().maxObjectsInSet());
-        String oldState = mail.emailState(account);
+        String oldState = mail.emailState(reach);
         Standard.ifInState(args, oldState);
         var out = new Standard.SetResponse();
         for (var e : Standard.map(args, "create").entrySet()) {
             try {
-                Ids.Ref ref = create(account, e.getValue(), call);
-                var m = blobs.message(account, ref.mailboxId(), ref.uid()).orElseThrow();
+                Ids.Ref ref = create(reach, e.getValue(), call);
                 call.created(e.getKey(), ref.emailId());
                 out.created.set(e.getKey(), Json.object().put("id", ref.emailId()).put("blobId", ref.blobId())
-                        .put("threadId", Ids.threadOf(m.mailboxId(), m.summary())).put("size", m.summary().size()));
+                        .put("threadId", threadOf(reach, ref)).put("size", size(reach, ref)));
             } catch (Standard.Refused r) {
                 out.notCreated.set(e.getKey(), r.error.toJson());
             } catch (Composer.Invalid i) {
@@ -235,7 +245,7 @@ public final class EmailMethods {
         }
         for (var e : Standard.map(args, "update").entrySet()) {
             try {
-                Optional<Ids.Ref> moved = update(account, call.resolve(e.getKey()), e.getValue(), call);
+                Optional<Ids.Ref> moved = update(reach, call.resolve(e.getKey()), e.getValue(), call);
                 // A move gives the message a new id (see Ids); the client learns it from Email/changes.
                 out.updated.set(e.getKey(), moved.isEmpty() ? null : Json.object().put("id", moved.get().emailId()));
             } catch (Standard.Refused r) {
@@ -243,11 +253,16 @@ public final class EmailMethods {
             }
         }
         for (String id : Standard.destroyList(args)) {
-            var ref = Ids.parse(call.resolve(id), 'e');
-            if (ref.isPresent() && mail.store().expunge(account, ref.get().mailboxId(), List.of(ref.get().uid())) > 0) out.destroyed.add(id);
-            else out.notDestroyed.set(id, new Standard.SetError("notFound", "no Email " + id).toJson());
+            var ref = Ids.parse(call.resolve(id), 'e').filter(r -> reach.readable(r.mailboxId()));
+            if (ref.isPresent() && !reach.may(ref.get().mailboxId(), "te")) {
+                out.notDestroyed.set(id, new Standard.SetError("forbidden", "you may not remove messages from this mailbox (it needs the rights \"te\")").toJson());
+            } else if (ref.isPresent() && mail.store().expunge(reach.accountId(), ref.get().mailboxId(), List.of(ref.get().uid())) > 0) {
+                out.destroyed.add(id);
+            } else {
+                out.notDestroyed.set(id, new Standard.SetError("notFound", "no Email " + id).toJson());
+            }
         }
-        return out.toJson(call.jmapAccountId(), oldState, mail.emailState(account));
+        return out.toJson(call.jmapAccountId(), oldState, mail.emailState(reach));
     }
 
     /** The one mailbox an Email is to be in: the store keeps a message per mailbox (see Ids). */
@@ -273,20 +288,22 @@ public final class EmailMethods {
         return flags;
     }
 
-    private Ids.Ref create(long account, JsonNode email, Call call) {
+    private Ids.Ref create(Reach reach, JsonNode email, Call call) {
         // The mailbox is checked first, before the message is written.
         long mailboxId = oneMailbox(email.get("mailboxIds"), call);
         Set<String> flags = flags(email.get("keywords"));
-        byte[] bytes = new Composer(mail.hostname(), blobId -> blobs.find(account, blobId).orElse(null)).compose(email);
+        if (reach.mailbox(mailboxId).isPresent()) reach.require(mailboxId, "i", "add messages"); // before composing
+        byte[] bytes = new Composer(mail.hostname(), blobId -> blobs.find(reach, blobId).orElse(null)).compose(email);
         Instant received = email.path("receivedAt").isTextual() ? Instant.parse(email.get("receivedAt").asText()) : Instant.now();
-        return mail.file(account, mailboxId, bytes, flags, received);
+        return mail.file(reach, mailboxId, bytes, flags, received);
     }
 
     /** Applies a patch; returns the new place of the message when the patch moved it. */
-    private Optional<Ids.Ref> update(long account, String id, JsonNode patch, Call call) {
-        Ids.Ref ref = Ids.parse(id, 'e').filter(r -> !mail.store().messages(account, r.mailboxId(), List.of(r.uid())).isEmpty())
+    private Optional<Ids.Ref> update(Reach reach, String id, JsonNode patch, Call call) {
+        long account = reach.accountId();
+        Ids.Ref ref = Ids.parse(id, 'e').filter(r -> reach.readable(r.mailboxId()) && !mail.store().messages(account, r.mailboxId(), List.of(r.uid())).isEmpty())
                 .orElseThrow(() -> new Standard.Refused("notFound", "no Email " + id));
-        Set<String> current = mail.store().messages(account, ref.mailboxId(), List.of(ref.uid())).get(0).flags();
+        Set<String> current = reach.asSeen(ref.mailboxId(), mail.store().messages(account, ref.mailboxId(), List.of(ref.uid())).get(0)).flags();
         Set<String> add = new HashSet<>(), remove = new HashSet<>();
         ObjectNode boxes = mailboxIds(ref.mailboxId());
         boolean boxesChanged = false;
@@ -316,11 +333,16 @@ public final class EmailMethods {
             }
         }
         long target = boxesChanged ? oneMailbox(boxes, call) : ref.mailboxId();
-        if (boxesChanged && mail.mailbox(account, target).isEmpty()) {
+        if (boxesChanged && reach.mailbox(target).isEmpty()) {
             throw new Standard.Refused(new Standard.SetError("invalidProperties", "no mailbox " + Ids.mailbox(target), List.of("mailboxIds")));
         }
-        if (!add.isEmpty()) mail.store().updateFlags(account, ref.mailboxId(), List.of(ref.uid()), MailStore.FlagChange.ADD, add);
-        if (!remove.isEmpty()) mail.store().updateFlags(account, ref.mailboxId(), List.of(ref.uid()), MailStore.FlagChange.REMOVE, remove);
+        if (target != ref.mailboxId()) { // a move, as IMAP MOVE: "te" where it leaves, "i" where it goes (RFC 4314 section 4)
+            reach.require(ref.mailboxId(), "te", "move messages out");
+            reach.require(target, "i", "add messages");
+        }
+        add.removeAll(current); // only what changes needs a right
+        remove.retainAll(current);
+        reach.changeFlags(ref.mailboxId(), ref.uid(), add, remove);
         if (target == ref.mailboxId()) return Optional.empty();
         var copied = mail.store().copy(account, ref.mailboxId(), List.of(ref.uid()), target, true);
         if (copied.isEmpty()) throw new Standard.Refused("notFound", "no Email " + id);
@@ -328,21 +350,21 @@ public final class EmailMethods {
     }
 
     private ObjectNode importEmails(ObjectNode args, Call call) {
-        long account = call.accountId();
+        Reach reach = mail.reach(call);
         Map<String, JsonNode> emails = Standard.map(args, "emails");
         if (emails.size() > mail.limits().maxObjectsInSet()) throw MethodError.requestTooLarge(emails.size() + " emails; at most " + mail.limits().maxObjectsInSet());
-        String oldState = mail.emailState(account);
+        String oldState = mail.emailState(reach);
         Standard.ifInState(args, oldState);
         ObjectNode created = Json.object(), notCreated = Json.object();
         for (var e : emails.entrySet()) {
             try {
                 JsonNode spec = e.getValue();
                 long mailboxId = oneMailbox(spec.get("mailboxIds"), call);
-                var blob = blobs.find(account, spec.path("blobId").asText("")).orElseThrow(() -> new Standard.Refused("blobNotFound", "no blob " + spec.path("blobId").asText()));
+                var blob = blobs.find(reach, spec.path("blobId").asText("")).orElseThrow(() -> new Standard.Refused("blobNotFound", "no blob " + spec.path("blobId").asText()));
                 Instant received = spec.path("receivedAt").isTextual() ? Instant.parse(spec.get("receivedAt").asText()) : Instant.now();
-                Ids.Ref ref = mail.file(account, mailboxId, blob.bytes(), flags(spec.get("keywords")), received);
+                Ids.Ref ref = mail.file(reach, mailboxId, blob.bytes(), flags(spec.get("keywords")), received);
                 call.created(e.getKey(), ref.emailId());
-                created.set(e.getKey(), Json.object().put("id", ref.emailId()).put("blobId", ref.blobId()).put("threadId", threadOf(account, ref))
+                created.set(e.getKey(), Json.object().put("id", ref.emailId()).put("blobId", ref.blobId()).put("threadId", threadOf(reach, ref))
                         .put("size", blob.bytes().length));
             } catch (Standard.Refused r) {
                 notCreated.set(e.getKey(), r.error.toJson());
@@ -350,36 +372,42 @@ public final class EmailMethods {
                 notCreated.set(e.getKey(), new Standard.SetError("invalidProperties", "receivedAt is not a UTCDate", List.of("receivedAt")).toJson());
             }
         }
-        ObjectNode r = Json.object().put("accountId", call.jmapAccountId()).put("oldState", oldState).put("newState", mail.emailState(account));
+        ObjectNode r = Json.object().put("accountId", call.jmapAccountId()).put("oldState", oldState).put("newState", mail.emailState(reach));
         r.set("created", created.isEmpty() ? null : created);
         r.set("notCreated", notCreated.isEmpty() ? null : notCreated);
         return r;
     }
 
-    private String threadOf(long account, Ids.Ref ref) {
-        var s = mail.store().messages(account, ref.mailboxId(), List.of(ref.uid()));
+    private String threadOf(Reach reach, Ids.Ref ref) {
+        var s = mail.store().messages(reach.accountId(), ref.mailboxId(), List.of(ref.uid()));
         return s.isEmpty() ? ref.threadId() : Ids.threadOf(ref.mailboxId(), s.get(0));
+    }
+
+    private long size(Reach reach, Ids.Ref ref) {
+        var s = mail.store().messages(reach.accountId(), ref.mailboxId(), List.of(ref.uid()));
+        return s.isEmpty() ? 0 : s.get(0).size();
     }
 
     /**
      * Email/copy (RFC 8621 section 4.7, RFC 8620 section 5.4): each Email of the from-account is
      * filed anew in the target account with the mailbox, keywords and receivedAt given (or its own).
      * Both accounts go through {@link mailroom.jmap.core.AccountAccess}: the from-account must be
-     * readable (else fromAccountNotFound), the target writable (the dispatcher checked it). Today a
-     * login reaches only its own account, so only a copy within it can succeed; RFC 8620 asks
-     * clients to name two different accounts, and we accept the same one because an Email is in one
-     * mailbox here (see Ids), which makes a copy the only way to a second mailbox, as IMAP COPY.
+     * readable (else fromAccountNotFound), the target writable (the dispatcher checked it); then, as
+     * IMAP COPY between a shared mailbox and one's own, the source mailbox must be readable ("r")
+     * and the target take new messages ("i"). RFC 8620 asks clients to name two different
+     * accounts; we also accept the same one, because an Email is in one mailbox here (see Ids),
+     * which makes a copy the only way to a second mailbox.
      */
     private ObjectNode copy(ObjectNode args, Call call) {
         String fromId = Standard.required(args, "fromAccountId");
         long from = mailroom.jmap.core.AccountAccess.storageId(fromId);
         if (from < 0 || !access.mayRead(call.principal(), from)) throw new MethodError("fromAccountNotFound", "no account " + fromId + " for this login");
-        long to = call.accountId();
+        Reach source = mail.reach(call.principal().account(), from), target = mail.reach(call);
         Map<String, JsonNode> create = Standard.map(args, "create");
         if (create.size() > mail.limits().maxObjectsInSet()) throw MethodError.requestTooLarge(create.size() + " copies; at most " + mail.limits().maxObjectsInSet());
-        String fromState = mail.emailState(from);
+        String fromState = mail.emailState(source);
         if (args.hasNonNull("ifFromInState") && !args.get("ifFromInState").asText().equals(fromState)) throw MethodError.stateMismatch("the from-account's state is " + fromState);
-        String oldState = mail.emailState(to);
+        String oldState = mail.emailState(target);
         Standard.ifInState(args, oldState);
         ObjectNode created = Json.object(), notCreated = Json.object();
         List<String> copiedFrom = new ArrayList<>();
@@ -387,15 +415,15 @@ public final class EmailMethods {
             try {
                 JsonNode spec = e.getValue();
                 String sourceId = spec.path("id").asText("");
-                var source = Ids.parse(sourceId, 'e').flatMap(r -> blobs.message(from, r.mailboxId(), r.uid()))
+                var original = Ids.parse(sourceId, 'e').flatMap(r -> blobs.message(source, r.mailboxId(), r.uid()))
                         .orElseThrow(() -> new Standard.Refused(new Standard.SetError("notFound", "no Email " + sourceId + " in " + fromId, List.of("id"))));
                 long mailboxId = oneMailbox(spec.get("mailboxIds"), call);
-                Set<String> keywords = spec.has("keywords") ? flags(spec.get("keywords")) : Keywords.storable(source.summary().flags());
-                Instant received = spec.path("receivedAt").isTextual() ? Instant.parse(spec.get("receivedAt").asText()) : source.summary().internalDate();
-                byte[] bytes = mail.storage().blobs().read(source.summary().blobId());
-                Ids.Ref ref = mail.file(to, mailboxId, bytes, keywords, received);
+                Set<String> keywords = spec.has("keywords") ? flags(spec.get("keywords")) : Keywords.storable(original.summary().flags());
+                Instant received = spec.path("receivedAt").isTextual() ? Instant.parse(spec.get("receivedAt").asText()) : original.summary().internalDate();
+                byte[] bytes = mail.storage().blobs().read(original.summary().blobId());
+                Ids.Ref ref = mail.file(target, mailboxId, bytes, keywords, received);
                 call.created(e.getKey(), ref.emailId());
-                created.set(e.getKey(), Json.object().put("id", ref.emailId()).put("blobId", ref.blobId()).put("threadId", threadOf(to, ref))
+                created.set(e.getKey(), Json.object().put("id", ref.emailId()).put("blobId", ref.blobId()).put("threadId", threadOf(target, ref))
                         .put("size", bytes.length));
                 copiedFrom.add(sourceId);
             } catch (Standard.Refused r) {
@@ -407,7 +435,7 @@ public final class EmailMethods {
             }
         }
         ObjectNode r = Json.object().put("fromAccountId", fromId).put("accountId", call.jmapAccountId())
-                .put("oldState", oldState).put("newState", mail.emailState(to));
+                .put("oldState", oldState).put("newState", mail.emailState(target));
         r.set("created", created.isEmpty() ? null : created);
         r.set("notCreated", notCreated.isEmpty() ? null : notCreated);
         if (Standard.bool(args, "onSuccessDestroyOriginal") && !copiedFrom.isEmpty()) {
@@ -425,7 +453,7 @@ public final class EmailMethods {
     }
 
     private ObjectNode parse(ObjectNode args, Call call) {
-        long account = call.accountId();
+        Reach reach = mail.reach(call);
         List<String> ids = Standard.ids(args, "blobIds", mail.limits().maxObjectsInGet());
         if (ids == null) throw MethodError.invalidArguments("blobIds is required");
         Set<String> known = new HashSet<>(EmailView.KNOWN);
@@ -438,7 +466,7 @@ public final class EmailMethods {
         ObjectNode parsed = Json.object();
         List<String> notParsable = new ArrayList<>(), notFound = new ArrayList<>();
         for (String blobId : ids) {
-            var blob = blobs.find(account, blobId);
+            var blob = blobs.find(reach, blobId);
             if (blob.isEmpty()) {
                 notFound.add(blobId);
                 continue;

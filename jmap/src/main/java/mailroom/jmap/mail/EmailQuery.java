@@ -217,10 +217,11 @@ public final class EmailQuery {
     }
 
     /** The ids of every Email matching, in order. */
-    List<String> run(long account, ObjectNode args, Call call) {
+    List<String> run(Reach reach, ObjectNode args, Call call) {
+        long account = reach.accountId();
         Predicate<Candidate> filter = filter(args.get("filter"), call);
         Comparator<Candidate> sort = sort(args.get("sort"));
-        List<Mailbox> boxes = mail.store().mailboxes(account);
+        List<Mailbox> boxes = reach.mailboxes().stream().filter(b -> reach.readable(b.id())).toList();
         JsonNode in = args.path("filter").path("inMailbox");
         if (in.isTextual()) {
             long id = Ids.mailbox(call.resolve(in.asText())).orElse(-1L);
@@ -229,7 +230,7 @@ public final class EmailQuery {
         List<Candidate> hits = new ArrayList<>();
         for (Mailbox b : boxes) {
             for (MessageSummary s : mail.store().messages(account, b.id())) {
-                Candidate c = new Candidate(account, b.id(), s);
+                Candidate c = new Candidate(account, b.id(), reach.asSeen(b.id(), s));
                 if (filter.test(c)) hits.add(c);
             }
         }
@@ -242,11 +243,11 @@ public final class EmailQuery {
     }
 
     private ObjectNode query(ObjectNode args, Call call) {
-        long account = call.accountId();
-        String state = mail.emailState(account);
-        var fast = newestInMailbox(account, args, call, state);
+        Reach reach = mail.reach(call);
+        String state = mail.emailState(reach);
+        var fast = newestInMailbox(reach, args, call, state);
         if (fast != null) return fast;
-        List<String> ids = run(account, args, call);
+        List<String> ids = run(reach, args, call);
         return Standard.window(args, ids, call.jmapAccountId(), state, true, Integer.MAX_VALUE);
     }
 
@@ -259,7 +260,8 @@ public final class EmailQuery {
      * limit. Reads the page asked for (with collapseThreads, until that many threads are found), not
      * the mailbox. Null when the query is not of this shape.
      */
-    private ObjectNode newestInMailbox(long account, ObjectNode args, Call call, String state) {
+    private ObjectNode newestInMailbox(Reach reach, ObjectNode args, Call call, String state) {
+        long account = reach.accountId();
         JsonNode filter = args.get("filter");
         if (filter == null || !filter.isObject() || filter.size() != 1 || !filter.path("inMailbox").isTextual()) return null;
         JsonNode sort = args.get("sort");
@@ -280,7 +282,7 @@ public final class EmailQuery {
         boolean total = Standard.bool(args, "calculateTotal");
 
         long mailboxId = Ids.mailbox(call.resolve(filter.get("inMailbox").asText())).orElse(-1L);
-        boolean exists = mail.mailbox(account, mailboxId).isPresent();
+        boolean exists = reach.readable(mailboxId); // a mailbox the login may not read is empty for it
         List<String> ids = new ArrayList<>();
         long count = 0;
         if (exists && !collapse) {
@@ -314,11 +316,11 @@ public final class EmailQuery {
      * index. Emails that did not change keep their relative order, so this is exact for the client.
      */
     private ObjectNode queryChanges(ObjectNode args, Call call) {
-        long account = call.accountId();
+        Reach reach = mail.reach(call);
         String since = Standard.required(args, "sinceQueryState");
-        var delta = emails.delta(account, States.parse(since), Standard.maxChanges(args));
+        var delta = emails.delta(reach, States.parse(since), Standard.maxChanges(args));
         if (delta.more()) throw new MethodError("tooManyChanges", "more changes than maxChanges");
-        List<String> ids = run(account, args, call);
+        List<String> ids = run(reach, args, call);
         Set<String> changed = new HashSet<>();
         List<String> removed = new ArrayList<>();
         for (var set : List.of(delta.updated(), delta.destroyed())) for (Ids.Ref r : set) removed.add(r.emailId());
@@ -331,7 +333,7 @@ public final class EmailQuery {
             if (ids.get(i).equals(upTo)) break;
         }
         ObjectNode r = Json.object().put("accountId", call.jmapAccountId()).put("oldQueryState", since)
-                .put("newQueryState", mail.emailState(account));
+                .put("newQueryState", mail.emailState(reach));
         r.set("removed", Json.array(removed));
         r.set("added", added);
         if (Standard.bool(args, "calculateTotal")) r.put("total", ids.size());
@@ -339,7 +341,8 @@ public final class EmailQuery {
     }
 
     private ObjectNode snippets(ObjectNode args, Call call) {
-        long account = call.accountId();
+        Reach reach = mail.reach(call);
+        long account = reach.accountId();
         List<String> ids = Standard.ids(args, "emailIds", mail.limits().maxObjectsInGet());
         if (ids == null) throw MethodError.invalidArguments("emailIds is required");
         List<String> terms = new ArrayList<>();
@@ -347,7 +350,7 @@ public final class EmailQuery {
         ArrayNode list = Json.array();
         List<String> notFound = new ArrayList<>();
         for (String id : ids) {
-            var ref = Ids.parse(id, 'e');
+            var ref = Ids.parse(id, 'e').filter(r -> reach.readable(r.mailboxId()));
             var found = ref.flatMap(r -> mail.store().messages(account, r.mailboxId(), List.of(r.uid())).stream().findFirst());
             if (found.isEmpty()) {
                 notFound.add(id);

@@ -15,19 +15,22 @@ public record MailContext(Storage storage, Limits limits, String hostname) {
         return storage.mail();
     }
 
-    public String emailState(long accountId) {
-        long modseq = store().highestModseq(accountId);
-        return States.email(modseq, store().mailboxes(accountId));
+    /** The account a call names, as its login reaches it (see {@link Reach}). */
+    public Reach reach(mailroom.jmap.core.Call call) {
+        return Reach.of(this, call.principal().account(), call.accountId());
     }
 
-    public String mailboxState(long accountId) {
-        long modseq = store().highestModseq(accountId);
-        return States.mailbox(modseq, store().mailboxes(accountId));
+    public Reach reach(mailroom.storage.Account reader, long accountId) {
+        return Reach.of(this, reader, accountId);
     }
 
-    /** The mailbox with this storage id, if the account has it. */
-    public java.util.Optional<Mailbox> mailbox(long accountId, long mailboxId) {
-        return store().mailboxes(accountId).stream().filter(m -> m.id() == mailboxId).findFirst();
+    /** The Email (and Thread) state of an account as a login sees it: the change log's head and the mailboxes it may see. */
+    public String emailState(Reach reach) {
+        return States.email(store().highestModseq(reach.accountId()), reach.mailboxes());
+    }
+
+    public String mailboxState(Reach reach) {
+        return States.mailbox(store().highestModseq(reach.accountId()), reach.mailboxes());
     }
 
     /**
@@ -40,10 +43,14 @@ public record MailContext(Storage storage, Limits limits, String hostname) {
 
     /**
      * Stores new message bytes and files them into one mailbox, durably, as a delivery would;
-     * refused with overQuota when the account has no room.
+     * refused with overQuota when the account has no room, and with forbidden when the login may
+     * not add messages to the mailbox (RFC 4314 "i").
      */
-    public Ids.Ref file(long accountId, long mailboxId, byte[] bytes, java.util.Set<String> flags, java.time.Instant receivedAt) {
-        Mailbox box = mailbox(accountId, mailboxId).orElseThrow(() -> new Standard.Refused("invalidProperties", "no mailbox " + Ids.mailbox(mailboxId)));
+    public Ids.Ref file(Reach reach, long mailboxId, byte[] bytes, java.util.Set<String> flags, java.time.Instant receivedAt) {
+        Mailbox box = reach.mailbox(mailboxId).orElseThrow(() -> new Standard.Refused("invalidProperties", "no mailbox " + Ids.mailbox(mailboxId)));
+        reach.require(mailboxId, "i", "add messages");
+        long accountId = reach.accountId();
+        flags = reach.settable(mailboxId, flags);
         var account = storage.directory().account(accountId).orElseThrow();
         if (account.overQuota(store().accountSize(accountId), bytes.length)) throw new Standard.Refused("overQuota", "the account is over its quota");
         String blobId;

@@ -13,6 +13,10 @@ import mailroom.jmap.core.MethodTable;
 import mailroom.storage.Directory;
 import mailroom.storage.Mailbox;
 import mailroom.storage.StorageException;
+import mailroom.storage.sharing.Rights;
+import mailroom.storage.sharing.SharedMailboxes;
+import mailroom.storage.sharing.Sharing;
+import mailroom.jmap.sharing.PrincipalIds;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -28,7 +32,7 @@ import java.util.Set;
 public final class MailboxMethods {
     private static final String SEP = String.valueOf(MailboxNames.DELIMITER);
     static final Set<String> PROPERTIES = Set.of("id", "name", "parentId", "role", "sortOrder", "totalEmails", "unreadEmails",
-            "totalThreads", "unreadThreads", "myRights", "isSubscribed");
+            "totalThreads", "unreadThreads", "myRights", "isSubscribed", "shareWith");
     /** RFC 8621 section 2 roles, from the IANA registry, and the RFC 6154 attribute each is kept as. */
     private static final Map<String, String> ROLES = Map.of("drafts", "\\Drafts", "sent", "\\Sent", "trash", "\\Trash",
             "junk", "\\Junk", "archive", "\\Archive", "all", "\\All", "flagged", "\\Flagged", "important", "\\Important");
@@ -55,46 +59,82 @@ public final class MailboxMethods {
         return ROLES.entrySet().stream().filter(e -> m.specialUse().contains(e.getValue())).map(Map.Entry::getKey).findFirst().orElse(null);
     }
 
-    private ObjectNode toJson(Mailbox m, List<Mailbox> all, Set<String> subscribed, Set<String> properties, long accountId) {
+    private ObjectNode toJson(Mailbox m, Reach reach, Set<String> subscribed, Set<String> properties) {
         ObjectNode o = Json.object().put("id", Ids.mailbox(m.id()));
+        List<Mailbox> all = reach.mailboxes();
         int cut = m.name().lastIndexOf(SEP);
         String parentName = cut < 0 ? null : m.name().substring(0, cut);
-        var status = properties.stream().anyMatch(p -> p.endsWith("Emails") || p.endsWith("Threads")) ? mail.store().status(accountId, m.id()) : null;
+        boolean counts = reach.readable(m.id()) && properties.stream().anyMatch(p -> p.endsWith("Emails") || p.endsWith("Threads"));
+        long total = counts ? mail.store().status(reach.accountId(), m.id()).messages() : 0;
+        long unread = counts && properties.stream().anyMatch(p -> p.startsWith("unread")) ? reach.unseen(m.id()) : 0;
         for (String p : properties) {
             switch (p) {
                 case "name" -> o.put("name", cut < 0 ? m.name() : m.name().substring(cut + 1));
                 case "parentId" -> o.put("parentId", all.stream().filter(x -> x.name().equals(parentName)).findFirst().map(x -> Ids.mailbox(x.id())).orElse(null));
                 case "role" -> o.put("role", role(m));
                 case "sortOrder" -> o.put("sortOrder", "inbox".equals(role(m)) ? 0 : 10);
-                case "totalEmails", "totalThreads" -> o.put(p, status.messages());
-                case "unreadEmails", "unreadThreads" -> o.put(p, status.unseen());
+                case "totalEmails", "totalThreads" -> o.put(p, total);
+                case "unreadEmails", "unreadThreads" -> o.put(p, unread);
                 case "isSubscribed" -> o.put("isSubscribed", subscribed.contains(m.name()));
-                case "myRights" -> {
-                    ObjectNode r = o.putObject("myRights");
-                    for (String right : List.of("mayReadItems", "mayAddItems", "mayRemoveItems", "maySetSeen", "maySetKeywords",
-                            "mayCreateChild", "mayRename", "mayDelete", "maySubmit")) r.put(right, true);
-                }
+                case "myRights" -> o.set("myRights", MailboxRights.toJson(reach.rights(m.id())));
+                case "shareWith" -> o.set("shareWith", shareWith(reach, m));
                 default -> { }
             }
         }
         return o;
     }
 
+    /**
+     * RFC 9670 section 4: who else the mailbox is shared with, by principal, when the login may see
+     * that (it holds "a", as IMAP GETACL asks); identifiers without a principal ("anyone",
+     * "authenticated", negative entries) are IMAP's alone and not shown.
+     */
+    private ObjectNode shareWith(Reach reach, Mailbox m) {
+        if (!reach.may(m.id(), "a")) return null;
+        ObjectNode out = Json.object();
+        mail.storage().sharing().acl(reach.accountId(), m.id()).forEach((identifier, rights) ->
+                PrincipalIds.ofIdentifier(mail.storage(), identifier).ifPresent(id -> out.set(id, MailboxRights.toJson(rights))));
+        return out.isEmpty() ? null : out;
+    }
+
+    /**
+     * The mailboxes the login subscribes to, in the account's names: a reader's subscriptions to
+     * shared mailboxes are its own, kept under the names IMAP shows it ("Other Users/alice/...").
+     */
+    private Set<String> subscribed(Reach reach) {
+        Set<String> own = mail.store().subscriptions(reach.reader().id());
+        if (reach.own()) return own;
+        String prefix = prefix(reach);
+        Set<String> out = new HashSet<>();
+        for (String name : own) if (name.startsWith(prefix)) out.add(name.substring(prefix.length()));
+        return out;
+    }
+
+    private String prefix(Reach reach) {
+        if (reach.own()) return "";
+        var owner = mail.storage().directory().account(reach.accountId()).orElseThrow();
+        return new SharedMailboxes(mail.storage()).prefix(reach.reader(), owner);
+    }
+
+    private void subscribe(Reach reach, String name, boolean on) {
+        mail.store().setSubscribed(reach.reader().id(), prefix(reach) + name, on);
+    }
+
     private ObjectNode get(ObjectNode args, Call call) {
-        long account = call.accountId();
+        Reach reach = mail.reach(call);
         List<String> ids = Standard.ids(args, "ids", mail.limits().maxObjectsInGet());
         Set<String> properties = Standard.properties(args, PROPERTIES, PROPERTIES);
-        List<Mailbox> all = mail.store().mailboxes(account);
-        String state = States.mailbox(mail.store().highestModseq(account), all);
-        Set<String> subscribed = mail.store().subscriptions(account);
+        List<Mailbox> all = reach.mailboxes();
+        String state = mail.mailboxState(reach);
+        Set<String> subscribed = subscribed(reach);
         ArrayNode list = Json.array();
         List<String> notFound = new ArrayList<>();
         if (ids == null) {
-            all.forEach(m -> list.add(toJson(m, all, subscribed, properties, account)));
+            all.forEach(m -> list.add(toJson(m, reach, subscribed, properties)));
         } else {
             for (String id : ids) {
-                Optional<Mailbox> m = Ids.mailbox(call.resolve(id)).flatMap(n -> all.stream().filter(x -> x.id() == n).findFirst());
-                if (m.isPresent()) list.add(toJson(m.get(), all, subscribed, properties, account));
+                Optional<Mailbox> m = Ids.mailbox(call.resolve(id)).flatMap(reach::mailbox);
+                if (m.isPresent()) list.add(toJson(m.get(), reach, subscribed, properties));
                 else notFound.add(id);
             }
         }
@@ -102,11 +142,11 @@ public final class MailboxMethods {
     }
 
     private ObjectNode changes(ObjectNode args, Call call) {
-        long account = call.accountId();
+        Reach reach = mail.reach(call);
         States since = States.parse(Standard.required(args, "sinceState"));
         int max = Standard.maxChanges(args);
-        List<Mailbox> all = mail.store().mailboxes(account);
-        long head = mail.store().highestModseq(account);
+        List<Mailbox> all = reach.mailboxes();
+        long head = mail.store().highestModseq(reach.accountId());
         if (since.modseq() > head) throw MethodError.cannotCalculateChanges("that state is from the future");
         Set<String> created = new LinkedHashSet<>(), updated = new LinkedHashSet<>(), destroyed = new LinkedHashSet<>();
         Set<Long> now = new HashSet<>();
@@ -133,13 +173,13 @@ public final class MailboxMethods {
     }
 
     private ObjectNode query(ObjectNode args, Call call) {
-        long account = call.accountId();
-        List<Mailbox> all = new ArrayList<>(mail.store().mailboxes(account));
+        Reach reach = mail.reach(call);
+        List<Mailbox> all = reach.mailboxes();
         JsonNode filter = args.path("filter");
-        Set<String> subscribed = mail.store().subscriptions(account);
+        Set<String> subscribed = subscribed(reach);
         List<Mailbox> hits = new ArrayList<>();
         for (Mailbox m : all) {
-            ObjectNode view = toJson(m, all, subscribed, Set.of("name", "parentId", "role", "isSubscribed"), account);
+            ObjectNode view = toJson(m, reach, subscribed, Set.of("name", "parentId", "role", "isSubscribed"));
             if (matches(filter, view)) hits.add(m);
         }
         Comparator<Mailbox> order = Comparator.comparing(m -> m.name().toLowerCase(Locale.ROOT));
@@ -149,7 +189,7 @@ public final class MailboxMethods {
         }
         hits.sort(Comparator.comparing((Mailbox m) -> "inbox".equals(role(m)) ? 0 : 1).thenComparing(order));
         List<String> ids = hits.stream().map(m -> Ids.mailbox(m.id())).toList();
-        return Standard.window(args, ids, call.jmapAccountId(), States.mailbox(mail.store().highestModseq(account), all), false, Integer.MAX_VALUE);
+        return Standard.window(args, ids, call.jmapAccountId(), mail.mailboxState(reach), false, Integer.MAX_VALUE);
     }
 
     private static boolean matches(JsonNode filter, ObjectNode view) {
@@ -180,25 +220,27 @@ public final class MailboxMethods {
     }
 
     private ObjectNode set(ObjectNode args, Call call) {
-        long account = call.accountId();
+        Reach reach = mail.reach(call);
+        long account = reach.accountId();
         Standard.checkSetSize(args, mail.limits().maxObjectsInSet());
-        String oldState = mail.mailboxState(account);
+        String oldState = mail.mailboxState(reach);
         Standard.ifInState(args, oldState);
         var out = new Standard.SetResponse();
         for (var e : Standard.map(args, "create").entrySet()) {
             try {
-                Mailbox m = create(account, e.getValue(), call);
+                Mailbox m = create(reach, e.getValue(), call);
                 call.created(e.getKey(), Ids.mailbox(m.id()));
                 out.created.set(e.getKey(), Json.object().put("id", Ids.mailbox(m.id())).put("sortOrder", 10)
                         .put("totalEmails", 0).put("unreadEmails", 0).put("totalThreads", 0).put("unreadThreads", 0));
                 mail.announce(account, m.id());
+                reach = mail.reach(call); // the new mailbox is there for what follows
             } catch (Standard.Refused r) {
                 out.notCreated.set(e.getKey(), r.error.toJson());
             }
         }
         for (var e : Standard.map(args, "update").entrySet()) {
             try {
-                long id = update(account, call.resolve(e.getKey()), e.getValue(), call);
+                long id = update(reach, call.resolve(e.getKey()), e.getValue(), call);
                 out.updated.putNull(e.getKey());
                 mail.announce(account, id);
             } catch (Standard.Refused r) {
@@ -208,71 +250,136 @@ public final class MailboxMethods {
         boolean removeEmails = Standard.bool(args, "onDestroyRemoveEmails");
         for (String id : Standard.destroyList(args)) {
             try {
-                destroy(account, call.resolve(id), removeEmails);
+                destroy(reach, call.resolve(id), removeEmails);
                 out.destroyed.add(id);
             } catch (Standard.Refused r) {
                 out.notDestroyed.set(id, r.error.toJson());
             }
         }
-        return out.toJson(call.jmapAccountId(), oldState, mail.mailboxState(account));
+        return out.toJson(call.jmapAccountId(), oldState, mail.mailboxState(mail.reach(call)));
     }
 
-    private Mailbox find(long account, String id) {
-        return Ids.mailbox(id).flatMap(n -> mail.mailbox(account, n)).orElseThrow(() -> new Standard.Refused("notFound", "no mailbox " + id));
+    private static Mailbox find(Reach reach, String id) {
+        return Ids.mailbox(id).flatMap(reach::mailbox).orElseThrow(() -> new Standard.Refused("notFound", "no mailbox " + id));
     }
 
-    private String fullName(long account, JsonNode parentId, String name, Call call) {
+    /**
+     * The full name of a mailbox to be made or moved: below a parent the login may create in ("k"),
+     * or at the top, which only the account's owner may (RFC 4314 section 4, CREATE).
+     */
+    private String fullName(Reach reach, JsonNode parentId, String name, Call call) {
         if (name == null || name.isBlank() || name.contains(SEP) || name.length() > 200) {
             throw new Standard.Refused(new Standard.SetError("invalidProperties", "a name is 1-200 characters without " + SEP, List.of("name")));
         }
-        if (parentId == null || parentId.isNull()) return name;
+        if (parentId == null || parentId.isNull()) {
+            if (!reach.own()) throw new Standard.Refused("forbidden", "only the account's owner makes mailboxes at its top level");
+            return name;
+        }
         if (!call.knows(parentId.asText())) throw new Standard.Refused(new Standard.SetError("invalidProperties", "no parent " + parentId.asText(), List.of("parentId")));
-        return find(account, call.resolve(parentId.asText())).name() + SEP + name;
+        Mailbox parent = find(reach, call.resolve(parentId.asText()));
+        reach.require(parent.id(), "k", "create mailboxes");
+        return parent.name() + SEP + name;
     }
 
-    private Mailbox create(long account, JsonNode props, Call call) {
+    private Mailbox create(Reach reach, JsonNode props, Call call) {
         String role = props.path("role").isTextual() ? props.get("role").asText() : null;
         if (role != null && !ROLES.containsKey(role)) {
             throw new Standard.Refused(new Standard.SetError("invalidProperties", "no role " + role + " can be given here", List.of("role")));
         }
-        String name = fullName(account, props.get("parentId"), props.path("name").asText(null), call);
+        String name = fullName(reach, props.get("parentId"), props.path("name").asText(null), call);
         try {
-            Mailbox m = mail.store().createMailbox(account, name, role == null ? null : ROLES.get(role));
-            if (props.path("isSubscribed").asBoolean(false)) mail.store().setSubscribed(account, name, true);
+            Mailbox m = mail.store().createMailbox(reach.accountId(), name, role == null ? null : ROLES.get(role));
+            if (props.path("isSubscribed").asBoolean(false)) subscribe(reach, name, true);
             return m;
         } catch (Directory.AlreadyExists e) {
             throw new Standard.Refused(new Standard.SetError("invalidProperties", "a mailbox " + name + " exists", List.of("name")));
         }
     }
 
-    private long update(long account, String id, JsonNode patch, Call call) {
-        Mailbox m = find(account, id);
-        int cut = m.name().lastIndexOf(SEP);
-        String name = patch.has("name") ? patch.get("name").asText() : cut < 0 ? m.name() : m.name().substring(cut + 1);
-        JsonNode parent = patch.has("parentId") ? patch.get("parentId") : null;
-        String target = parent != null ? fullName(account, parent, name, call)
-                : (cut < 0 ? "" : m.name().substring(0, cut + 1)) + fullName(account, null, name, call);
+    private long update(Reach reach, String id, JsonNode patch, Call call) {
+        Mailbox m = find(reach, id);
         for (var e : patch.properties()) {
-            if (!Set.of("name", "parentId", "isSubscribed", "sortOrder").contains(e.getKey())) {
+            if (!Set.of("name", "parentId", "isSubscribed", "sortOrder", "shareWith").contains(e.getKey()) && !e.getKey().startsWith("shareWith/")) {
                 throw new Standard.Refused(new Standard.SetError("invalidProperties", e.getKey() + " cannot be changed", List.of(e.getKey())));
             }
         }
+        int cut = m.name().lastIndexOf(SEP);
+        String target = m.name();
+        if (patch.has("name") || patch.has("parentId")) {
+            String name = patch.has("name") ? patch.get("name").asText() : cut < 0 ? m.name() : m.name().substring(cut + 1);
+            JsonNode parent = patch.has("parentId") ? patch.get("parentId") : null;
+            target = parent != null ? fullName(reach, parent, name, call)
+                    : (cut < 0 ? "" : m.name().substring(0, cut + 1)) + checkedName(name);
+        }
         if (!target.equals(m.name())) {
+            reach.require(m.id(), "x", "rename");
             if (m.name().equalsIgnoreCase(Mailbox.INBOX)) throw new Standard.Refused("forbidden", "the inbox keeps its name");
             if (target.startsWith(m.name() + SEP)) throw new Standard.Refused(new Standard.SetError("invalidProperties", "a mailbox cannot go below itself", List.of("parentId")));
             try {
-                mail.store().renameMailbox(account, m.name(), target);
+                mail.store().renameMailbox(reach.accountId(), m.name(), target);
             } catch (Directory.AlreadyExists e) {
                 throw new Standard.Refused(new Standard.SetError("invalidProperties", "a mailbox " + target + " exists", List.of("name")));
             }
         }
-        if (patch.has("isSubscribed")) mail.store().setSubscribed(account, target, patch.get("isSubscribed").asBoolean());
+        for (var e : patch.properties()) if (e.getKey().startsWith("shareWith")) share(reach, m, e.getKey(), e.getValue());
+        if (patch.has("isSubscribed")) subscribe(reach, target, patch.get("isSubscribed").asBoolean());
         return m.id();
     }
 
-    private void destroy(long account, String id, boolean removeEmails) {
-        Mailbox m = find(account, id);
+    private static String checkedName(String name) {
+        if (name == null || name.isBlank() || name.contains(SEP) || name.length() > 200) {
+            throw new Standard.Refused(new Standard.SetError("invalidProperties", "a name is 1-200 characters without " + SEP, List.of("name")));
+        }
+        return name;
+    }
+
+    /**
+     * Changes who the mailbox is shared with (RFC 9670 section 4): "shareWith" replaces every entry
+     * that names a principal, "shareWith/ID" one of them. It takes "a" (RFC 4314, as SETACL); the
+     * owner is never in the list, and nobody takes away their own "a".
+     */
+    private void share(Reach reach, Mailbox m, String key, JsonNode value) {
+        reach.require(m.id(), "a", "share");
+        var sharing = mail.storage().sharing();
+        Map<String, Rights> wanted = new java.util.LinkedHashMap<>();
+        if (key.equals("shareWith")) {
+            if (value != null && !value.isNull() && !value.isObject()) throw invalidShare(key, "shareWith is an object or null");
+            if (value != null && value.isObject()) for (var e : value.properties()) wanted.put(identifierOf(reach, key + "/" + e.getKey()), rightsOf(key, e.getValue()));
+            for (String identifier : sharing.acl(reach.accountId(), m.id()).keySet()) {
+                if (PrincipalIds.ofIdentifier(mail.storage(), identifier).isPresent()) wanted.putIfAbsent(identifier, Rights.NONE);
+            }
+        } else {
+            wanted.put(identifierOf(reach, key), value == null || value.isNull() ? Rights.NONE : rightsOf(key, value));
+        }
+        String self = Sharing.identifier(reach.reader());
+        if (!reach.own() && wanted.containsKey(self) && !wanted.get(self).has('a')) {
+            throw new Standard.Refused("forbidden", "you may not take away your own right to share this mailbox");
+        }
+        wanted.forEach((identifier, rights) -> sharing.setRights(reach.accountId(), m.id(), identifier, rights));
+    }
+
+    private String identifierOf(Reach reach, String key) {
+        String principal = key.substring("shareWith/".length());
+        String identifier = PrincipalIds.identifier(mail.storage(), principal).orElseThrow(() -> invalidShare(key, "no principal " + principal));
+        var owner = mail.storage().directory().account(reach.accountId()).orElseThrow();
+        if (identifier.equals(Sharing.identifier(owner))) throw invalidShare(key, "the account's owner holds every right already");
+        return identifier;
+    }
+
+    private static Rights rightsOf(String key, JsonNode value) {
+        return MailboxRights.parse(value).orElseThrow(() -> invalidShare(key, "the rights are a MailboxRights object of booleans"));
+    }
+
+    private static Standard.Refused invalidShare(String property, String why) {
+        return new Standard.Refused(new Standard.SetError("invalidProperties", why, List.of(property)));
+    }
+
+    private void destroy(Reach reach, String id, boolean removeEmails) {
+        Mailbox m = find(reach, id);
+        long account = reach.accountId();
+        reach.require(m.id(), "x", "delete");
         if (m.name().equalsIgnoreCase(Mailbox.INBOX)) throw new Standard.Refused("forbidden", "the inbox cannot be destroyed");
+        // every mailbox of the account counts here, also those the login cannot see
         if (mail.store().mailboxes(account).stream().anyMatch(x -> x.name().startsWith(m.name() + SEP))) {
             throw new Standard.Refused("mailboxHasChild", "the mailbox has mailboxes below it");
         }
@@ -281,7 +388,7 @@ public final class MailboxMethods {
         }
         try {
             mail.store().deleteMailbox(account, m.id());
-            mail.store().setSubscribed(account, m.name(), false);
+            subscribe(reach, m.name(), false);
         } catch (StorageException e) {
             throw new Standard.Refused("notFound", e.getMessage());
         }

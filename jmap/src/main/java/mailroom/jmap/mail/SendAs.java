@@ -2,12 +2,14 @@ package mailroom.jmap.mail;
 
 import mailroom.core.mail.EmailAddress;
 import mailroom.storage.Account;
+import mailroom.storage.sharing.SharedMailboxes;
 
 import java.util.Locale;
 
 /**
  * The addresses an account may send as, the same rule as SMTP submission's: its own address, a
- * +tag of it, or a local alias that leads to it. Identities (Identity/set) and submissions
+ * +tag of it, a local alias that leads to it, or the address of an account that lets it post as
+ * that account (the "p" right on its INBOX, see {@link SharedMailboxes#delegator}). Identities (Identity/set) and submissions
  * (EmailSubmission/set, forbiddenFrom and forbiddenMailFrom) both ask here.
  */
 final class SendAs {
@@ -21,6 +23,12 @@ final class SendAs {
         int plus = local.indexOf('+');
         String base = plus > 0 ? local.substring(0, plus) : local;
         if (domain.equalsIgnoreCase(account.domain()) && base.equalsIgnoreCase(account.username())) return true;
-        return mail.storage().directory().alias(local, domain).map(a -> a.targets().stream().anyMatch(t -> t.equalsIgnoreCase(account.address()))).orElse(false);
+        if (mail.storage().directory().alias(local, domain).map(a -> a.targets().stream().anyMatch(t -> t.equalsIgnoreCase(account.address()))).orElse(false)) return true;
+        return delegator(mail, account, address).isPresent();
+    }
+
+    /** The other account an address names when the account may send as it. */
+    static java.util.Optional<Account> delegator(MailContext mail, Account account, String address) {
+        return EmailAddress.parse(address, true).flatMap(a -> new SharedMailboxes(mail.storage()).delegator(account, a.localPart(), a.domain()));
     }
 }

@@ -13,12 +13,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** The shapes RFC 8620 section 5 gives every data type's /get, /changes, /set and /query. */
-final class Standard {
+/**
+ * The shapes RFC 8620 section 5 gives every data type's /get, /changes, /set and /query; the parts
+ * other data types than Mail's use (Principal) are public.
+ */
+public final class Standard {
     private Standard() {}
 
     /** The "ids" argument: null for all, else at most {@code max} of them (requestTooLarge beyond). */
-    static List<String> ids(ObjectNode args, String name, int max) {
+    public static List<String> ids(ObjectNode args, String name, int max) {
         JsonNode ids = args.get(name);
         if (ids == null || ids.isNull()) return null;
         if (!ids.isArray()) throw MethodError.invalidArguments(name + " must be an array of ids or null");
@@ -32,7 +35,7 @@ final class Standard {
     }
 
     /** The "properties" argument: the defaults when absent; an unknown name is invalidArguments. */
-    static Set<String> properties(ObjectNode args, Set<String> known, Collection<String> defaults) {
+    public static Set<String> properties(ObjectNode args, Set<String> known, Collection<String> defaults) {
         JsonNode p = args.get("properties");
         if (p == null || p.isNull()) return new LinkedHashSet<>(defaults);
         if (!p.isArray()) throw MethodError.invalidArguments("properties must be an array");
@@ -46,7 +49,7 @@ final class Standard {
         return out;
     }
 
-    static ObjectNode getResponse(String accountId, String state, ArrayNode list, List<String> notFound) {
+    public static ObjectNode getResponse(String accountId, String state, ArrayNode list, List<String> notFound) {
         ObjectNode r = Json.object().put("accountId", accountId).put("state", state);
         r.set("list", list);
         r.set("notFound", Json.array(notFound));
@@ -173,7 +176,7 @@ final class Standard {
     }
 
     /** position/anchor/limit of a /query (RFC 8620 section 5.5) over the full sorted list of ids. */
-    static ObjectNode window(ObjectNode args, List<String> ids, String accountId, String queryState, boolean canCalculateChanges, int maxLimit) {
+    public static ObjectNode window(ObjectNode args, List<String> ids, String accountId, String queryState, boolean canCalculateChanges, int maxLimit) {
         long limit = Math.min(unsigned(args, "limit", maxLimit), maxLimit);
         JsonNode posNode = args.get("position");
         long position = posNode == null || posNode.isNull() ? 0 : posNode.asLong();

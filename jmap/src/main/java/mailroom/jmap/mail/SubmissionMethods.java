@@ -187,7 +187,8 @@ public final class SubmissionMethods {
         Account account = call.principal().account();
         String identityEmail = identities.email(call, spec.path("identityId").asText())
                 .orElseThrow(() -> new Standard.Refused(new Standard.SetError("invalidProperties", "no identity " + spec.path("identityId").asText(), List.of("identityId"))));
-        var ref = Ids.parse(emailId, 'e').flatMap(r -> blobs.message(account.id(), r.mailboxId(), r.uid()))
+        Reach reach = mail.reach(call);
+        var ref = Ids.parse(emailId, 'e').flatMap(r -> blobs.message(reach, r.mailboxId(), r.uid()))
                 .orElseThrow(() -> new Standard.Refused(new Standard.SetError("invalidProperties", "no Email " + emailId, List.of("emailId"))));
         byte[] bytes;
         try {
@@ -199,8 +200,11 @@ public final class SubmissionMethods {
         JsonNode envelope = spec.get("envelope");
         String mailFrom = envelope != null && envelope.isObject() ? envelope.path("mailFrom").path("email").asText() : identityEmail;
         if (!owns(account, mailFrom)) throw new Standard.Refused("forbiddenMailFrom", mailFrom + " is not an address of " + account.address());
+        Optional<Account> onBehalfOf = Optional.empty();
         for (JsonNode from : content.header(ref.parsed().root(), "header:From:asAddresses")) {
-            if (!owns(account, from.path("email").asText())) throw new Standard.Refused("forbiddenFrom", "the From address " + from.path("email").asText() + " is not yours");
+            String address = from.path("email").asText();
+            if (!owns(account, address)) throw new Standard.Refused("forbiddenFrom", "the From address " + address + " is not yours");
+            onBehalfOf = onBehalfOf.or(() -> SendAs.delegator(mail, account, address));
         }
         Set<String> rcpts = new LinkedHashSet<>();
         if (envelope != null && envelope.isObject()) envelope.path("rcptTo").forEach(r -> rcpts.add(r.path("email").asText()));
@@ -210,14 +214,25 @@ public final class SubmissionMethods {
         List<String> targets = new ArrayList<>();
         for (String r : rcpts) targets.addAll(expand(r));
         String blobId;
+        byte[] sent = withoutBcc(content, ref.parsed().root().bodyStart());
+        // Sent on behalf of another account: the person who sent it is named (RFC 5322 section 3.6.2), as SMTP submission does.
+        if (onBehalfOf.isPresent() && content.header(ref.parsed().root(), "header:Sender").isNull()) {
+            sent = Composer.concat(("Sender: " + account.address() + "\r\n").getBytes(StandardCharsets.UTF_8), sent);
+        }
         try (var w = mail.storage().blobs().create()) {
-            w.stream().write(withoutBcc(content, ref.parsed().root().bodyStart()));
+            w.stream().write(sent);
             blobId = w.commit();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         // A delayed entry is created at its sendAt: not due before, and its retry period counts from then.
-        return mail.storage().queue().enqueue(Queue.Envelope.of(mailFrom, targets), blobId, sendAt);
+        long queued = mail.storage().queue().enqueue(Queue.Envelope.of(mailFrom, targets), blobId, sendAt);
+        // The client files its copy in its own account; the account it wrote for gets one in its Sent, as with SMTP.
+        if (onBehalfOf.isPresent()) {
+            mail.store().deliver(new mailroom.storage.Delivery(blobId, Instant.now(), mailroom.core.mime.MessageParser.parse(sent)),
+                    List.of(new mailroom.storage.Delivery.Target(onBehalfOf.get().id(), "Sent", Set.of("\\Seen"))));
+        }
+        return queued;
     }
 
     /** RFC 8621 section 7: the Bcc field is not sent. */

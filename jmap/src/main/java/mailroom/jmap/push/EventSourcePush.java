@@ -8,6 +8,7 @@ import mailroom.jmap.core.Principal;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
@@ -33,11 +34,11 @@ public final class EventSourcePush {
 
     /** Runs until the client goes away (or after the first change with closeafter=state). */
     public void stream(Principal principal, Options options, OutputStream out) throws IOException, InterruptedException {
-        long account = principal.account().id();
+        List<Long> accounts = states.accounts(principal);
         Semaphore woken = new Semaphore(0);
-        try (AutoCloseable ignored = events.subscribe(account, event -> woken.release())) {
-            Map<String, String> seen = states.states(account, null);
-            if (!options.closeAfterState()) send(out, "state", StateChanges.change(principal.accountId(), null, seen, options.types()));
+        try (AutoCloseable ignored = StateChanges.subscribe(events, accounts, woken::release)) {
+            Map<String, String> seen = states.states(principal, accounts, null);
+            if (!options.closeAfterState()) send(out, "state", StateChanges.change(null, seen, options.types()));
             while (true) {
                 boolean changed = options.pingSeconds() > 0 ? woken.tryAcquire(options.pingSeconds(), TimeUnit.SECONDS) : acquire(woken);
                 if (!changed) {
@@ -45,8 +46,8 @@ public final class EventSourcePush {
                     continue;
                 }
                 woken.drainPermits();
-                Map<String, String> now = states.states(account, seen);
-                ObjectNode change = StateChanges.change(principal.accountId(), seen, now, options.types());
+                Map<String, String> now = states.states(principal, accounts, seen);
+                ObjectNode change = StateChanges.change(seen, now, options.types());
                 seen = now;
                 if (change == null) continue;
                 send(out, "state", change);

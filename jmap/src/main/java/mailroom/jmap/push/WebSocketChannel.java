@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -106,21 +107,21 @@ public final class WebSocketChannel implements AutoCloseable {
         if (types == null || types.isNull()) wanted.add("*");
         else types.forEach(t -> wanted.add(t.asText()));
         Map<String, String> since = decode(message.path("pushState").asText(null));
-        long account = principal.account().id();
+        List<Long> accounts = states.accounts(principal);
         pusher = Thread.ofVirtual().name("jmap-ws-push-" + principal.accountId()).start(() -> {
             Semaphore woken = new Semaphore(0);
-            try (AutoCloseable ignored = events.subscribe(account, event -> woken.release())) {
+            try (AutoCloseable ignored = StateChanges.subscribe(events, accounts, woken::release)) {
                 Map<String, String> seen;
                 try {
-                    seen = states.states(account, since);
+                    seen = states.states(principal, accounts, since);
                 } catch (RuntimeException e) { // a pushState with states we did not make: start afresh
-                    seen = states.states(account, null);
+                    seen = states.states(principal, accounts, null);
                 }
                 if (since != null) push(since, seen, wanted);
                 while (!Thread.currentThread().isInterrupted()) {
                     woken.acquire();
                     woken.drainPermits();
-                    Map<String, String> now = states.states(account, seen);
+                    Map<String, String> now = states.states(principal, accounts, seen);
                     push(seen, now, wanted);
                     seen = now;
                 }
@@ -133,7 +134,7 @@ public final class WebSocketChannel implements AutoCloseable {
     }
 
     private void push(Map<String, String> before, Map<String, String> now, Set<String> types) {
-        ObjectNode change = StateChanges.change(principal.accountId(), before, now, types);
+        ObjectNode change = StateChanges.change(before, now, types);
         if (change == null) return;
         change.put("pushState", encode(now));
         send(change);

@@ -105,10 +105,19 @@ public final class SharedMailboxes {
 
     /** Other accounts' mailboxes the reader may see, with its rights, ordered by name. */
     public List<View> visible(Account reader) {
+        return visible(reader, -1);
+    }
+
+    /** The mailboxes of one other account that the reader may see, with its rights, ordered by name. */
+    public List<View> visibleIn(Account reader, long ownerId) {
+        return ownerId == reader.id() ? List.of() : visible(reader, ownerId);
+    }
+
+    private List<View> visible(Account reader, long onlyOwner) {
         Set<String> identifiers = identifiersOf(reader);
         Map<Long, Map<Long, Map<String, Rights>>> entries = new HashMap<>(); // owner -> mailbox -> list
         for (Sharing.Entry e : storage.sharing().entriesFor(identifiers)) {
-            if (e.ownerId() == reader.id()) continue;
+            if (e.ownerId() == reader.id() || (onlyOwner >= 0 && e.ownerId() != onlyOwner)) continue;
             entries.computeIfAbsent(e.ownerId(), k -> new HashMap<>()).computeIfAbsent(e.mailboxId(), k -> new HashMap<>()).put(e.identifier(), e.rights());
         }
         List<View> out = new ArrayList<>();
@@ -125,5 +134,18 @@ public final class SharedMailboxes {
         }
         out.sort(java.util.Comparator.comparing(View::name));
         return out;
+    }
+
+    /**
+     * The account an address names when {@code sender} may send as it: a help desk's role account,
+     * or a director for an assistant. That takes the "p" (post) right on the other account's INBOX,
+     * given like any other right; SMTP submission and JMAP both ask here.
+     */
+    public Optional<Account> delegator(Account sender, String localPart, String domain) {
+        Optional<Account> other = storage.directory().account(localPart, domain);
+        if (other.isEmpty() || other.get().id() == sender.id()) return Optional.empty();
+        var inbox = storage.mail().mailbox(other.get().id(), Mailbox.INBOX);
+        if (inbox.isEmpty()) return Optional.empty();
+        return rights(sender, other.get().id(), inbox.get().id()).has('p') ? other : Optional.empty();
     }
 }
