@@ -39,7 +39,7 @@ final class AclCommands {
             default -> given;
         };
         refuseLosingAdmin(s, place, id, after);
-        sharing.setRights(place.mailbox().accountId(), place.mailbox().id(), id, after);
+        Places.shared(s).setRights(s.account, place.owner(), place.mailbox(), id, after);
         return "SETACL completed";
     }
 
@@ -51,7 +51,7 @@ final class AclCommands {
         Places.Place place = Places.existing(s, name, "a");
         String id = identifier(s, identifier);
         refuseLosingAdmin(s, place, id, Rights.NONE);
-        s.server.storage.sharing().setRights(place.mailbox().accountId(), place.mailbox().id(), id, Rights.NONE);
+        Places.shared(s).setRights(s.account, place.owner(), place.mailbox(), id, Rights.NONE);
         return "DELETEACL completed";
     }
 

@@ -30,6 +30,7 @@ import mailroom.jmap.push.EventSourcePush;
 import mailroom.jmap.push.StateChanges;
 import mailroom.jmap.sharing.PrincipalIds;
 import mailroom.jmap.sharing.PrincipalMethods;
+import mailroom.jmap.sharing.ShareNotificationMethods;
 import mailroom.jmap.sharing.SharedAccounts;
 import mailroom.sieve.AccountRules;
 import mailroom.storage.Accounts;
@@ -90,6 +91,7 @@ public final class JmapServer implements Closeable {
         new SubmissionMethods(mail, blobs, table, identities).register(table);
         new VacationMethods(new AccountRules(storage)).register(table);
         new PrincipalMethods(storage).register(table);
+        new ShareNotificationMethods(storage).register(table);
         // The capabilities offered are the table's, never a list kept by hand, and the WebSocket
         // transport's, which has no methods but may be named in "using".
         var capabilities = new java.util.TreeSet<>(table.capabilities());

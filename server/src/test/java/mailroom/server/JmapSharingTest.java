@@ -112,6 +112,25 @@ class JmapSharingTest {
         assertThat(carolJmap.session().get("accounts").has("a" + alice.id())).isFalse();
         assertThat(carolJmap.call("Mailbox/get", "{" + a + "}").get("type").asText()).isEqualTo("accountNotFound");
 
+        // bob was told, once for each change (RFC 9670 section 4), and dismisses the first note
+        JsonNode notes = bobJmap.call("ShareNotification/get", "{" + b + "}");
+        assertThat(notes.get("list")).hasSize(2);
+        JsonNode note = notes.get("list").get(0);
+        assertThat(note.get("objectType").asText()).isEqualTo("Mailbox");
+        assertThat(note.get("objectAccountId").asText()).isEqualTo("a" + alice.id());
+        assertThat(note.get("objectId").asText()).isEqualTo(inbox);
+        assertThat(note.get("changedBy").get("principalId").asText()).isEqualTo("p" + alice.id());
+        assertThat(note.get("oldRights").isNull()).isTrue();
+        assertThat(note.get("newRights").get("maySetSeen").asBoolean()).isTrue();
+        assertThat(notes.get("list").get(1).get("objectId").asText()).as("the IMAP SETACL").isEqualTo(projects);
+        JsonNode dismissed = bobJmap.call("ShareNotification/set", "{" + b + ", \"destroy\": [\"" + note.get("id").asText() + "\"], \"create\": {\"x\": {}}}");
+        assertThat(dismissed.get("destroyed")).hasSize(1);
+        assertThat(dismissed.get("notCreated").get("x").get("type").asText()).isEqualTo("forbidden");
+        assertThat(bobJmap.call("ShareNotification/query", "{" + b + ", \"filter\": {\"objectAccountId\": \"a" + alice.id() + "\"}}").get("ids")).hasSize(1);
+        assertThat(carolJmap.call("ShareNotification/get", "{\"accountId\": \"a" + carol.id() + "\"}").get("list")).isEmpty();
+        assertThat(bobJmap.call("ShareNotification/get", "{" + a + "}").get("type").asText()).as("in bob's own account only")
+                .isEqualTo("accountNotSupportedByMethod");
+
         // what bob sees of alice's mailboxes, and his rights there
         JsonNode boxes = bobJmap.call("Mailbox/get", "{" + a + "}").get("list");
         assertThat(boxes).extracting(m -> m.get("name").asText()).containsExactlyInAnyOrder("INBOX", "Projects");

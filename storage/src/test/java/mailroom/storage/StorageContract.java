@@ -738,6 +738,10 @@ public abstract class StorageContract {
         storage.sharing().setRights(alice, inbox(alice).id(), "carol@example.test", new Rights("lr")); // carol as a reader
         storage.sharing().setSeenBy(alice, inbox(alice).id(), carol, List.of(1L), true);
         storage.identities().create(carol, new Identities.Identity(0, "Carol", "carol@example.test", null, null, "", ""));
+        storage.sharing().addNotification(new Sharing.Notification(0, carol, Instant.now(), alice, "alice@example.test", "alice@example.test",
+                alice, inbox(alice).id(), Mailbox.INBOX, Rights.NONE, new Rights("lr")));
+        storage.sharing().addNotification(new Sharing.Notification(0, alice, Instant.now(), carol, "carol@example.test", "carol@example.test",
+                carol, carolInbox, Mailbox.INBOX, Rights.NONE, new Rights("lr"))); // about carol's mailbox
 
         try (var c = database()) {
             var keyed = accountKeyedTables(c);
@@ -756,6 +760,7 @@ public abstract class StorageContract {
         assertThat(storage.mail().messages(alice, inbox(alice).id())).as("the other accounts keep their mail").hasSize(1);
         assertThat(storage.sharing().acl(alice, inbox(alice).id())).as("nor is a deleted account named in a list").isEmpty();
         assertThat(storage.sharing().seenBy(alice, inbox(alice).id(), carol)).isEmpty();
+        assertThat(storage.sharing().notifications(alice)).as("nor are notes about its mailboxes kept").isEmpty();
 
         long again = storage.directory().addAccount("carol", "example.test", "hash").id();
         long dave = storage.directory().addAccount("dave", "example.test", "hash").id();
@@ -910,6 +915,36 @@ public abstract class StorageContract {
         assertThat(sharing.sharedSeen(alice, inbox.id())).isTrue();
         sharing.setSharedSeen(alice, inbox.id(), false);
         assertThat(sharing.sharedSeen(alice, inbox.id())).isFalse();
+    }
+
+    @Test
+    void everyChangeOfAReadersRightsLeavesItANotification() {
+        var shared = new mailroom.storage.sharing.SharedMailboxes(storage);
+        var sharing = storage.sharing();
+        Account owner = storage.directory().account(alice).orElseThrow();
+        Mailbox inbox = storage.mail().mailbox(alice, Mailbox.INBOX).orElseThrow();
+        sharing.createGroup("desk");
+        sharing.setMember("desk", bob, true);
+
+        shared.setRights(owner, owner, inbox, "$desk", new Rights("lr"));
+        shared.setRights(owner, owner, inbox, "$desk", new Rights("lr")); // no change: no note
+        shared.setRights(owner, owner, inbox, "anyone", new Rights("l")); // names everybody: tells nobody
+        shared.setRights(null, owner, inbox, "bob@example.test", new Rights("lrs"));
+        shared.setRights(owner, owner, inbox, "-bob@example.test", new Rights("s"));
+        var notes = sharing.notifications(bob);
+        assertThat(notes).extracting(n -> n.oldRights().letters() + ">" + n.newRights().letters()).containsExactly(">lr", "lr>lrs", "lrs>lr");
+        assertThat(notes.get(0).changedById()).isEqualTo(alice);
+        assertThat(notes.get(0).changedByEmail()).isEqualTo("alice@example.test");
+        assertThat(notes.get(1).changedById()).as("the administrator").isZero();
+        assertThat(notes.get(0).mailboxName()).isEqualTo(Mailbox.INBOX);
+        assertThat(notes.get(0).ownerId()).isEqualTo(alice);
+        assertThat(notes.get(1).id()).isGreaterThan(notes.get(0).id());
+        assertThat(sharing.notifications(alice)).as("the owner is never told").isEmpty();
+
+        assertThat(sharing.deleteNotification(bob, notes.get(0).id())).isTrue();
+        assertThat(sharing.deleteNotification(bob, notes.get(0).id())).isFalse();
+        assertThat(sharing.deleteNotification(alice, notes.get(1).id())).as("only its own").isFalse();
+        assertThat(sharing.notifications(bob)).hasSize(2);
     }
 
     @Test

@@ -355,7 +355,9 @@ public final class MailboxMethods {
         if (!reach.own() && wanted.containsKey(self) && !wanted.get(self).has('a')) {
             throw new Standard.Refused("forbidden", "you may not take away your own right to share this mailbox");
         }
-        wanted.forEach((identifier, rights) -> sharing.setRights(reach.accountId(), m.id(), identifier, rights));
+        var owner = mail.storage().directory().account(reach.accountId()).orElseThrow();
+        var shared = new SharedMailboxes(mail.storage());
+        wanted.forEach((identifier, rights) -> shared.setRights(reach.reader(), owner, m, identifier, rights));
     }
 
     private String identifierOf(Reach reach, String key) {

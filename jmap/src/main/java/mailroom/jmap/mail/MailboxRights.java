@@ -14,7 +14,7 @@ import java.util.Optional;
  * mail sharing draft that builds on RFC 9670) and the RFC 4314 letters they stand for, in both
  * directions: myRights is read from the access list, and shareWith writes to it.
  */
-final class MailboxRights {
+public final class MailboxRights {
     /** Each property and the letters it needs; "mayReadItems" also makes the mailbox visible ("l"). */
     private static final Map<String, String> LETTERS = new LinkedHashMap<>();
 
@@ -33,7 +33,7 @@ final class MailboxRights {
 
     private MailboxRights() {}
 
-    static ObjectNode toJson(Rights rights) {
+    public static ObjectNode toJson(Rights rights) {
         ObjectNode o = Json.object();
         LETTERS.forEach((property, letters) -> o.put(property, letters.chars().allMatch(c -> rights.has((char) c))));
         return o;

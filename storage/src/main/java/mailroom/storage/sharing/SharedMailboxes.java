@@ -148,4 +148,37 @@ public final class SharedMailboxes {
         if (inbox.isEmpty()) return Optional.empty();
         return rights(sender, other.get().id(), inbox.get().id()).has('p') ? other : Optional.empty();
     }
+
+    /**
+     * Sets an identifier's rights on a mailbox, and leaves a notification (RFC 9670 section 4) with
+     * every account whose own rights on it changed by that: the account the identifier names, or
+     * the members of its group. "anyone" and "authenticated" name everybody and tell nobody.
+     * {@code changedBy} is null for the administrator. Every way of changing a list comes here:
+     * IMAP SETACL and DELETEACL, JMAP shareWith, `mailroom share` and the admin API.
+     */
+    public void setRights(Account changedBy, Account owner, Mailbox mailbox, String identifier, Rights rights) {
+        List<Account> told = new ArrayList<>();
+        for (Account a : accountsNamed(identifier.startsWith("-") ? identifier.substring(1) : identifier)) if (a.id() != owner.id()) told.add(a);
+        Map<Long, Rights> before = new HashMap<>();
+        for (Account a : told) before.put(a.id(), rights(a, owner.id(), mailbox.id()));
+        storage.sharing().setRights(owner.id(), mailbox.id(), identifier, rights);
+        java.time.Instant now = java.time.Instant.now();
+        for (Account a : told) {
+            Rights after = rights(a, owner.id(), mailbox.id());
+            if (after.equals(before.get(a.id()))) continue;
+            storage.sharing().addNotification(new Sharing.Notification(0, a.id(), now, changedBy == null ? 0 : changedBy.id(),
+                    changedBy == null ? "administrator" : changedBy.address(), changedBy == null ? null : changedBy.address(),
+                    owner.id(), mailbox.id(), mailbox.name(), before.get(a.id()), after));
+        }
+    }
+
+    private List<Account> accountsNamed(String identifier) {
+        if (identifier.startsWith(Sharing.GROUP_PREFIX)) {
+            Set<Long> members = storage.sharing().groups().getOrDefault(identifier.substring(Sharing.GROUP_PREFIX.length()), Set.of());
+            return members.stream().map(id -> storage.directory().account(id)).flatMap(Optional::stream).toList();
+        }
+        int at = identifier.lastIndexOf('@');
+        if (at < 0) return List.of();
+        return storage.directory().account(identifier.substring(0, at), identifier.substring(at + 1)).stream().toList();
+    }
 }

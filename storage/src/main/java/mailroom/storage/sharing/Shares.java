@@ -80,7 +80,7 @@ public final class Shares {
         }
         Rights parsed = Rights.parse(rights.equals("none") ? "" : rights)
                 .orElseThrow(() -> new IllegalArgumentException("rights are letters of " + Rights.ALL_LETTERS + " (RFC 4314), not \"" + rights + "\""));
-        sharing.setRights(mailbox.owner().id(), mailbox.mailbox().id(), id, parsed);
+        new SharedMailboxes(accounts.storage()).setRights(null, mailbox.owner(), mailbox.mailbox(), id, parsed);
         return parsed;
     }
 

@@ -67,9 +67,26 @@ public interface Sharing {
     long setSeenBy(long ownerId, long mailboxId, long readerId, Collection<Long> uids, boolean seen);
 
     /**
+     * A note to an account that its rights on another account's mailbox changed (RFC 9670 section
+     * 4): who changed them ({@code changedById} 0 for the administrator), which mailbox, and the
+     * rights before and after.
+     */
+    record Notification(long id, long accountId, java.time.Instant created, long changedById, String changedByName, String changedByEmail,
+                        long ownerId, long mailboxId, String mailboxName, Rights oldRights, Rights newRights) {}
+
+    /** Keeps a notification; its id is given here (ids are never reused). */
+    void addNotification(Notification notification);
+
+    /** An account's notifications, oldest first. */
+    List<Notification> notifications(long accountId);
+
+    /** Removes one of an account's notifications; false when it has none of that id. */
+    boolean deleteNotification(long accountId, long id);
+
+    /**
      * Forgets an account that is being deleted as a reader: the entries naming it, its group
-     * memberships and what it has seen elsewhere (what it shared goes with its mail), so a new
-     * account of the same address inherits nothing.
+     * memberships, what it has seen elsewhere and the notifications about its mailboxes (what it
+     * shared goes with its mail), so a new account of the same address inherits nothing.
      */
     void forgetAccount(long accountId, String address);
 }

@@ -929,7 +929,8 @@ public final class SqlMailStore implements MailStore {
      * database's own catalog, so a new table keyed by account cannot be forgotten here.
      */
     public static final List<String> ACCOUNT_TABLES = List.of("messages", "changes", "mailboxes", "subscriptions", "delivery_keys",
-            "import_journal", "sieve_scripts", "sieve_responses", "identities", "identity_counters", "mailbox_acl", "shared_seen_mailboxes", "seen_by_reader");
+            "import_journal", "sieve_scripts", "sieve_responses", "identities", "identity_counters", "mailbox_acl", "shared_seen_mailboxes", "seen_by_reader",
+            "share_notifications");
 
     @Override
     public void deleteAccountData(long accountId) {

@@ -196,11 +196,43 @@ public final class SqlSharing implements Sharing {
     }
 
     @Override
+    public void addNotification(Notification n) {
+        db.write(c -> update(c, "INSERT INTO share_notifications (account_id, created_at, changed_by_id, changed_by_name, changed_by_email,"
+                        + " owner_id, mailbox_id, mailbox_name, old_rights, new_rights) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                n.accountId(), n.created().toEpochMilli(), n.changedById(), n.changedByName(), n.changedByEmail(),
+                n.ownerId(), n.mailboxId(), n.mailboxName(), n.oldRights().letters(), n.newRights().letters()));
+    }
+
+    @Override
+    public List<Notification> notifications(long accountId) {
+        return db.read(c -> {
+            List<Notification> out = new ArrayList<>();
+            try (var st = c.prepareStatement("SELECT id, created_at, changed_by_id, changed_by_name, changed_by_email, owner_id, mailbox_id,"
+                    + " mailbox_name, old_rights, new_rights FROM share_notifications WHERE account_id = ? ORDER BY id")) {
+                st.setLong(1, accountId);
+                try (var rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new Notification(rs.getLong(1), accountId, java.time.Instant.ofEpochMilli(rs.getLong(2)), rs.getLong(3), rs.getString(4),
+                                rs.getString(5), rs.getLong(6), rs.getLong(7), rs.getString(8), new Rights(rs.getString(9)), new Rights(rs.getString(10))));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public boolean deleteNotification(long accountId, long id) {
+        return db.write(c -> update(c, "DELETE FROM share_notifications WHERE account_id = ? AND id = ?", accountId, id)) > 0;
+    }
+
+    @Override
     public void forgetAccount(long accountId, String address) {
         db.write(c -> {
             // Its own mailboxes' rows go with its mail (SqlMailStore.ACCOUNT_TABLES); these are where it is the reader.
             update(c, "DELETE FROM mailbox_acl WHERE identifier = ? OR identifier = ?", address, "-" + address);
             update(c, "DELETE FROM group_members WHERE member_id = ?", accountId);
+            update(c, "DELETE FROM share_notifications WHERE owner_id = ?", accountId);
             return update(c, "DELETE FROM seen_by_reader WHERE reader_id = ?", accountId);
         });
     }
