@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -65,7 +66,9 @@ class JmapClientsTest {
     /** Installs jmap-jam 0.13.1 under target/ (once), with the script beside it. */
     private static void installJam() throws Exception {
         Files.createDirectories(JAM);
-        Files.copy(Path.of("src/test/resources/jmap-jam/client.mjs"), JAM.resolve("client.mjs"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        for (String script : List.of("client.mjs", "shared.mjs")) {
+            Files.copy(Path.of("src/test/resources/jmap-jam", script), JAM.resolve(script), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
         if (Files.exists(JAM.resolve("node_modules/jmap-jam/package.json"))) return;
         Files.writeString(JAM.resolve("package.json"), "{\"name\": \"mailroom-jmap-jam-test\", \"private\": true, \"type\": \"module\"}\n");
         var out = new StringBuilder();
@@ -115,5 +118,40 @@ class JmapClientsTest {
         long bobId = node.node.storage().directory().account("bob", "example.test").orElseThrow().id();
         var inbox = bob.mailbox(bobId, "INBOX").orElseThrow();
         assertThat(bob.messages(bobId, inbox.id())).hasSize(1);
+    }
+
+    /** The same client as a reader of a mailbox shared with it (RFC 9670): the other account, its rights, its own \Seen, a copy home. */
+    @Test
+    void jmapJamWorksInAnAccountThatSharesAMailboxWithIt() throws Exception {
+        installJam();
+        LineClient.sendMail("127.0.0.1", node.smtp(), "friend@example.net", "alice@example.test", "shared one");
+        node.awaitDelivered();
+        var shares = new mailroom.storage.sharing.Shares(new Accounts(node.node.storage(), "example.test"));
+        shares.share(shares.mailbox("alice@example.test"), "bob@example.test", "lrs");
+        var jmap = new JmapHttp(node.jmap(), "bob@example.test", "bob-password");
+        String token = JmapHttp.JSON.readTree(jmap.post("/jmap/token", "application/json", new byte[0]).body()).get("token").asText();
+        var out = new StringBuilder();
+        int code = run(JAM, Map.of("NODE_TLS_REJECT_UNAUTHORIZED", "0"), out, "node", "shared.mjs",
+                "https://127.0.0.1:" + node.jmap() + "/.well-known/jmap", token);
+        assertThat(code).as(out.toString()).isZero();
+        Map<String, JsonNode> steps = new HashMap<>();
+        for (String line : out.toString().split("\n")) {
+            if (line.startsWith("{")) {
+                JsonNode n = JmapHttp.JSON.readTree(line);
+                steps.put(n.get("step").asText(), n);
+            }
+        }
+        assertThat(steps.get("accounts").get("name").asText()).isEqualTo("alice@example.test");
+        assertThat(steps.get("accounts").get("count").asInt()).isEqualTo(2);
+        assertThat(steps.get("mailboxes").get("names").toString()).isEqualTo("[\"INBOX\"]");
+        assertThat(steps.get("mailboxes").get("rights").get("maySetSeen").asBoolean()).isTrue();
+        assertThat(steps.get("mailboxes").get("rights").get("maySetKeywords").asBoolean()).isFalse();
+        assertThat(steps.get("emails").get("subjects").toString()).contains("shared one");
+        assertThat(steps.get("keywords").get("seen")).hasSize(1);
+        assertThat(steps.get("keywords").get("flagRefused").asText()).isEqualTo("forbidden");
+        assertThat(steps.get("copied").get("created").toString()).contains("c");
+        assertThat(steps.get("copied").get("inOwnInbox").asInt()).isEqualTo(1);
+        var inbox = node.node.storage().mail().mailbox(alice.id(), "INBOX").orElseThrow();
+        assertThat(node.node.storage().mail().messages(alice.id(), inbox.id()).get(0).flags()).as("alice's own \\Seen stays").doesNotContain("\\Seen");
     }
 }
