@@ -13,10 +13,7 @@ import mailroom.jmap.core.MethodTable;
 import mailroom.storage.Directory;
 import mailroom.storage.Mailbox;
 import mailroom.storage.StorageException;
-import mailroom.storage.sharing.Rights;
 import mailroom.storage.sharing.SharedMailboxes;
-import mailroom.storage.sharing.Sharing;
-import mailroom.jmap.sharing.PrincipalIds;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -77,24 +74,11 @@ public final class MailboxMethods {
                 case "unreadEmails", "unreadThreads" -> o.put(p, unread);
                 case "isSubscribed" -> o.put("isSubscribed", subscribed.contains(m.name()));
                 case "myRights" -> o.set("myRights", MailboxRights.toJson(reach.rights(m.id())));
-                case "shareWith" -> o.set("shareWith", shareWith(reach, m));
+                case "shareWith" -> o.set("shareWith", ShareWith.of(mail, reach, m));
                 default -> { }
             }
         }
         return o;
-    }
-
-    /**
-     * RFC 9670 section 4: who else the mailbox is shared with, by principal, when the login may see
-     * that (it holds "a", as IMAP GETACL asks); identifiers without a principal ("anyone",
-     * "authenticated", negative entries) are IMAP's alone and not shown.
-     */
-    private ObjectNode shareWith(Reach reach, Mailbox m) {
-        if (!reach.may(m.id(), "a")) return null;
-        ObjectNode out = Json.object();
-        mail.storage().sharing().acl(reach.accountId(), m.id()).forEach((identifier, rights) ->
-                PrincipalIds.ofIdentifier(mail.storage(), identifier).ifPresent(id -> out.set(id, MailboxRights.toJson(rights))));
-        return out.isEmpty() ? null : out;
     }
 
     /**
@@ -268,9 +252,7 @@ public final class MailboxMethods {
      * or at the top, which only the account's owner may (RFC 4314 section 4, CREATE).
      */
     private String fullName(Reach reach, JsonNode parentId, String name, Call call) {
-        if (name == null || name.isBlank() || name.contains(SEP) || name.length() > 200) {
-            throw new Standard.Refused(new Standard.SetError("invalidProperties", "a name is 1-200 characters without " + SEP, List.of("name")));
-        }
+        checkedName(name);
         if (parentId == null || parentId.isNull()) {
             if (!reach.own()) throw new Standard.Refused("forbidden", "only the account's owner makes mailboxes at its top level");
             return name;
@@ -321,7 +303,7 @@ public final class MailboxMethods {
                 throw new Standard.Refused(new Standard.SetError("invalidProperties", "a mailbox " + target + " exists", List.of("name")));
             }
         }
-        for (var e : patch.properties()) if (e.getKey().startsWith("shareWith")) share(reach, m, e.getKey(), e.getValue());
+        for (var e : patch.properties()) if (e.getKey().startsWith("shareWith")) ShareWith.change(mail, reach, m, e.getKey(), e.getValue());
         if (patch.has("isSubscribed")) subscribe(reach, target, patch.get("isSubscribed").asBoolean());
         return m.id();
     }
@@ -331,49 +313,6 @@ public final class MailboxMethods {
             throw new Standard.Refused(new Standard.SetError("invalidProperties", "a name is 1-200 characters without " + SEP, List.of("name")));
         }
         return name;
-    }
-
-    /**
-     * Changes who the mailbox is shared with (RFC 9670 section 4): "shareWith" replaces every entry
-     * that names a principal, "shareWith/ID" one of them. It takes "a" (RFC 4314, as SETACL); the
-     * owner is never in the list, and nobody takes away their own "a".
-     */
-    private void share(Reach reach, Mailbox m, String key, JsonNode value) {
-        reach.require(m.id(), "a", "share");
-        var sharing = mail.storage().sharing();
-        Map<String, Rights> wanted = new java.util.LinkedHashMap<>();
-        if (key.equals("shareWith")) {
-            if (value != null && !value.isNull() && !value.isObject()) throw invalidShare(key, "shareWith is an object or null");
-            if (value != null && value.isObject()) for (var e : value.properties()) wanted.put(identifierOf(reach, key + "/" + e.getKey()), rightsOf(key, e.getValue()));
-            for (String identifier : sharing.acl(reach.accountId(), m.id()).keySet()) {
-                if (PrincipalIds.ofIdentifier(mail.storage(), identifier).isPresent()) wanted.putIfAbsent(identifier, Rights.NONE);
-            }
-        } else {
-            wanted.put(identifierOf(reach, key), value == null || value.isNull() ? Rights.NONE : rightsOf(key, value));
-        }
-        String self = Sharing.identifier(reach.reader());
-        if (!reach.own() && wanted.containsKey(self) && !wanted.get(self).has('a')) {
-            throw new Standard.Refused("forbidden", "you may not take away your own right to share this mailbox");
-        }
-        var owner = mail.storage().directory().account(reach.accountId()).orElseThrow();
-        var shared = new SharedMailboxes(mail.storage());
-        wanted.forEach((identifier, rights) -> shared.setRights(reach.reader(), owner, m, identifier, rights));
-    }
-
-    private String identifierOf(Reach reach, String key) {
-        String principal = key.substring("shareWith/".length());
-        String identifier = PrincipalIds.identifier(mail.storage(), principal).orElseThrow(() -> invalidShare(key, "no principal " + principal));
-        var owner = mail.storage().directory().account(reach.accountId()).orElseThrow();
-        if (identifier.equals(Sharing.identifier(owner))) throw invalidShare(key, "the account's owner holds every right already");
-        return identifier;
-    }
-
-    private static Rights rightsOf(String key, JsonNode value) {
-        return MailboxRights.parse(value).orElseThrow(() -> invalidShare(key, "the rights are a MailboxRights object of booleans"));
-    }
-
-    private static Standard.Refused invalidShare(String property, String why) {
-        return new Standard.Refused(new Standard.SetError("invalidProperties", why, List.of(property)));
     }
 
     private void destroy(Reach reach, String id, boolean removeEmails) {
