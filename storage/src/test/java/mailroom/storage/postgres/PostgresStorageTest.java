@@ -69,7 +69,7 @@ class PostgresStorageTest extends StorageContract {
             assertThat(first.held()).isTrue();
             assertThat(second.held()).as("while the first leads").isFalse();
             assertThat(first.held()).as("still leading").isTrue();
-            first.close(); // as when its node dies and the connection closes
+            first.close(); // its node steps down; when a node dies instead, its closed connection frees the lock a moment later
             assertThat(second.held()).isTrue();
             assertThat(second.held()).isTrue();
         }
