@@ -169,6 +169,11 @@ final class SearchCommand {
     }
 
     static String search(ImapSession s, String tag, ImapParser args, boolean uid) throws ImapException, IOException {
+        // New mail and flag changes are announced first, so the result covers every message the client
+        // knows of when it reads the tagged OK (imaptest's checker expects as much). EXISTS and FETCH may
+        // be sent at any time; EXPUNGE not during a SEARCH (RFC 3501 section 7.4.1), so none are sent here.
+        s.reportChanges(false);
+        if (s.selected == null) throw new ImapException.No("NONEXISTENT", "The selected mailbox is gone");
         List<String> returns = null;
         boolean save = false;
         int mark = args.mark();
