@@ -128,6 +128,11 @@ final class SelectedMailbox {
         return uids.max();
     }
 
+    /** Whether messages the client still sees were expunged (by another session) and not yet announced. */
+    boolean expungePending() {
+        return !expungePending.isEmpty();
+    }
+
     /** UIDs the client knows, in order, without those expunged meanwhile. */
     List<Long> liveUids() {
         List<Long> out = new ArrayList<>(uids.size());
