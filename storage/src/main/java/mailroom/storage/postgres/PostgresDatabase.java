@@ -144,7 +144,7 @@ final class PostgresDatabase implements Database {
             } catch (CommitUnknown e) {
                 throw new StorageException("the database went away during a commit; it may or may not have been made: " + e.getMessage(), e);
             } catch (SQLException e) {
-                if (RETRYABLE.contains(e.getSQLState()) && attempt < ATTEMPTS) continue;
+                if (e.getSQLState() != null && RETRYABLE.contains(e.getSQLState()) && attempt < ATTEMPTS) continue;
                 if (memberGone(e) && failover.waitAgain(e)) continue;
                 throw new StorageException("write failed: " + e.getMessage(), e);
             }
