@@ -154,6 +154,29 @@ public abstract class StorageContract {
         assertThat(storage.mail().claimRecent(alice, box).isEmpty()).isTrue();
     }
 
+    /** Sessions claiming \Recent while mail arrives: every message is recent for exactly one of them. */
+    @Test
+    void recentClaimsMadeAtOnceNeverOverlap() throws Exception {
+        long box = inbox(alice).id();
+        List<MailStore.RecentClaim> claims = new CopyOnWriteArrayList<>();
+        try (var sessions = Executors.newFixedThreadPool(4)) {
+            List<Future<?>> running = new ArrayList<>();
+            for (int s = 0; s < 4; s++) {
+                running.add(sessions.submit(() -> {
+                    for (int i = 0; i < 25; i++) claims.add(storage.mail().claimRecent(alice, box));
+                    return null;
+                }));
+            }
+            for (int i = 0; i < 20; i++) TestMessages.deliver(storage, TestMessages.message("r" + i, "body"), alice);
+            for (Future<?> f : running) f.get(60, TimeUnit.SECONDS);
+        }
+        claims.add(storage.mail().claimRecent(alice, box)); // whatever arrived after the last of theirs
+        List<Long> recentFor = new ArrayList<>();
+        for (var claim : claims) for (long uid = claim.first(); uid < claim.next(); uid++) recentFor.add(uid);
+        assertThat(recentFor).as("each message recent for one claim").doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(java.util.stream.LongStream.rangeClosed(1, 20).boxed().toList());
+    }
+
     @Test
     void copyAndMoveKeepFlagsAndLogBothSides() throws Exception {
         for (int i = 0; i < 3; i++) TestMessages.deliver(storage, TestMessages.message("c" + i, "body"), alice);
