@@ -169,6 +169,11 @@ final class SearchCommand {
     }
 
     static String search(ImapSession s, String tag, ImapParser args, boolean uid) throws ImapException, IOException {
+        // New mail and flag changes are announced first, so the result covers every message the client
+        // knows of when it reads the tagged OK (imaptest's checker expects as much). EXISTS and FETCH may
+        // be sent at any time; EXPUNGE not during a SEARCH, only during a UID SEARCH (RFC 3501 section 7.4.1).
+        s.reportChanges(uid);
+        if (s.selected == null) throw new ImapException.No("NONEXISTENT", "The selected mailbox is gone");
         List<String> returns = null;
         boolean save = false;
         int mark = args.mark();
@@ -209,7 +214,12 @@ final class SearchCommand {
             Set<Long> possible = n.possible();
             if (possible != null) wanted = wanted.stream().filter(possible::contains).toList();
         }
-        for (MessageSummary m : s.selected.summaries(s.server.storage.mail(), wanted)) {
+        List<MessageSummary> candidates = s.selected.summaries(s.server.storage.mail(), wanted);
+        // Messages the client still sees that another session expunged cannot be searched: the OK says so
+        // (RFC 5530 EXPUNGEISSUED), so a client does not take their absence for a non-match.
+        boolean expungeIssued = s.selected.expungePending() || candidates.size() < wanted.size();
+        String completed = (expungeIssued ? "[EXPUNGEISSUED] " : "") + (uid ? "UID SEARCH" : "SEARCH") + " completed";
+        for (MessageSummary m : candidates) {
             long u = m.uid();
             int seq = s.selected.seqOf(u);
             boolean hit;
@@ -235,7 +245,7 @@ final class SearchCommand {
                 saved = extremes;
             }
             s.selected.saveSearch(saved);
-            if (returns.isEmpty()) return (uid ? "UID SEARCH" : "SEARCH") + " completed";
+            if (returns.isEmpty()) return completed;
         }
         // RFC 7162 section 3.1.5: a search with MODSEQ reports the highest MODSEQ of what it returns;
         // with ESEARCH RETURN (MIN) or (MAX) alone, that is the MODSEQ of that one message (RFC 4731).
@@ -261,7 +271,7 @@ final class SearchCommand {
             if (!modseq.isEmpty()) line.append(" MODSEQ ").append(highestModseq);
             s.untagged(line.toString());
         }
-        return (uid ? "UID SEARCH" : "SEARCH") + " completed";
+        return completed;
     }
 
     /** Search criteria for SORT and THREAD (RFC 5256), which share SEARCH's keys. */

@@ -35,7 +35,13 @@ final class SelectedMailbox {
     private final Set<Long> expungePending = new TreeSet<>();
     /** MODSEQs of flag changes this session has already reported itself (its own STORE and FETCH). */
     private final Set<Long> reported = new HashSet<>();
-    private final long firstRecentUid;
+    /**
+     * The UIDs that are \Recent in this session: the ranges it claimed, at SELECT and whenever new
+     * mail showed up. Only those: another session with the mailbox selected may have claimed the
+     * messages in between (RFC 3501 section 2.3.2). A read-only session claims nothing and sees as
+     * recent whatever nobody has claimed yet.
+     */
+    private final List<MailStore.RecentClaim> recentClaims = new ArrayList<>(1);
     /** The flags announced in the last FLAGS response; a new keyword needs a new one (RFC 3501 section 7.2.6). */
     private final Set<String> knownFlags = new java.util.LinkedHashSet<>();
     private long knownModseq;
@@ -57,7 +63,8 @@ final class SelectedMailbox {
         this.knownModseq = mailbox.highestModseq();
         // \Recent is claimed before listing: the listing is the large part, and should not wait on a write.
         // EXAMINE shows what is recent without taking it (RFC 3501 section 6.3.2).
-        this.firstRecentUid = readOnly ? store.recentUid(mailbox.accountId(), mailbox.id()) : store.claimRecent(mailbox.accountId(), mailbox.id());
+        addRecent(readOnly ? new MailStore.RecentClaim(store.recentUid(mailbox.accountId(), mailbox.id()), Long.MAX_VALUE)
+                : store.claimRecent(mailbox.accountId(), mailbox.id()));
         MailStore.Listing all = store.listing(mailbox.accountId(), mailbox.id());
         for (long uid : all.uids()) uids.append(uid);
         knownFlags.addAll(MailboxCommands.SYSTEM_FLAGS);
@@ -83,11 +90,25 @@ final class SelectedMailbox {
     }
 
     int recent() {
-        return (int) uids.countAtLeast(firstRecentUid);
+        long count = 0;
+        for (var claim : recentClaims) count += uids.countAtLeast(claim.first()) - uids.countAtLeast(claim.next());
+        return (int) count;
     }
 
     boolean isRecent(long uid) {
-        return uid >= firstRecentUid;
+        for (var claim : recentClaims) if (claim.contains(uid)) return true;
+        return false;
+    }
+
+    /** Adds a claim, joined to the last one where it continues it (the usual case: no other session took any between). */
+    private void addRecent(MailStore.RecentClaim claim) {
+        if (claim.isEmpty()) return;
+        int last = recentClaims.size() - 1;
+        if (last >= 0 && recentClaims.get(last).next() == claim.first()) {
+            recentClaims.set(last, new MailStore.RecentClaim(recentClaims.get(last).first(), claim.next()));
+        } else {
+            recentClaims.add(claim);
+        }
     }
 
     long uidNext() {
@@ -105,6 +126,11 @@ final class SelectedMailbox {
 
     long maxUid() {
         return uids.max();
+    }
+
+    /** Whether messages the client still sees were expunged (by another session) and not yet announced. */
+    boolean expungePending() {
+        return !expungePending.isEmpty();
     }
 
     /** UIDs the client knows, in order, without those expunged meanwhile. */
@@ -234,7 +260,7 @@ final class SelectedMailbox {
         if (!added.isEmpty()) {
             added.forEach(uids::append);
             // New mail is \Recent for the session that has the mailbox selected, so nobody else sees it as such.
-            if (!readOnly) store.claimRecent(mailbox.accountId(), mailbox.id());
+            if (!readOnly) addRecent(store.claimRecent(mailbox.accountId(), mailbox.id()));
             knownUidNext = Math.max(knownUidNext, added.last() + 1);
             out.add(uids.size() + " EXISTS");
             if (!session.imap4rev2()) out.add(recent() + " RECENT");

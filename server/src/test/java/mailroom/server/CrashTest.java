@@ -20,7 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * `mailroom serve` killed with SIGKILL while clients are sending and the queue is delivering: every
- * message that got its 250 is in the mailbox after a restart, and none twice.
+ * message that got its 250 is in the mailbox after a restart, and none twice. And killed right after
+ * a STORE was answered OK: a flag change commits without an fsync of its own (README, "Durability"),
+ * but it is in the operating system's hands before the OK, so the kill does not lose it.
  */
 class CrashTest {
     @TempDir
@@ -96,6 +98,94 @@ class CrashTest {
             node.destroy();
             node.waitFor(30, TimeUnit.SECONDS);
         }
+    }
+
+    /** Where the flag test's node listens: a loopback address of this engineer's range. */
+    private static final String FLAG_ADDRESS = "127.0.22.7";
+
+    @Test
+    void acknowledgedFlagChangesSurviveKillNine() throws Exception {
+        int imap = ChildProcess.freePort();
+        Path config = dir.resolve("node.toml");
+        Files.writeString(config, """
+                [node]
+                bind = "%s"
+                [smtp]
+                port = %d
+                [pop3]
+                port = %d
+                tls_port = %d
+                [imap]
+                port = %d
+                tls_port = %d
+                [submission]
+                port = %d
+                tls_port = %d
+                [lmtp]
+                port = %d
+                [storage]
+                fsync = true
+                """.formatted(FLAG_ADDRESS, ChildProcess.freePort(), ChildProcess.freePort(), ChildProcess.freePort(), imap,
+                ChildProcess.freePort(), ChildProcess.freePort(), ChildProcess.freePort(), ChildProcess.freePort()));
+        assertThat(ChildProcess.run(dir, null, "user", "add", "alice", "--password", "alice-password").exitCode()).isZero();
+
+        Process node = serve(config);
+        try (var t = imapSession(imap)) {
+            for (int i = 1; i <= 5; i++) {
+                String message = "Subject: flagged " + i + "\r\n\r\nbody\r\n";
+                t.send("a" + i + " APPEND INBOX {" + message.length() + "+}\r\n" + message); // the literal, then the command's end
+                t.expect("a" + i + " OK");
+            }
+        } finally {
+            node.destroyForcibly();
+            node.waitFor(30, TimeUnit.SECONDS);
+        }
+
+        // Each round: a STORE, its OK, and at once SIGKILL; nothing else is written in between.
+        String[] stores = {"1:5 +FLAGS (\\Flagged)", "2 +FLAGS (\\Seen $Round1)", "3:4 +FLAGS ($Round2)", "1 -FLAGS (\\Flagged)"};
+        for (String store : stores) {
+            node = serve(config);
+            try (var t = imapSession(imap)) {
+                t.send("s1 SELECT INBOX");
+                while (!t.readLine().startsWith("s1 OK")) { /* the SELECT's untagged data */ }
+                t.send("s2 STORE " + store);
+                for (String line = t.readLine(); !line.startsWith("s2 "); line = t.readLine()) { /* the FETCH responses */ }
+                node.destroyForcibly();
+            } finally {
+                node.destroyForcibly();
+                assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            }
+        }
+
+        node = serve(config);
+        try (var t = imapSession(imap)) {
+            t.send("e1 EXAMINE INBOX");
+            while (!t.readLine().startsWith("e1 OK")) { /* the EXAMINE's untagged data */ }
+            t.send("e2 FETCH 1:5 (FLAGS)");
+            List<String> flags = new ArrayList<>();
+            for (String line = t.readLine(); !line.startsWith("e2 "); line = t.readLine()) {
+                flags.add(line.replace(" \\Recent", "").replace("(\\Recent ", "(").replace("(\\Recent)", "()"));
+            }
+            assertThat(flags).containsExactly(
+                    "* 1 FETCH (FLAGS ())",
+                    "* 2 FETCH (FLAGS (\\Flagged \\Seen $Round1))",
+                    "* 3 FETCH (FLAGS (\\Flagged $Round2))",
+                    "* 4 FETCH (FLAGS (\\Flagged $Round2))",
+                    "* 5 FETCH (FLAGS (\\Flagged))");
+        } finally {
+            node.destroy();
+            node.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Transcript imapSession(int port) throws Exception {
+        var t = new Transcript(FLAG_ADDRESS, port);
+        t.play("""
+                S: * OK
+                C: l1 LOGIN alice alice-password
+                S: l1 OK
+                """);
+        return t;
     }
 
     private static List<String> subjects(int pop3) throws Exception {

@@ -49,10 +49,26 @@ public interface MailStore {
     Status status(long accountId, long mailboxId);
 
     /**
-     * Takes the mailbox's \Recent messages for one session (RFC 3501 section 2.3.2): returns the
-     * first UID that is recent for the caller and makes later sessions see none of them as recent.
+     * The UIDs from {@code first} up to (not including) {@code next}: the \Recent messages one
+     * session took. No other session's claim overlaps it.
      */
-    long claimRecent(long accountId, long mailboxId);
+    record RecentClaim(long first, long next) {
+        public boolean contains(long uid) {
+            return uid >= first && uid < next;
+        }
+
+        public boolean isEmpty() {
+            return first >= next;
+        }
+    }
+
+    /**
+     * Takes the mailbox's \Recent messages for one session (RFC 3501 section 2.3.2: "this session
+     * is the first session to have been notified about this message"): those that arrived since the
+     * last claim, up to the mailbox's UIDNEXT as this call reads it. Later sessions see none of them
+     * as recent; a message that arrives after the claim is left for the next one.
+     */
+    RecentClaim claimRecent(long accountId, long mailboxId);
 
     /** The first UID that is still \\Recent, without claiming anything (EXAMINE, RFC 3501 section 6.3.2). */
     long recentUid(long accountId, long mailboxId);

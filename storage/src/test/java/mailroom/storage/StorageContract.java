@@ -145,11 +145,36 @@ public abstract class StorageContract {
         assertThat(listing.modseqs()).containsExactly(summaries.stream().mapToLong(MessageSummary::modseq).toArray());
         assertThat(listing.modseqs()[0]).as("the flag change took a later MODSEQ").isGreaterThan(listing.modseqs()[2]);
         assertThat(storage.mail().recentUid(alice, box)).as("looking does not claim").isEqualTo(1);
-        assertThat(storage.mail().claimRecent(alice, box)).as("all three are recent for the first session").isEqualTo(1);
+        assertThat(storage.mail().claimRecent(alice, box)).as("all three are recent for the first session")
+                .isEqualTo(new MailStore.RecentClaim(1, 4));
         assertThat(storage.mail().status(alice, box).recent()).isZero();
-        assertThat(storage.mail().claimRecent(alice, box)).as("none for the next").isEqualTo(4);
+        assertThat(storage.mail().claimRecent(alice, box).isEmpty()).as("none for the next").isTrue();
         TestMessages.deliver(storage, TestMessages.message("s3", "new"), alice);
-        assertThat(storage.mail().claimRecent(alice, box)).isEqualTo(4);
+        assertThat(storage.mail().claimRecent(alice, box)).as("only the new one, for one session").isEqualTo(new MailStore.RecentClaim(4, 5));
+        assertThat(storage.mail().claimRecent(alice, box).isEmpty()).isTrue();
+    }
+
+    /** Sessions claiming \Recent while mail arrives: every message is recent for exactly one of them. */
+    @Test
+    void recentClaimsMadeAtOnceNeverOverlap() throws Exception {
+        long box = inbox(alice).id();
+        List<MailStore.RecentClaim> claims = new CopyOnWriteArrayList<>();
+        try (var sessions = Executors.newFixedThreadPool(4)) {
+            List<Future<?>> running = new ArrayList<>();
+            for (int s = 0; s < 4; s++) {
+                running.add(sessions.submit(() -> {
+                    for (int i = 0; i < 25; i++) claims.add(storage.mail().claimRecent(alice, box));
+                    return null;
+                }));
+            }
+            for (int i = 0; i < 20; i++) TestMessages.deliver(storage, TestMessages.message("r" + i, "body"), alice);
+            for (Future<?> f : running) f.get(60, TimeUnit.SECONDS);
+        }
+        claims.add(storage.mail().claimRecent(alice, box)); // whatever arrived after the last of theirs
+        List<Long> recentFor = new ArrayList<>();
+        for (var claim : claims) for (long uid = claim.first(); uid < claim.next(); uid++) recentFor.add(uid);
+        assertThat(recentFor).as("each message recent for one claim").doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(java.util.stream.LongStream.rangeClosed(1, 20).boxed().toList());
     }
 
     @Test

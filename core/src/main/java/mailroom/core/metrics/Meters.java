@@ -93,6 +93,14 @@ public final class Meters {
         }
     }
 
+    /**
+     * One commit of the embedded database's writer, by its {@code PRAGMA synchronous} level: "full"
+     * (fsynced), "normal" (metadata only, no fsync of its own) or "off" (fsync turned off).
+     */
+    public static void storageCommit(String synchronous) {
+        counter("mailroom.storage.commits", "synchronous", synchronous).increment();
+    }
+
     public static void dnsQuery(String rcode) {
         counter("mailroom.dns.queries", "rcode", rcode).increment();
     }

@@ -111,8 +111,13 @@ final class PostgresDatabase implements Database {
         }
     }
 
+    /**
+     * Every kind is committed alike: how durable a commit is, is the database's own setting
+     * ({@code synchronous_commit}, and a synchronous standby under Patroni), which a cluster's
+     * failover relies on for every write.
+     */
     @Override
-    public <T> T write(Work<T> work) {
+    public <T> T write(WriteKind kind, Work<T> work) {
         return mailroom.core.metrics.Meters.storage("write", () -> timedWrite(work));
     }
 
@@ -139,7 +144,7 @@ final class PostgresDatabase implements Database {
             } catch (CommitUnknown e) {
                 throw new StorageException("the database went away during a commit; it may or may not have been made: " + e.getMessage(), e);
             } catch (SQLException e) {
-                if (RETRYABLE.contains(e.getSQLState()) && attempt < ATTEMPTS) continue;
+                if (e.getSQLState() != null && RETRYABLE.contains(e.getSQLState()) && attempt < ATTEMPTS) continue;
                 if (memberGone(e) && failover.waitAgain(e)) continue;
                 throw new StorageException("write failed: " + e.getMessage(), e);
             }

@@ -15,8 +15,33 @@ public interface Database extends AutoCloseable {
         T run(Connection c) throws SQLException;
     }
 
-    /** Runs {@code work} in a transaction and returns once that transaction is durable. */
-    <T> T write(Work<T> work);
+    /**
+     * What a write changes, named where the write is made (never guessed from its SQL): it decides
+     * what the commit must survive when the node runs with {@code fsync = true} (README, "Durability").
+     */
+    enum WriteKind {
+        /**
+         * Mail and everything else: delivery, APPEND, import, COPY and MOVE, EXPUNGE, mailboxes,
+         * accounts, the queue. Acknowledged only once the commit survives a power loss.
+         */
+        DATA,
+        /**
+         * State a client sets on mail it already has: flags and keywords (\Seen among them), the claim
+         * of \Recent, subscriptions. Acknowledged once the commit is in the operating system's hands:
+         * it survives a crash or SIGKILL of the node, and a power loss once a later DATA commit (or a
+         * checkpoint) has flushed the log behind it. Dovecot makes the same promise for flag changes
+         * with its default fsync_mode=optimized, and a client that loses one re-sends it.
+         */
+        METADATA
+    }
+
+    /** Runs {@code work} in a transaction and returns once that transaction is durable (a {@link WriteKind#DATA} write). */
+    default <T> T write(Work<T> work) {
+        return write(WriteKind.DATA, work);
+    }
+
+    /** Runs {@code work} in a transaction and returns once that transaction is as durable as {@code kind} asks. */
+    <T> T write(WriteKind kind, Work<T> work);
 
     <T> T read(Work<T> work);
 

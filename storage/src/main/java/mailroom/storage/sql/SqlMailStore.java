@@ -218,7 +218,7 @@ public final class SqlMailStore implements MailStore {
 
     @Override
     public void setSubscribed(long accountId, String name, boolean subscribed) {
-        db.write(c -> {
+        db.write(Database.WriteKind.METADATA, c -> {
             try (var st = c.prepareStatement(subscribed
                     ? "INSERT INTO subscriptions (account_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING"
                     : "DELETE FROM subscriptions WHERE account_id = ? AND name = ?")) {
@@ -268,7 +268,7 @@ public final class SqlMailStore implements MailStore {
     }
 
     @Override
-    public long claimRecent(long accountId, long mailboxId) {
+    public RecentClaim claimRecent(long accountId, long mailboxId) {
         // Most SELECTs find no mail that arrived since the last one: then there is nothing to claim, and
         // no durable write (an fsync of the shared writer) to wait for. Mail arriving just after this
         // read is no worse off than mail arriving just after the claim's commit.
@@ -281,16 +281,31 @@ public final class SqlMailStore implements MailStore {
                 }
             }
         });
-        if (recentAndNext == null) return Long.MAX_VALUE; // the mailbox is gone
-        if (recentAndNext[0] >= recentAndNext[1]) return recentAndNext[0];
-        return db.write(c -> {
-            long first = recentUid(c, accountId, mailboxId);
-            try (var st = c.prepareStatement("UPDATE mailboxes SET recent_uid = uid_next WHERE account_id = ? AND id = ?")) {
-                st.setLong(1, accountId);
-                st.setLong(2, mailboxId);
-                st.executeUpdate();
+        if (recentAndNext == null) return new RecentClaim(Long.MAX_VALUE, Long.MAX_VALUE); // the mailbox is gone
+        if (recentAndNext[0] >= recentAndNext[1]) return new RecentClaim(recentAndNext[0], recentAndNext[0]);
+        return db.write(Database.WriteKind.METADATA, c -> {
+            // Compare and set: on PostgreSQL two sessions may claim at once, and only one may take a range.
+            // The loser's UPDATE finds recent_uid moved and matches no row; it reads again and takes what is left.
+            while (true) {
+                long first, next;
+                try (var st = c.prepareStatement("SELECT recent_uid, uid_next FROM mailboxes WHERE account_id = ? AND id = ?")) {
+                    st.setLong(1, accountId);
+                    st.setLong(2, mailboxId);
+                    try (var rs = st.executeQuery()) {
+                        if (!rs.next()) return new RecentClaim(Long.MAX_VALUE, Long.MAX_VALUE);
+                        first = rs.getLong(1);
+                        next = rs.getLong(2);
+                    }
+                }
+                if (first >= next) return new RecentClaim(first, first);
+                try (var st = c.prepareStatement("UPDATE mailboxes SET recent_uid = ? WHERE account_id = ? AND id = ? AND recent_uid = ?")) {
+                    st.setLong(1, next);
+                    st.setLong(2, accountId);
+                    st.setLong(3, mailboxId);
+                    st.setLong(4, first);
+                    if (st.executeUpdate() == 1) return new RecentClaim(first, next);
+                }
             }
-            return first;
         });
     }
 
@@ -802,7 +817,7 @@ public final class SqlMailStore implements MailStore {
     /** One transaction: read each message's flags and MODSEQ, skip those changed since the limit, write the rest with one new MODSEQ. */
     private long changeFlags(long accountId, long mailboxId, Collection<Long> uids, FlagChange change, Set<String> flags,
                              long unchangedSince, List<Long> modified) {
-        long modseq = db.write(c -> {
+        long modseq = db.write(Database.WriteKind.METADATA, c -> {
             modified.clear();
             List<Long> touched = new ArrayList<>();
             List<String> newFlags = new ArrayList<>();
