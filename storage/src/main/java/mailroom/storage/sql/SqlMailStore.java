@@ -856,6 +856,9 @@ public final class SqlMailStore implements MailStore {
 
     @Override
     public long expunge(long accountId, long mailboxId, Collection<Long> uids) {
+        // Clients EXPUNGE (and CLOSE) often with nothing \Deleted: that needs no write, and no place in
+        // the writer's next group, which an empty unit of mail would make an fsynced one.
+        if (uids.isEmpty()) return 0;
         long modseq = db.write(c -> {
             List<Long> removed = new ArrayList<>();
             List<String> unreferenced = new ArrayList<>();

@@ -124,6 +124,7 @@ class SqliteCommitLevelTest {
             assertThat(commitsOf(() -> mail.claimRecent(alice, inbox))).as("SELECT claiming \\Recent").isEqualTo(new Commits(0, 1));
             assertThat(commitsOf(() -> { mail.setSubscribed(alice, "INBOX", true); return null; })).as("SUBSCRIBE").isEqualTo(new Commits(0, 1));
             assertThat(commitsOf(() -> mail.createMailbox(alice, "Archive", null))).as("CREATE").isEqualTo(new Commits(1, 0));
+            assertThat(commitsOf(() -> mail.expunge(alice, inbox, List.of()))).as("EXPUNGE with nothing \\Deleted").isEqualTo(new Commits(0, 0));
             assertThat(commitsOf(() -> mail.expunge(alice, inbox, List.of(1L)))).as("EXPUNGE").isEqualTo(new Commits(1, 0));
             assertThat(mail.listing(alice, inbox).uids()).isEmpty();
         }
