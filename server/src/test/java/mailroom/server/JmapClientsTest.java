@@ -63,6 +63,18 @@ class JmapClientsTest {
         return p.exitValue();
     }
 
+    /** The JSON lines a script printed, by their "step". */
+    private static Map<String, JsonNode> steps(CharSequence out) throws Exception {
+        Map<String, JsonNode> steps = new HashMap<>();
+        for (String line : out.toString().split("\n")) {
+            if (line.startsWith("{")) {
+                JsonNode n = JmapHttp.JSON.readTree(line);
+                steps.put(n.get("step").asText(), n);
+            }
+        }
+        return steps;
+    }
+
     /** Installs jmap-jam 0.13.1 under target/ (once), with the script beside it. */
     private static void installJam() throws Exception {
         Files.createDirectories(JAM);
@@ -91,13 +103,7 @@ class JmapClientsTest {
         int code = run(JAM, Map.of("NODE_TLS_REJECT_UNAUTHORIZED", "0"), out, "node", "client.mjs",
                 "https://127.0.0.1:" + node.jmap() + "/.well-known/jmap", token);
         assertThat(code).as(out.toString()).isZero();
-        Map<String, JsonNode> steps = new HashMap<>();
-        for (String line : out.toString().split("\n")) {
-            if (line.startsWith("{")) {
-                JsonNode n = JmapHttp.JSON.readTree(line);
-                steps.put(n.get("step").asText(), n);
-            }
-        }
+        Map<String, JsonNode> steps = steps(out);
         assertThat(steps.get("mailboxes").get("names").toString()).contains("INBOX", "Sent", "Drafts");
         assertThat(steps.get("inbox").get("subjects").toString()).contains("first", "second");
         assertThat(steps.get("push").get("initialType").asText()).isEqualTo("StateChange");
@@ -134,13 +140,7 @@ class JmapClientsTest {
         int code = run(JAM, Map.of("NODE_TLS_REJECT_UNAUTHORIZED", "0"), out, "node", "shared.mjs",
                 "https://127.0.0.1:" + node.jmap() + "/.well-known/jmap", token);
         assertThat(code).as(out.toString()).isZero();
-        Map<String, JsonNode> steps = new HashMap<>();
-        for (String line : out.toString().split("\n")) {
-            if (line.startsWith("{")) {
-                JsonNode n = JmapHttp.JSON.readTree(line);
-                steps.put(n.get("step").asText(), n);
-            }
-        }
+        Map<String, JsonNode> steps = steps(out);
         assertThat(steps.get("accounts").get("name").asText()).isEqualTo("alice@example.test");
         assertThat(steps.get("accounts").get("count").asInt()).isEqualTo(2);
         assertThat(steps.get("mailboxes").get("names").toString()).isEqualTo("[\"INBOX\"]");
