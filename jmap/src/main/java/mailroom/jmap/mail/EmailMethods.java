@@ -235,8 +235,7 @@ public final class EmailMethods {
             try {
                 Ids.Ref ref = create(reach, e.getValue(), call);
                 call.created(e.getKey(), ref.emailId());
-                out.created.set(e.getKey(), Json.object().put("id", ref.emailId()).put("blobId", ref.blobId())
-                        .put("threadId", threadOf(reach, ref)).put("size", size(reach, ref)));
+                out.created.set(e.getKey(), created(reach, ref));
             } catch (Standard.Refused r) {
                 out.notCreated.set(e.getKey(), r.error.toJson());
             } catch (Composer.Invalid i) {
@@ -364,8 +363,7 @@ public final class EmailMethods {
                 Instant received = spec.path("receivedAt").isTextual() ? Instant.parse(spec.get("receivedAt").asText()) : Instant.now();
                 Ids.Ref ref = mail.file(reach, mailboxId, blob.bytes(), flags(spec.get("keywords")), received);
                 call.created(e.getKey(), ref.emailId());
-                created.set(e.getKey(), Json.object().put("id", ref.emailId()).put("blobId", ref.blobId()).put("threadId", threadOf(reach, ref))
-                        .put("size", blob.bytes().length));
+                created.set(e.getKey(), created(reach, ref));
             } catch (Standard.Refused r) {
                 notCreated.set(e.getKey(), r.error.toJson());
             } catch (java.time.format.DateTimeParseException x) {
@@ -378,14 +376,11 @@ public final class EmailMethods {
         return r;
     }
 
-    private String threadOf(Reach reach, Ids.Ref ref) {
+    /** What a /set, /import or /copy reports of an Email it made (RFC 8621 section 4.6): its ids and size, read once. */
+    private ObjectNode created(Reach reach, Ids.Ref ref) {
         var s = mail.store().messages(reach.accountId(), ref.mailboxId(), List.of(ref.uid()));
-        return s.isEmpty() ? ref.threadId() : Ids.threadOf(ref.mailboxId(), s.get(0));
-    }
-
-    private long size(Reach reach, Ids.Ref ref) {
-        var s = mail.store().messages(reach.accountId(), ref.mailboxId(), List.of(ref.uid()));
-        return s.isEmpty() ? 0 : s.get(0).size();
+        ObjectNode o = Json.object().put("id", ref.emailId()).put("blobId", ref.blobId());
+        return s.isEmpty() ? o.put("threadId", ref.threadId()) : o.put("threadId", Ids.threadOf(ref.mailboxId(), s.get(0))).put("size", s.get(0).size());
     }
 
     /**
@@ -423,8 +418,7 @@ public final class EmailMethods {
                 byte[] bytes = mail.storage().blobs().read(original.summary().blobId());
                 Ids.Ref ref = mail.file(target, mailboxId, bytes, keywords, received);
                 call.created(e.getKey(), ref.emailId());
-                created.set(e.getKey(), Json.object().put("id", ref.emailId()).put("blobId", ref.blobId()).put("threadId", threadOf(target, ref))
-                        .put("size", bytes.length));
+                created.set(e.getKey(), created(target, ref));
                 copiedFrom.add(sourceId);
             } catch (Standard.Refused r) {
                 notCreated.set(e.getKey(), r.error.toJson());

@@ -158,12 +158,18 @@ public final class Standard {
     }
 
     /** Collects the outcome of a /set call into its response. */
-    static final class SetResponse {
-        final ObjectNode created = Json.object(), updated = Json.object(), notCreated = Json.object(), notUpdated = Json.object(),
+    public static final class SetResponse {
+        public final ObjectNode created = Json.object(), updated = Json.object(), notCreated = Json.object(), notUpdated = Json.object(),
                 notDestroyed = Json.object();
-        final ArrayNode destroyed = Json.array();
+        public final ArrayNode destroyed = Json.array();
 
-        ObjectNode toJson(String accountId, String oldState, String newState) {
+        /** Refuses every create and update the arguments ask for with one SetError (a type the server never lets the client make or change). */
+        public void refuseCreateAndUpdate(ObjectNode args, ObjectNode error) {
+            args.path("create").fieldNames().forEachRemaining(k -> notCreated.set(k, error));
+            args.path("update").fieldNames().forEachRemaining(k -> notUpdated.set(k, error));
+        }
+
+        public ObjectNode toJson(String accountId, String oldState, String newState) {
             ObjectNode r = Json.object().put("accountId", accountId).put("oldState", oldState).put("newState", newState);
             r.set("created", created.isEmpty() ? null : created);
             r.set("updated", updated.isEmpty() ? null : updated);

@@ -52,6 +52,8 @@ public final class PrincipalMethods {
     private Map<String, ObjectNode> principals(Call call) {
         Account reader = call.principal().account();
         Map<String, ObjectNode> out = new LinkedHashMap<>();
+        Set<Long> reached = new java.util.HashSet<>();
+        new SharedAccounts(storage).others(reader).forEach(o -> reached.add(o.owner().id()));
         for (Account a : storage.directory().accounts()) {
             if (!a.domain().equalsIgnoreCase(reader.domain())) continue;
             // RFC 9670 section 3: "individual" is a single person; a role account is a mailbox people
@@ -60,7 +62,7 @@ public final class PrincipalMethods {
                     .put("name", a.username()).putNull("description").put("email", a.address()).putNull("timeZone");
             p.putObject("capabilities");
             ObjectNode accounts = Json.object();
-            if (a.id() == reader.id() || new SharedAccounts(storage).mayRead(call.principal(), a.id())) {
+            if (a.id() == reader.id() || reached.contains(a.id())) {
                 accounts.putObject("a" + a.id()).put("name", a.address()).put("isPersonal", a.id() == reader.id());
             }
             p.set("accounts", accounts.isEmpty() ? null : accounts);
@@ -136,16 +138,10 @@ public final class PrincipalMethods {
     /** Principals are the administrator's (`mailroom user`, `mailroom group`): nothing here changes them. */
     private ObjectNode set(ObjectNode args, Call call) {
         String state = state(principals(call));
-        ObjectNode r = Json.object().put("accountId", call.jmapAccountId()).put("oldState", state).put("newState", state);
-        ObjectNode notCreated = Json.object(), notUpdated = Json.object(), notDestroyed = Json.object();
+        var out = new Standard.SetResponse();
         ObjectNode forbidden = Json.object().put("type", "forbidden").put("description", "principals are changed by the administrator");
-        args.path("create").fieldNames().forEachRemaining(k -> notCreated.set(k, forbidden));
-        args.path("update").fieldNames().forEachRemaining(k -> notUpdated.set(k, forbidden));
-        args.path("destroy").forEach(k -> notDestroyed.set(k.asText(), forbidden));
-        r.putNull("created").putNull("updated").putNull("destroyed");
-        r.set("notCreated", notCreated.isEmpty() ? null : notCreated);
-        r.set("notUpdated", notUpdated.isEmpty() ? null : notUpdated);
-        r.set("notDestroyed", notDestroyed.isEmpty() ? null : notDestroyed);
-        return r;
+        out.refuseCreateAndUpdate(args, forbidden);
+        args.path("destroy").forEach(k -> out.notDestroyed.set(k.asText(), forbidden));
+        return out.toJson(call.jmapAccountId(), state, state);
     }
 }

@@ -145,27 +145,15 @@ public final class ShareNotificationMethods {
 
     /** Only destroy: the server makes notifications, the user dismisses them. */
     private ObjectNode set(ObjectNode args, Call call) {
-        List<Sharing.Notification> all = storage.sharing().notifications(call.accountId());
-        String oldState = state(all);
+        String oldState = state(storage.sharing().notifications(call.accountId()));
         if (args.hasNonNull("ifInState") && !args.get("ifInState").asText().equals(oldState)) throw MethodError.stateMismatch("the state is " + oldState);
-        ObjectNode notCreated = Json.object(), notUpdated = Json.object(), notDestroyed = Json.object();
-        ObjectNode forbidden = Json.object().put("type", "forbidden").put("description", "notifications are made by the server and can only be destroyed");
-        args.path("create").fieldNames().forEachRemaining(k -> notCreated.set(k, forbidden));
-        args.path("update").fieldNames().forEachRemaining(k -> notUpdated.set(k, forbidden));
-        ArrayNode destroyed = Json.array();
+        var out = new Standard.SetResponse();
+        out.refuseCreateAndUpdate(args, Json.object().put("type", "forbidden").put("description", "notifications are made by the server and can only be destroyed"));
         for (JsonNode d : args.path("destroy")) {
             String id = d.asText();
-            boolean gone = id.matches("n[0-9]{1,18}") && storage.sharing().deleteNotification(call.accountId(), Long.parseLong(id.substring(1)));
-            if (gone) destroyed.add(id);
-            else notDestroyed.set(id, Json.object().put("type", "notFound").put("description", "no notification " + id));
+            if (id.matches("n[0-9]{1,18}") && storage.sharing().deleteNotification(call.accountId(), Long.parseLong(id.substring(1)))) out.destroyed.add(id);
+            else out.notDestroyed.set(id, Json.object().put("type", "notFound").put("description", "no notification " + id));
         }
-        ObjectNode r = Json.object().put("accountId", call.jmapAccountId()).put("oldState", oldState)
-                .put("newState", state(storage.sharing().notifications(call.accountId())));
-        r.putNull("created").putNull("updated");
-        r.set("destroyed", destroyed.isEmpty() ? null : destroyed);
-        r.set("notCreated", notCreated.isEmpty() ? null : notCreated);
-        r.set("notUpdated", notUpdated.isEmpty() ? null : notUpdated);
-        r.set("notDestroyed", notDestroyed.isEmpty() ? null : notDestroyed);
-        return r;
+        return out.toJson(call.jmapAccountId(), oldState, state(storage.sharing().notifications(call.accountId())));
     }
 }

@@ -5,10 +5,10 @@ import mailroom.jmap.core.Capability;
 import mailroom.jmap.core.Principal;
 import mailroom.storage.Account;
 import mailroom.storage.Storage;
+import mailroom.storage.sharing.Rights;
 import mailroom.storage.sharing.SharedMailboxes;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,26 +35,31 @@ public final class SharedAccounts implements AccountAccess {
 
     /** The other accounts the login reaches, by storage id, in address order. */
     public List<Other> others(Account reader) {
-        Map<Long, Other> byOwner = new LinkedHashMap<>();
-        for (var view : new SharedMailboxes(storage).visible(reader)) {
-            boolean writes = CHANGING.chars().anyMatch(c -> view.rights().has((char) c));
-            byOwner.merge(view.owner().id(), new Other(view.owner(), !writes), (a, b) -> new Other(a.owner(), a.readOnly() && b.readOnly()));
+        List<Other> out = new ArrayList<>();
+        for (var byOwner : new SharedMailboxes(storage).grants(reader, -1).entrySet()) {
+            storage.directory().account(byOwner.getKey()).ifPresent(owner -> out.add(new Other(owner, !changes(byOwner.getValue().values()))));
         }
-        List<Other> out = new ArrayList<>(byOwner.values());
         out.sort(java.util.Comparator.comparing(o -> o.owner().address()));
         return out;
     }
 
+    /** Whether one of the rights lets the login change something. */
+    private static boolean changes(java.util.Collection<Rights> rights) {
+        return rights.stream().anyMatch(r -> CHANGING.chars().anyMatch(c -> r.has((char) c)));
+    }
+
+    private Map<Long, Rights> grantsIn(Principal principal, long accountId) {
+        return new SharedMailboxes(storage).grants(principal.account(), accountId).getOrDefault(accountId, Map.of());
+    }
+
     @Override
     public boolean mayRead(Principal principal, long accountId) {
-        return principal.account().id() == accountId || !new SharedMailboxes(storage).visibleIn(principal.account(), accountId).isEmpty();
+        return principal.account().id() == accountId || !grantsIn(principal, accountId).isEmpty();
     }
 
     @Override
     public boolean mayWrite(Principal principal, long accountId) {
-        if (principal.account().id() == accountId) return true;
-        return new SharedMailboxes(storage).visibleIn(principal.account(), accountId).stream()
-                .anyMatch(v -> CHANGING.chars().anyMatch(c -> v.rights().has((char) c)));
+        return principal.account().id() == accountId || changes(grantsIn(principal, accountId).values());
     }
 
     @Override

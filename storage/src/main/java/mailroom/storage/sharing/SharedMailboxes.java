@@ -113,23 +113,35 @@ public final class SharedMailboxes {
         return ownerId == reader.id() ? List.of() : visible(reader, ownerId);
     }
 
-    private List<View> visible(Account reader, long onlyOwner) {
+    /**
+     * The reader's rights on other accounts' mailboxes that it may see ("l"), by owner and mailbox,
+     * from the list entries alone: what deciding which accounts a reader reaches needs, without
+     * reading any owner's mailboxes. ({@code onlyOwner} below 0: every owner.)
+     */
+    public Map<Long, Map<Long, Rights>> grants(Account reader, long onlyOwner) {
         Set<String> identifiers = identifiersOf(reader);
         Map<Long, Map<Long, Map<String, Rights>>> entries = new HashMap<>(); // owner -> mailbox -> list
         for (Sharing.Entry e : storage.sharing().entriesFor(identifiers)) {
             if (e.ownerId() == reader.id() || (onlyOwner >= 0 && e.ownerId() != onlyOwner)) continue;
             entries.computeIfAbsent(e.ownerId(), k -> new HashMap<>()).computeIfAbsent(e.mailboxId(), k -> new HashMap<>()).put(e.identifier(), e.rights());
         }
+        Map<Long, Map<Long, Rights>> out = new HashMap<>();
+        entries.forEach((owner, lists) -> lists.forEach((mailbox, acl) -> {
+            Rights rights = effective(acl, identifiers);
+            if (rights.has('l')) out.computeIfAbsent(owner, k -> new HashMap<>()).put(mailbox, rights);
+        }));
+        return out;
+    }
+
+    private List<View> visible(Account reader, long onlyOwner) {
         List<View> out = new ArrayList<>();
-        for (var byOwner : entries.entrySet()) {
+        for (var byOwner : grants(reader, onlyOwner).entrySet()) {
             Optional<Account> owner = storage.directory().account(byOwner.getKey());
             if (owner.isEmpty()) continue;
             String prefix = prefix(reader, owner.get());
             for (Mailbox m : storage.mail().mailboxes(owner.get().id())) {
-                var acl = byOwner.getValue().get(m.id());
-                if (acl == null) continue;
-                Rights rights = effective(acl, identifiers);
-                if (rights.has('l')) out.add(new View(prefix + m.name(), owner.get(), m, rights));
+                Rights rights = byOwner.getValue().get(m.id());
+                if (rights != null) out.add(new View(prefix + m.name(), owner.get(), m, rights));
             }
         }
         out.sort(java.util.Comparator.comparing(View::name));
