@@ -101,6 +101,12 @@ public final class Meters {
         counter("mailroom.storage.commits", "synchronous", synchronous).increment();
     }
 
+    /** PostgreSQL committed {@code writes} waiting writes in one transaction (a group commit). */
+    public static void storageGroupCommit(int writes) {
+        counter("mailroom.storage.group.commits").increment();
+        counter("mailroom.storage.group.writes").increment(writes);
+    }
+
     public static void dnsQuery(String rcode) {
         counter("mailroom.dns.queries", "rcode", rcode).increment();
     }

@@ -11,15 +11,34 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * PostgreSQL shared by every node of a cluster, through a HikariCP pool. Each write is its own
- * transaction, committed before it returns (PostgreSQL groups concurrent commits into one WAL
- * flush itself). Concurrent writers to one account queue on its row, which every write updates
- * for the next MODSEQ; a write that loses a deadlock or a serialization check is run again.
+ * PostgreSQL shared by every node of a cluster, through a HikariCP pool. Concurrent writers to one
+ * account queue on its row, which every write updates for the next MODSEQ; a write that loses a
+ * deadlock or a serialization check is run again.
+ *
+ * <p><b>Group commit.</b> With a synchronous standby a commit waits for the standby's answer as
+ * well as for the WAL flush, and a delivery is several writes (the blob, the queue entry, its
+ * claim, the filing, the outcome): under load most sessions wait for their commits, and writes to
+ * one account wait on its row until the commit before theirs is done. So writes that find others
+ * waiting are run together by one of a few committer threads, as the SQLite writer does: one
+ * transaction, each write in its own savepoint, one commit for all. A write arriving alone runs in
+ * a transaction of its own on its caller's thread, as it always did.
+ *
+ * <p>A group holds the row locks of all its writes until it commits, so two groups could wait for
+ * each other. Inside a group a write waits for a lock only briefly ({@link #LOCK_WAIT_IN_GROUP});
+ * one that runs out of that wait, or loses a deadlock or a serialization check, is rolled back to
+ * its savepoint and run again on its own once the group has committed.
  *
  * <p>The database may be several members under Patroni, listed in the URL with
  * {@code targetServerType=primary}: the driver connects only to the one that takes writes. When
@@ -37,6 +56,16 @@ final class PostgresDatabase implements Database {
      */
     private static final Set<String> MEMBER_GONE = Set.of("57P01", "57P02", "57P03", "25006");
     private static final int ATTEMPTS = 5;
+    /** lock_not_available (lock_timeout ran out) and in_failed_sql_transaction: a write that failed this way in a group runs again alone. */
+    private static final Set<String> RUN_AGAIN_ALONE = Set.of("55P03", "25P02");
+    /**
+     * At most this many writes share a commit. Each savepoint that writes takes a subtransaction id,
+     * and PostgreSQL keeps 64 of them per session in shared memory before other sessions' snapshots
+     * must look them up on disk; 32 leaves room for savepoints the writes make themselves.
+     */
+    private static final int MAX_GROUP = 32;
+    /** How long a write inside a group waits for a row lock before it steps out to run alone (another group may be waiting for ours). */
+    private static final Duration LOCK_WAIT_IN_GROUP = Duration.ofMillis(250);
     private static final Logger log = LoggerFactory.getLogger(PostgresDatabase.class);
 
     private final HikariDataSource pool;
@@ -48,6 +77,22 @@ final class PostgresDatabase implements Database {
      * connection, which under load could wait for ever on a pool that the waiting writes hold.
      */
     private final ThreadLocal<Connection> inWrite = new ThreadLocal<>();
+    /** Writes waiting for a committer. */
+    private final BlockingQueue<Pending<?>> waiting = new LinkedBlockingQueue<>();
+    private final List<Thread> committers = new ArrayList<>();
+
+    /** A write handed to the committers, and where its caller waits for the outcome. */
+    private record Pending<T>(Work<T> work, CompletableFuture<T> result) {}
+
+    /** Tells a waiting caller to run its write in a transaction of its own: it came alone, or could not finish inside a group. */
+    private static final class RunAlone extends RuntimeException {
+        RunAlone() {
+            super("run alone", null, false, false);
+        }
+    }
+
+    private static final RunAlone RUN_ALONE = new RunAlone();
+    private volatile boolean closed;
 
     PostgresDatabase(String url, String user, String password, int poolSize, Duration failoverWait) {
         this.members = PostgresMembers.of(url);
@@ -74,6 +119,11 @@ final class PostgresDatabase implements Database {
             throw new StorageException("cannot reach a primary PostgreSQL among " + members.describe() + ": " + rootMessage(e), e);
         }
         Flyway.configure().dataSource(pool).locations("classpath:db/postgres").load().migrate();
+        // A quarter of the pool: enough groups in flight to overlap one's commit with the next one's
+        // statements, while reads and writes that run alone keep most of the connections.
+        for (int i = 0; i < Math.max(1, poolSize / 4); i++) {
+            committers.add(Thread.ofPlatform().name("postgres-committer-" + i).daemon().start(this::commitLoop));
+        }
     }
 
     private static String rootMessage(Throwable e) {
@@ -118,12 +168,31 @@ final class PostgresDatabase implements Database {
      */
     @Override
     public <T> T write(WriteKind kind, Work<T> work) {
-        return mailroom.core.metrics.Meters.storage("write", () -> timedWrite(work));
+        return mailroom.core.metrics.Meters.storage("write", () -> grouped(work));
     }
 
-    private <T> T timedWrite(Work<T> work) {
+    /** Hands the write to the committers and waits: it is run in a group, or handed back to be run alone. */
+    private <T> T grouped(Work<T> work) {
         Connection joined = inWrite.get();
         if (joined != null) return run(joined, work);
+        if (closed) return writeAlone(work); // fails at the closed pool, as it should
+        var pending = new Pending<>(work, new CompletableFuture<T>());
+        waiting.add(pending);
+        if (closed && waiting.remove(pending)) return writeAlone(work); // closed meanwhile: no committer will take it
+        try {
+            return pending.result().get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RunAlone) return writeAlone(work);
+            if (e.getCause() instanceof RuntimeException failure) throw failure;
+            throw new StorageException("write failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("interrupted while writing", e);
+        }
+    }
+
+    /** One write in a transaction of its own, run again after a deadlock or while a failover lasts. */
+    private <T> T writeAlone(Work<T> work) {
         var failover = new FailoverClock();
         for (int attempt = 1; ; attempt++) {
             try (Connection c = pool.getConnection()) {
@@ -139,16 +208,103 @@ final class PostgresDatabase implements Database {
                     inWrite.remove();
                 }
                 commit(c);
-                c.setAutoCommit(true);
                 return result;
             } catch (CommitUnknown e) {
-                throw new StorageException("the database went away during a commit; it may or may not have been made: " + e.getMessage(), e);
+                throw commitUnknown(e);
             } catch (SQLException e) {
                 if (e.getSQLState() != null && RETRYABLE.contains(e.getSQLState()) && attempt < ATTEMPTS) continue;
                 if (memberGone(e) && failover.waitAgain(e)) continue;
                 throw new StorageException("write failed: " + e.getMessage(), e);
             }
         }
+    }
+
+    private void commitLoop() {
+        List<Pending<?>> group = new ArrayList<>(MAX_GROUP);
+        while (true) {
+            try {
+                group.add(waiting.take());
+            } catch (InterruptedException e) {
+                return; // closing
+            }
+            waiting.drainTo(group, MAX_GROUP - 1);
+            try {
+                if (group.size() == 1) group.getFirst().result().completeExceptionally(RUN_ALONE); // nobody to share a commit with
+                else commitGroup(group);
+            } catch (Error e) { // a write broke more than its transaction: its writers must not wait for ever
+                log.error("a group of {} writes failed", group.size(), e);
+                group.forEach(p -> p.result().completeExceptionally(e));
+            }
+            group.clear();
+        }
+    }
+
+    /**
+     * One transaction for the whole group, each write in a savepoint; its writers hear their outcomes
+     * once it has committed. If the transaction itself is lost before its commit (the member went
+     * away), nothing of it was made, and every write of it runs again alone, where it waits out a
+     * failover as any write does.
+     */
+    private void commitGroup(List<Pending<?>> group) {
+        List<Runnable> outcomes = new ArrayList<>(group.size());
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            inWrite.set(c);
+            try (var st = c.createStatement()) {
+                st.execute("SET LOCAL lock_timeout = " + LOCK_WAIT_IN_GROUP.toMillis());
+                for (Pending<?> p : group) outcomes.add(runInSavepoint(c, p));
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c);
+                throw e;
+            } finally {
+                inWrite.remove();
+            }
+            commit(c);
+        } catch (CommitUnknown e) {
+            var failure = commitUnknown(e);
+            group.forEach(p -> p.result().completeExceptionally(failure));
+            return;
+        } catch (SQLException | RuntimeException e) {
+            group.forEach(p -> p.result().completeExceptionally(RUN_ALONE));
+            return;
+        }
+        mailroom.core.metrics.Meters.storageGroupCommit(group.size());
+        outcomes.forEach(Runnable::run);
+    }
+
+    /**
+     * Runs one write of a group; returns how to tell its writer the outcome. A failure of the write's
+     * own is rolled back to its savepoint and is that write's alone; a failure that means the
+     * connection is gone is thrown, as the whole group is lost.
+     */
+    private static <T> Runnable runInSavepoint(Connection c, Pending<T> p) throws SQLException {
+        Savepoint unit = c.setSavepoint();
+        try {
+            T value = p.work().run(c);
+            c.releaseSavepoint(unit);
+            return () -> p.result().complete(value);
+        } catch (SQLException | RuntimeException e) {
+            SQLException sql = sqlCause(e);
+            if (sql != null && memberGone(sql)) throw sql;
+            c.rollback(unit);
+            c.releaseSavepoint(unit);
+            String state = sql == null ? null : sql.getSQLState();
+            if (state != null && (RETRYABLE.contains(state) || RUN_AGAIN_ALONE.contains(state))) {
+                return () -> p.result().completeExceptionally(RUN_ALONE);
+            }
+            RuntimeException failure = e instanceof SQLException s ? new StorageException("write failed: " + s.getMessage(), s) : (RuntimeException) e;
+            return () -> p.result().completeExceptionally(failure);
+        }
+    }
+
+    /** The SQL failure behind an exception, if there is one (work inside a write wraps those of the reads and writes it joins). */
+    private static SQLException sqlCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) if (t instanceof SQLException sql) return sql;
+        return null;
+    }
+
+    private static StorageException commitUnknown(CommitUnknown e) {
+        return new StorageException("the database went away during a commit; it may or may not have been made: " + e.getMessage(), e);
     }
 
     /**
@@ -255,6 +411,17 @@ final class PostgresDatabase implements Database {
 
     @Override
     public void close() {
+        closed = true;
+        committers.forEach(Thread::interrupt);
+        for (Thread committer : committers) {
+            try {
+                committer.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        for (Pending<?> p; (p = waiting.poll()) != null; ) p.result().completeExceptionally(RUN_ALONE); // to fail at the closed pool
         pool.close();
     }
 }
