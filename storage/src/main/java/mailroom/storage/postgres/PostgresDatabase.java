@@ -32,8 +32,9 @@ import java.util.concurrent.LinkedBlockingQueue;
  * claim, the filing, the outcome): under load most sessions wait for their commits, and writes to
  * one account wait on its row until the commit before theirs is done. So writes that find others
  * waiting are run together by one of a few committer threads, as the SQLite writer does: one
- * transaction, each write in its own savepoint, one commit for all. A write arriving alone runs in
- * a transaction of its own on its caller's thread, as it always did.
+ * transaction, each write in its own savepoint, one commit for all. A committer runs a write that
+ * came alone too, since only while the committers are busy do the next writes gather into groups;
+ * so a node has at most as many write transactions open at once as it has committers.
  *
  * <p>A group holds the row locks of all its writes until it commits, so two groups could wait for
  * each other. Inside a group a write waits for a lock only briefly ({@link #LOCK_WAIT_IN_GROUP});
@@ -84,7 +85,7 @@ final class PostgresDatabase implements Database {
     /** A write handed to the committers, and where its caller waits for the outcome. */
     private record Pending<T>(Work<T> work, CompletableFuture<T> result) {}
 
-    /** Tells a waiting caller to run its write in a transaction of its own: it came alone, or could not finish inside a group. */
+    /** Tells a waiting caller to run its write in a transaction of its own: it could not finish inside a group, or the group was lost before its commit. */
     private static final class RunAlone extends RuntimeException {
         RunAlone() {
             super("run alone", null, false, false);
@@ -229,8 +230,7 @@ final class PostgresDatabase implements Database {
             }
             waiting.drainTo(group, MAX_GROUP - 1);
             try {
-                if (group.size() == 1) group.getFirst().result().completeExceptionally(RUN_ALONE); // nobody to share a commit with
-                else commitGroup(group);
+                commitGroup(group);
             } catch (Error e) { // a write broke more than its transaction: its writers must not wait for ever
                 log.error("a group of {} writes failed", group.size(), e);
                 group.forEach(p -> p.result().completeExceptionally(e));
