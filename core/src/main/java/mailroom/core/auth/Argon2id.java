@@ -35,7 +35,7 @@ final class Argon2id {
      */
     static byte[] hash(byte[] password, byte[] salt, int memoryKib, int iterations, int parallelism, int length) {
         if (parallelism < 1 || parallelism > MAX_PARALLELISM || iterations < 1 || length < 4 || salt.length < 8
-                || memoryKib < 8 * parallelism) {
+                || memoryKib < 8 * parallelism || memoryKib > Integer.MAX_VALUE / BLOCK_WORDS) {
             throw new IllegalArgumentException("Argon2id parameters out of range");
         }
         int lanes = parallelism;
@@ -66,7 +66,7 @@ final class Argon2id {
         }
     }
 
-    /** A spare memory area of exactly {@code words}, or a new one. No clearing: pass 0 writes every block before any is read. */
+    /** A spare memory area of exactly {@code words}, or a new one. Not cleared: pass 0 writes every block before any is read. */
     private static long[] memory(int words) {
         for (SoftReference<long[]> ref; (ref = SPARE.poll()) != null; ) {
             long[] spare = ref.get();

@@ -67,6 +67,8 @@ class Argon2idTest {
         assertThatThrownBy(() -> Argon2id.hash(new byte[0], salt, 7, 1, 1, 32)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Argon2id.hash(new byte[0], salt, 64, 0, 1, 32)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Argon2id.hash(new byte[0], new byte[4], 64, 1, 1, 32)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Argon2id.hash(new byte[0], salt, 1 << 24, 1, 1, 32)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(Passwords.verify("x", "$argon2id$v=19$m=16777216,t=1,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA")).isFalse();
         assertThat(Passwords.verify("x", "$argon2id$v=19$m=4,t=1,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA")).isFalse();
     }
 
