@@ -30,6 +30,17 @@ class StartPathTest {
     }
 
     @Test
+    void serveParsesItsOwnOptionsAndNamesItselfInItsUsage() throws Exception {
+        var unknown = ChildProcess.run(dir, null, "serve", "--no-such-option");
+
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("Unknown option: '--no-such-option'", "Usage: mailroom serve", "--config=FILE");
+        var missingFile = ChildProcess.run(dir, null, "serve", "-c", "missing.toml");
+        assertThat(missingFile.exitCode()).isEqualTo(2);
+        assertThat(missingFile.err()).startsWith("mailroom: config error: ").hasLineCount(1);
+    }
+
+    @Test
     void theSqliteLibraryIsCopiedToTheDataDirectoryOnceAndLoadedFromThereAfterwards() throws Exception {
         assertThat(ChildProcess.run(dir, "a@example.test first-password\n", "user", "import", "-").exitCode()).isZero();
         List<Path> copied = libraries();
