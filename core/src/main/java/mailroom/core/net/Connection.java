@@ -152,9 +152,38 @@ public final class Connection implements Closeable {
     private boolean fill() throws IOException {
         int n = in.read(buf, 0, buf.length);
         if (n <= 0) return false;
+        acknowledgeAtOnce();
         pos = 0;
         limit = n;
         return true;
+    }
+
+    /**
+     * Asks the kernel to acknowledge what we just read at once rather than up to 40 ms later.
+     * Linux delays the acknowledgement of a request it expects to answer with data, so the answer
+     * carries it; but a client that sends a literal and its closing CRLF in two writes (Python's
+     * imaplib, imaptest) holds the CRLF back until that acknowledgement (Nagle's algorithm), and we
+     * answer only after the CRLF: every such APPEND waited out the delayed-acknowledgement timer.
+     * Linux clears the setting as it goes, so it is set again after each read; where the option is
+     * missing (not Linux, TLS sockets' own layering aside) nothing changes.
+     */
+    private void acknowledgeAtOnce() {
+        if (!QUICKACK) return;
+        try {
+            socket.setOption(jdk.net.ExtendedSocketOptions.TCP_QUICKACK, true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // the connection is closing, or the socket cannot: the acknowledgement is merely later
+        }
+    }
+
+    private static final boolean QUICKACK = quickAckSupported();
+
+    private static boolean quickAckSupported() {
+        try (var probe = new Socket()) {
+            return probe.supportedOptions().contains(jdk.net.ExtendedSocketOptions.TCP_QUICKACK);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static int indexOf(byte[] b, int from, int to, byte value) {
