@@ -197,17 +197,7 @@ final class PostgresDatabase implements Database {
         var failover = new FailoverClock();
         for (int attempt = 1; ; attempt++) {
             try (Connection c = pool.getConnection()) {
-                c.setAutoCommit(false);
-                inWrite.set(c);
-                T result;
-                try {
-                    result = work.run(c);
-                } catch (SQLException | RuntimeException e) {
-                    rollbackQuietly(c);
-                    throw e;
-                } finally {
-                    inWrite.remove();
-                }
+                T result = inTransaction(c, work);
                 commit(c);
                 return result;
             } catch (CommitUnknown e) {
@@ -217,6 +207,20 @@ final class PostgresDatabase implements Database {
                 if (memberGone(e) && failover.waitAgain(e)) continue;
                 throw new StorageException("write failed: " + e.getMessage(), e);
             }
+        }
+    }
+
+    /** Runs work in a transaction on c as this thread's write (so work inside it joins); rolled back if it throws, left open for the commit otherwise. */
+    private <T> T inTransaction(Connection c, Work<T> work) throws SQLException {
+        c.setAutoCommit(false);
+        inWrite.set(c);
+        try {
+            return work.run(c);
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c);
+            throw e;
+        } finally {
+            inWrite.remove();
         }
     }
 
@@ -248,17 +252,13 @@ final class PostgresDatabase implements Database {
     private void commitGroup(List<Pending<?>> group) {
         List<Runnable> outcomes = new ArrayList<>(group.size());
         try (Connection c = pool.getConnection()) {
-            c.setAutoCommit(false);
-            inWrite.set(c);
-            try (var st = c.createStatement()) {
-                st.execute("SET LOCAL lock_timeout = " + LOCK_WAIT_IN_GROUP.toMillis());
-                for (Pending<?> p : group) outcomes.add(runInSavepoint(c, p));
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(c);
-                throw e;
-            } finally {
-                inWrite.remove();
-            }
+            inTransaction(c, transaction -> {
+                try (var st = transaction.createStatement()) {
+                    st.execute("SET LOCAL lock_timeout = " + LOCK_WAIT_IN_GROUP.toMillis());
+                }
+                for (Pending<?> p : group) outcomes.add(runInSavepoint(transaction, p));
+                return null;
+            });
             commit(c);
         } catch (CommitUnknown e) {
             var failure = commitUnknown(e);
