@@ -164,8 +164,8 @@ public final class Connection implements Closeable {
      * carries it; but a client that sends a literal and its closing CRLF in two writes (Python's
      * imaplib, imaptest) holds the CRLF back until that acknowledgement (Nagle's algorithm), and we
      * answer only after the CRLF: every such APPEND waited out the delayed-acknowledgement timer.
-     * Linux clears the setting as it goes, so it is set again after each read; where the option is
-     * missing (not Linux, TLS sockets' own layering aside) nothing changes.
+     * Linux clears the setting as it goes, so it is set again after each read. Where the JDK has no
+     * such option (not Linux) nothing is asked; a socket that refuses it (closing) is simply left as it is.
      */
     private void acknowledgeAtOnce() {
         if (!QUICKACK) return;
