@@ -18,6 +18,7 @@ public final class ImapServer implements Closeable {
     final Storage storage;
     final Accounts accounts;
     final StoreRouter router;
+    final Structures structures = new Structures();
     /** This node's address, which proxied connections leave from. */
     final java.net.InetAddress bind;
     private final ListenerPair listeners;

@@ -60,7 +60,10 @@ final class SearchCommand {
         }
 
         private ParsedMessage parsed() {
-            if (parsed == null) parsed = session.server.storage.mail().structure(session.account.id(), session.selected.mailbox.id(), message.uid()).orElseThrow(Gone::new);
+            if (parsed == null) {
+                var mailbox = session.selected.mailbox; // its owner's, for a shared mailbox
+                parsed = session.server.structures.of(session.server.storage.mail(), mailbox.accountId(), mailbox.id(), message).orElseThrow(Gone::new);
+            }
             return parsed;
         }
 

@@ -126,6 +126,10 @@ class ImapAclTest extends ImapTestServer {
                     C: h STORE 1 +FLAGS (\\Seen \\Flagged)
                     S: * 1 FETCH (UID 1 FLAGS (\\Seen \\Recent))
                     S: h OK
+                    # a search that reads each message's header: the structure is the owner's
+                    C: h2 UID SEARCH HEADER Message-ID first@example.test
+                    S: * SEARCH 1
+                    S: h2 OK
                     C: i EXPUNGE
                     S: i NO [NOPERM]
                     C: j APPEND "Other Users/alice/INBOX" {3+}

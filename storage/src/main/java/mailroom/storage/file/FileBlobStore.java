@@ -128,13 +128,8 @@ public final class FileBlobStore implements BlobStore {
                 Files.delete(file); // same bytes already stored: content addressing makes this a no-op
             } else {
                 Path dir = target.getParent();
-                if (!Files.isDirectory(dir)) {
-                    Files.createDirectories(dir);
-                    if (fsync) {
-                        syncDirectory(dir.getParent());
-                        syncDirectory(dir.getParent().getParent());
-                    }
-                }
+                makeDirectory(dir.getParent());
+                makeDirectory(dir);
                 try {
                     Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
                 } catch (FileAlreadyExistsException raced) {
@@ -152,6 +147,21 @@ public final class FileBlobStore implements BlobStore {
             channel.close();
             Files.deleteIfExists(file);
         }
+    }
+
+    /**
+     * Creates {@code dir} when it is missing, and makes its entry durable by an fsync of its parent:
+     * only the directory that gained an entry is synced (in a young store most blobs start a new
+     * {@code ab/cd} directory, but {@code ab} exists already after the first 256).
+     */
+    private void makeDirectory(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) return;
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException raced) {
+            // another writer made it a moment ago: sync it here too, not trusting that it has yet
+        }
+        if (fsync) syncDirectory(dir.getParent());
     }
 
     /** fsync of a directory makes a rename or a new entry in it durable (POSIX leaves it to us). */

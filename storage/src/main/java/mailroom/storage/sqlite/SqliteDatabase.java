@@ -82,6 +82,8 @@ final class SqliteDatabase implements Database {
         config.setBusyTimeout(30_000);
         config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
         config.enforceForeignKeys(true);
+        // Statement journals and sorts in memory: on disk each one was a file created and removed in /var/tmp.
+        config.setTempStore(SQLiteConfig.TempStore.MEMORY);
         var dataSource = new SQLiteDataSource(config);
         dataSource.setUrl(url);
         if (!schemaIsCurrent(dataSource)) Flyway.configure().dataSource(dataSource).locations("classpath:db/sqlite").load().migrate();
