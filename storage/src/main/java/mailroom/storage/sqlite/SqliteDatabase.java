@@ -91,8 +91,8 @@ final class SqliteDatabase implements Database {
             // Autocommit stays on: the writer issues BEGIN IMMEDIATE itself, per group. (With autocommit
             // off the driver would open the next transaction at once and hold the write lock between
             // groups, locking out the command-line tools.)
-            writer = dataSource.getConnection();
-            for (int i = 0; i < READERS; i++) readers.add(dataSource.getConnection());
+            writer = StatementCache.around(dataSource.getConnection());
+            for (int i = 0; i < READERS; i++) readers.add(StatementCache.around(dataSource.getConnection()));
         } catch (SQLException e) {
             throw new StorageException("cannot open " + file, e);
         }
