@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Charts of bench/compare's ratios as SVG, for docs/benchmarks.md (Python's standard library only).
 
-    bench/charts.py [FIGURES.tsv ...]     default: docs/benchmarks/results.tsv docs/benchmarks/imaptest.tsv
+    bench/charts.py [FIGURES.tsv ...]     default: docs/benchmarks/results.tsv
 
 Each file holds bench/compare's figures, one line per workload and stack:
     workload <TAB> unit <TAB> higher-is-better (true|false) <TAB> stack <TAB> value <TAB> value ...
@@ -98,7 +98,7 @@ def imaptest_chart(rows):
 
 def main(args):
     repo = Path(__file__).resolve().parent.parent
-    paths = args or [repo / "docs/benchmarks/results.tsv", repo / "docs/benchmarks/imaptest.tsv"]
+    paths = args or [repo / "docs/benchmarks/results.tsv"]
     paths = [Path(p) for p in paths if Path(p).exists()]
     if not paths:
         sys.exit("bench/charts.py: no figures file found")
