@@ -56,7 +56,7 @@ final class PostgresDatabase implements Database {
      * (starting or recovering), read_only_sql_transaction (a demoted primary); and class 08, connection lost.
      */
     private static final Set<String> MEMBER_GONE = Set.of("57P01", "57P02", "57P03", "25006");
-    private static final int ATTEMPTS = 5;
+    private static final int ATTEMPTS = 8;
     /** lock_not_available (lock_timeout ran out) and in_failed_sql_transaction: a write that failed this way in a group runs again alone. */
     private static final Set<String> RUN_AGAIN_ALONE = Set.of("55P03", "25P02");
     /**
@@ -203,10 +203,27 @@ final class PostgresDatabase implements Database {
             } catch (CommitUnknown e) {
                 throw commitUnknown(e);
             } catch (SQLException e) {
-                if (e.getSQLState() != null && RETRYABLE.contains(e.getSQLState()) && attempt < ATTEMPTS) continue;
+                if (e.getSQLState() != null && RETRYABLE.contains(e.getSQLState()) && attempt < ATTEMPTS) {
+                    pauseBeforeRetry(attempt);
+                    continue;
+                }
                 if (memberGone(e) && failover.waitAgain(e)) continue;
                 throw new StorageException("write failed: " + e.getMessage(), e);
             }
+        }
+    }
+
+    /**
+     * A random pause, longer at each attempt, before a write that lost a deadlock or a serialization
+     * check runs again: run again at once, the same writes meet in the same order and lose again
+     * (writes that stepped out of groups for each other's rows all rerun at the same moment).
+     */
+    private static void pauseBeforeRetry(int attempt) {
+        try {
+            Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(1, 20L << Math.min(attempt, 5)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("interrupted while writing", e);
         }
     }
 
