@@ -274,7 +274,7 @@ final class FetchCommand {
      * the message as it was (RFC 2180 section 4.1.1) rather than a NO after part of the answer.
      */
     private static ParsedMessage parse(ImapSession s, MessageSummary m) throws ImapException.No {
-        var stored = s.server.structures.of(s.server.storage.mail(), s.selected.mailbox.accountId(), s.selected.mailbox.id(), m);
+        var stored = s.server.storage.mail().structure(s.selected.mailbox.accountId(), s.selected.mailbox.id(), m);
         if (stored.isPresent()) return stored.get();
         try {
             return mailroom.core.mime.MessageParser.parse(s.server.storage.blobs().read(m.blobId()));

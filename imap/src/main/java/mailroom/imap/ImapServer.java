@@ -18,7 +18,6 @@ public final class ImapServer implements Closeable {
     final Storage storage;
     final Accounts accounts;
     final StoreRouter router;
-    final Structures structures = new Structures();
     /** This node's address, which proxied connections leave from. */
     final java.net.InetAddress bind;
     private final ListenerPair listeners;

@@ -62,7 +62,7 @@ final class SearchCommand {
         private ParsedMessage parsed() {
             if (parsed == null) {
                 var mailbox = session.selected.mailbox; // its owner's, for a shared mailbox
-                parsed = session.server.structures.of(session.server.storage.mail(), mailbox.accountId(), mailbox.id(), message).orElseThrow(Gone::new);
+                parsed = session.server.storage.mail().structure(mailbox.accountId(), mailbox.id(), message).orElseThrow(Gone::new);
             }
             return parsed;
         }

@@ -123,6 +123,14 @@ public interface MailStore {
 
     Optional<ParsedMessage> structure(long accountId, long mailboxId, long uid);
 
+    /**
+     * The structure of a message the caller has read the summary of. A structure is the parse of the
+     * message's bytes, which its blob id names, so one known by that id (from any mailbox, any
+     * session) is the answer without reading the database; empty when it is not known and the
+     * message has been expunged meanwhile.
+     */
+    Optional<ParsedMessage> structure(long accountId, long mailboxId, MessageSummary message);
+
     /** A message by where it is, with what ordering and threading need. */
     record Located(long mailboxId, long uid, Instant internalDate, long threadId) {}
 

@@ -95,6 +95,6 @@ public final class Blobs {
         List<MessageSummary> found = mail.store().messages(reach.accountId(), mailboxId, List.of(uid));
         if (found.isEmpty()) return Optional.empty();
         MessageSummary summary = reach.asSeen(mailboxId, found.get(0));
-        return mail.store().structure(reach.accountId(), mailboxId, uid).map(p -> new Message(mailboxId, summary, p));
+        return mail.store().structure(reach.accountId(), mailboxId, found.get(0)).map(p -> new Message(mailboxId, summary, p));
     }
 }

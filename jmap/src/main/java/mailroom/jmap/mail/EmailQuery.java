@@ -71,7 +71,7 @@ public final class EmailQuery {
         }
 
         ParsedMessage parsed() {
-            if (parsed == null) parsed = mail.store().structure(account, mailboxId, summary.uid()).orElseThrow();
+            if (parsed == null) parsed = mail.store().structure(account, mailboxId, summary).orElseThrow();
             return parsed;
         }
 

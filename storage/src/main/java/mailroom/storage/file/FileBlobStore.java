@@ -128,8 +128,10 @@ public final class FileBlobStore implements BlobStore {
                 Files.delete(file); // same bytes already stored: content addressing makes this a no-op
             } else {
                 Path dir = target.getParent();
-                makeDirectory(dir.getParent());
-                makeDirectory(dir);
+                if (!Files.isDirectory(dir)) { // most blobs land in a directory that exists: one stat
+                    makeDirectory(dir.getParent());
+                    makeDirectory(dir);
+                }
                 try {
                     Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
                 } catch (FileAlreadyExistsException raced) {

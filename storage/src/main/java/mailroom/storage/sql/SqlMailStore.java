@@ -770,37 +770,45 @@ public final class SqlMailStore implements MailStore {
 
     @Override
     public Optional<ParsedMessage> structure(long accountId, long mailboxId, long uid) {
-        String json = db.read(c -> {
-            try (var st = c.prepareStatement("SELECT structure FROM messages WHERE account_id = ? AND mailbox_id = ? AND uid = ?")) {
+        record Stored(String blobId, String json) {}
+        Stored stored = db.read(c -> {
+            try (var st = c.prepareStatement("SELECT blob_id, structure FROM messages WHERE account_id = ? AND mailbox_id = ? AND uid = ?")) {
                 st.setLong(1, accountId);
                 st.setLong(2, mailboxId);
                 st.setLong(3, uid);
                 try (var rs = st.executeQuery()) {
-                    return rs.next() ? rs.getString(1) : null;
+                    return rs.next() ? new Stored(rs.getString(1), rs.getString(2)) : null;
                 }
             }
         });
-        if (json == null) return Optional.empty();
-        ParsedMessage known = parsedStructures.get(json);
+        if (stored == null) return Optional.empty();
+        ParsedMessage known = parsedStructures.get(stored.blobId());
         if (known != null) return Optional.of(known);
         try {
-            ParsedMessage parsed = JSON.readValue(json, ParsedMessage.class);
-            if (parsedStructures.size() >= PARSED_STRUCTURES) parsedStructures.clear();
-            parsedStructures.put(json, parsed);
+            ParsedMessage parsed = JSON.readValue(stored.json(), ParsedMessage.class);
+            if (parsedStructures.size() >= PARSED_STRUCTURES) parsedStructures.clear(); // crude, but a working set rebuilds at once
+            parsedStructures.put(stored.blobId(), parsed);
             return Optional.of(parsed);
         } catch (JsonProcessingException e) {
             throw new StorageException("unreadable structure of uid " + uid, e);
         }
     }
 
+    @Override
+    public Optional<ParsedMessage> structure(long accountId, long mailboxId, MessageSummary message) {
+        ParsedMessage known = parsedStructures.get(message.blobId());
+        return known != null ? Optional.of(known) : structure(accountId, mailboxId, message.uid());
+    }
+
     /**
-     * Stored structures already turned back into objects, by their text: a client FETCHes the same
-     * messages' ENVELOPE, BODYSTRUCTURE and parts again and again, and reading the JSON was the largest
-     * part of such a FETCH (bench/compare-notes.md). The text is the key, so an entry can never be stale;
-     * the records are immutable, so sessions share them.
+     * Stored structures already turned back into objects, by blob id: a client FETCHes the same
+     * messages' ENVELOPE, BODYSTRUCTURE and parts again and again, and reading the JSON, and then the
+     * row, was the largest part of such a FETCH (bench/compare-notes.md). A structure is the parse of
+     * the bytes the blob id names, so an entry can never be stale; the records are immutable, so
+     * sessions share them.
      */
     private final Map<String, ParsedMessage> parsedStructures = new java.util.concurrent.ConcurrentHashMap<>();
-    private static final int PARSED_STRUCTURES = 4096;
+    private static final int PARSED_STRUCTURES = 8192;
 
     @Override
     public long updateFlags(long accountId, long mailboxId, Collection<Long> uids, FlagChange change, Set<String> flags) {
