@@ -137,9 +137,14 @@ final class Report {
         adv.addSeries("Mailroom vs Postfix+Dovecot", names, advantage);
         save(adv, charts.resolve("advantage"));
 
-        save(grouped(c, "Throughput (higher is better)", "per second", metric -> metric.higherIsBetter), charts.resolve("throughput"));
-        save(grouped(c, "Latency (ms), memory per IDLE connection (KB), start-up (ms): lower is better", "", metric -> !metric.higherIsBetter),
-                charts.resolve("costs"));
+        // A partial run (one section) may have no row of a kind: its chart is left out rather than drawn empty.
+        if (c.metrics.stream().anyMatch(metric -> metric.higherIsBetter)) {
+            save(grouped(c, "Throughput (higher is better)", "per second", metric -> metric.higherIsBetter), charts.resolve("throughput"));
+        }
+        if (c.metrics.stream().anyMatch(metric -> !metric.higherIsBetter)) {
+            save(grouped(c, "Latency (ms), memory per IDLE connection (KB), start-up (ms): lower is better", "", metric -> !metric.higherIsBetter),
+                    charts.resolve("costs"));
+        }
         System.out.println("wrote " + docs.resolve("benchmarks.md") + " and " + charts);
     }
 

@@ -24,34 +24,51 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /** The command line: {@code mailroom serve}, and the administration commands that work beside a running node. */
-@Command(name = "mailroom", mixinStandardHelpOptions = true, version = "Mailroom 0.1",
+@Command(name = "mailroom", mixinStandardHelpOptions = true, version = Main.VERSION,
         description = "A clustered mail service: SMTP in, IMAP/POP3 out, routed by DNS.",
         subcommands = {Main.Serve.class, Main.User.class, Main.Domain.class, Main.Alias.class, Main.Queue.class, Main.Dkim.class,
                 ClusterCommands.Route.class, ClusterCommands.Store.class, ClusterCommands.Status.class, DatabaseCommands.class, AdminCommands.class, SecurityCommands.class,
                 TransferCommands.Import.class, TransferCommands.Export.class, TransferCommands.BackupCommand.class, TransferCommands.RestoreCommand.class,
                 SieveCommands.Sieve.class, SieveCommands.Vacation.class, SharingCommands.Share.class, SharingCommands.Group.class, LocalPostgres.class})
 public final class Main {
+    static final String VERSION = "Mailroom 0.1";
 
-    public static void main(String[] args) {
-        // `serve` gets a command line of its own: picocli builds the model of every command it is
-        // handed, reflecting over each class's annotations, and for the ~60 commands below that took
-        // about a third of a start (picocli's classes are too old a class-file version for the
-        // ahead-of-time cache, so they also load and run cold). The other commands need the whole tree.
+    public static void main(String[] args) throws Exception {
         boolean serve = args.length > 0 && args[0].equals("serve");
+        // `serve` as the launcher and service files write it starts without picocli: picocli's
+        // classes are too old a class-file version for the ahead-of-time cache, so they load and
+        // run cold, and building even the one command's model was a third of the main thread's
+        // start (async-profiler, 2026-12-02). Anything else (--help, a typo) goes to picocli.
+        Serve plain = serve ? Serve.fromPlainArguments(java.util.Arrays.copyOfRange(args, 1, args.length)) : null;
+        if (plain != null) {
+            int status;
+            try {
+                status = plain.call();
+            } catch (Exception e) {
+                status = reportFailure(e, new java.io.PrintWriter(System.err, true));
+            }
+            System.exit(status);
+        }
+        // Other commands need the whole tree; `serve` alone gets a command line of its own, since
+        // picocli reflects over the annotations of every command it is handed (~60 below).
         var cli = serve ? new CommandLine(new Serve()).setCommandName("mailroom serve") : new CommandLine(new Main());
-        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            String message = switch (e) {
-                case ConfigException c -> "config error: " + c.getMessage();
-                case Node.StartupException s -> s.getMessage();
-                case IllegalArgumentException i -> i.getMessage();
-                case StorageException s -> s.getMessage();
-                default -> null;
-            };
-            if (message == null) throw e;
-            cmd.getErr().println("mailroom: " + message);
-            return e instanceof ConfigException ? 2 : 1;
-        });
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> reportFailure(e, cmd.getErr()));
         System.exit(cli.execute(serve ? java.util.Arrays.copyOfRange(args, 1, args.length) : args));
+    }
+
+    /** One line for the failures a user can act on, with the exit status; anything else is a bug and keeps its stack trace. */
+    private static int reportFailure(Exception e, java.io.PrintWriter err) throws Exception {
+        String message = switch (e) {
+            case ConfigException c -> "config error: " + c.getMessage();
+            case Node.StartupException s -> s.getMessage();
+            case IllegalArgumentException i -> i.getMessage();
+            case StorageException s -> s.getMessage();
+            default -> null;
+        };
+        if (message == null) throw e;
+        err.println("mailroom: " + message);
+        err.flush();
+        return e instanceof ConfigException ? 2 : 1;
     }
 
     /** The --config option every command takes. */
@@ -64,7 +81,8 @@ public final class Main {
         }
     }
 
-    @Command(name = "serve", description = "Run a node with the roles its configuration names.")
+    @Command(name = "serve", mixinStandardHelpOptions = true, version = Main.VERSION,
+            description = "Run a node with the roles its configuration names.")
     static final class Serve implements Callable<Integer> {
         @Mixin
         ConfigOption config;
@@ -75,6 +93,44 @@ public final class Main {
 
         @Option(names = "--aot-training-address", hidden = true, defaultValue = "127.0.0.1")
         String aotTrainingAddress;
+
+        /**
+         * The command as picocli would read it from these arguments when they are only the options
+         * above, each once, as {@code --name value} or {@code --name=value} ({@code -c FILE});
+         * null for anything else, which picocli then reads, helps with or refuses.
+         */
+        static Serve fromPlainArguments(String[] args) {
+            var serve = new Serve();
+            serve.config = new ConfigOption();
+            serve.aotTrainingAddress = "127.0.0.1";
+            var seen = new java.util.HashSet<String>();
+            for (int i = 0; i < args.length; i++) {
+                String name = args[i], value;
+                int equals = name.indexOf('=');
+                if (name.startsWith("--") && equals > 0) {
+                    value = name.substring(equals + 1);
+                    name = name.substring(0, equals);
+                } else if (i + 1 < args.length) {
+                    value = args[++i];
+                } else {
+                    return null;
+                }
+                if (name.equals("-c")) name = "--config";
+                if (!seen.add(name)) return null;
+                switch (name) {
+                    case "--config" -> serve.config.file = Path.of(value);
+                    case "--aot-training" -> {
+                        if (!value.matches("[0-9]{1,9}")) return null;
+                        serve.aotTraining = Integer.valueOf(value);
+                    }
+                    case "--aot-training-address" -> serve.aotTrainingAddress = value;
+                    default -> {
+                        return null;
+                    }
+                }
+            }
+            return serve;
+        }
 
         @Override
         public Integer call() throws Exception {

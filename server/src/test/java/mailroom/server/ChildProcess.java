@@ -15,15 +15,27 @@ final class ChildProcess {
     private ChildProcess() {}
 
     static ProcessBuilder builder(Path workDir, String... args) {
+        return builder(workDir, List.of(), args);
+    }
+
+    /** The same with options for the child's JVM. */
+    static ProcessBuilder builder(Path workDir, List<String> jvmOptions, String... args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+                "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).directory(workDir.toFile());
     }
 
     /** Runs to completion with {@code stdin} as input. */
     static Result run(Path workDir, String stdin, String... args) throws IOException, InterruptedException {
-        var process = builder(workDir, args).start();
+        return runWithJvmOptions(workDir, List.of(), stdin, args);
+    }
+
+    /** The same with options for the child's JVM. */
+    static Result runWithJvmOptions(Path workDir, List<String> jvmOptions, String stdin, String... args) throws IOException, InterruptedException {
+        var process = builder(workDir, jvmOptions, args).start();
         try (var in = process.getOutputStream()) {
             if (stdin != null) in.write(stdin.getBytes(StandardCharsets.UTF_8));
         }

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -215,6 +216,45 @@ class CommandLineTest {
             var result = ChildProcess.run(dir, null, "serve", "--config", "port.toml");
             assertThat(result.exitCode()).isEqualTo(1);
             assertThat(result.err()).startsWith("mailroom: cannot listen on 127.0.0.1 port " + taken.getLocalPort() + ": ").hasLineCount(1);
+        }
+    }
+
+    @Test
+    void aTakenHttpPortFailsWithOneLineWhileTheMailListenersHaveBound() throws Exception {
+        // JMAP and the admin API start on threads of their own beside the mail listeners; their failure is still the start's one line.
+        for (String section : List.of("jmap", "admin")) {
+            try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                int jmap = section.equals("jmap") ? taken.getLocalPort() : ChildProcess.freePort();
+                int admin = section.equals("admin") ? taken.getLocalPort() : ChildProcess.freePort();
+                Files.writeString(dir.resolve("http.toml"), """
+                        [smtp]
+                        port = %d
+                        [submission]
+                        port = %d
+                        tls_port = %d
+                        [lmtp]
+                        port = %d
+                        [pop3]
+                        port = %d
+                        tls_port = %d
+                        [imap]
+                        port = %d
+                        tls_port = %d
+                        [sieve]
+                        port = %d
+                        [director]
+                        dns_port = %d
+                        [jmap]
+                        port = %d
+                        [admin]
+                        port = %d
+                        """.formatted(ChildProcess.freePort(), ChildProcess.freePort(), ChildProcess.freePort(), ChildProcess.freePort(),
+                        ChildProcess.freePort(), ChildProcess.freePort(), ChildProcess.freePort(), ChildProcess.freePort(),
+                        ChildProcess.freePort(), ChildProcess.freePort(), jmap, admin));
+                var result = ChildProcess.run(dir, null, "serve", "--config", "http.toml");
+                assertThat(result.exitCode()).as(section).isEqualTo(1);
+                assertThat(result.err()).as(section).startsWith("mailroom: cannot listen on 127.0.0.1 port " + taken.getLocalPort() + ": ").hasLineCount(1);
+            }
         }
     }
 

@@ -22,6 +22,9 @@ public final class SqlDirectory extends SqlAdministration implements Directory {
 
     @Override
     public void addDomain(String domain) {
+        // Every start and every command line adds the configured domain: a read, when it is there,
+        // spares them a turn at the single writer.
+        if (isLocalDomain(domain.toLowerCase(Locale.ROOT))) return;
         db.write(c -> {
             try (var st = c.prepareStatement("INSERT INTO domains (name) VALUES (?) ON CONFLICT DO NOTHING")) {
                 st.setString(1, domain.toLowerCase(Locale.ROOT));
