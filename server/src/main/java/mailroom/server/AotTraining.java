@@ -31,8 +31,9 @@ import java.util.regex.Pattern;
  * `serve` does, on a scratch data directory and ephemeral loopback ports, and drives the work a mail
  * server sees: SMTP deliveries, IMAP sessions with the commands clients and imaptest send, POP3
  * downloads. When it returns the JVM exits and writes the cache: the classes loaded and linked on
- * the way, and the method profiles of the hot paths, so that the next start begins where this one
- * ended instead of interpreting and re-profiling for the first minute.
+ * the way, so that the next start finds them ready, and the method profiles of the hot paths. (The
+ * launcher starts `serve` without replaying those profiles into the JIT: measured, the replay cost
+ * warm throughput and gave nothing in the first seconds; see bench/compare-notes.md.)
  *
  * <p>Every answer is checked, so a training run that fails (and would cache a wrong profile) says so.
  */
