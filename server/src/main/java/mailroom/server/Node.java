@@ -82,8 +82,7 @@ public final class Node implements Closeable {
         this.lock = lockChannel.tryLock();
         if (lock == null) throw new StartupException("another Mailroom node is already using " + config.node.dataDir.toAbsolutePath());
         // The TLS material loads while the database opens: the two are independent and both take a while.
-        var tlsLoading = new FutureTask<>(() -> TlsContexts.load(config.tls.certFile, config.tls.keyFile, config.node.dataDir, config.hostname(), config.node.bind));
-        Thread.ofVirtual().name("tls-load").start(tlsLoading);
+        var tlsLoading = starting("tls-load", () -> TlsContexts.load(config.tls.certFile, config.tls.keyFile, config.node.dataDir, config.hostname(), config.node.bind));
         this.storage = Backends.open(config);
         try {
             var router = new StoreLocator(storage.directory(), config.node.name, config.director.nodeTimeout, Clock.systemUTC());
@@ -136,6 +135,7 @@ public final class Node implements Closeable {
         }
     }
 
+    /** A part of the start that runs on a thread of its own; {@link #await} takes its result. */
     private static <T> FutureTask<T> starting(String name, Callable<T> start) {
         var task = new FutureTask<>(start);
         Thread.ofVirtual().name(name).start(task);
