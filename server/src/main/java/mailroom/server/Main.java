@@ -35,11 +35,12 @@ public final class Main {
 
     public static void main(String[] args) throws Exception {
         boolean serve = args.length > 0 && args[0].equals("serve");
+        String[] serveArgs = serve ? java.util.Arrays.copyOfRange(args, 1, args.length) : null;
         // `serve` as the launcher and service files write it starts without picocli: picocli's
         // classes are too old a class-file version for the ahead-of-time cache, so they load and
         // run cold, and building even the one command's model was a third of the main thread's
         // start (async-profiler, 2026-12-02). Anything else (--help, a typo) goes to picocli.
-        Serve plain = serve ? Serve.fromPlainArguments(java.util.Arrays.copyOfRange(args, 1, args.length)) : null;
+        Serve plain = serve ? Serve.fromPlainArguments(serveArgs) : null;
         if (plain != null) {
             int status;
             try {
@@ -53,7 +54,7 @@ public final class Main {
         // picocli reflects over the annotations of every command it is handed (~60 below).
         var cli = serve ? new CommandLine(new Serve()).setCommandName("mailroom serve") : new CommandLine(new Main());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> reportFailure(e, cmd.getErr()));
-        System.exit(cli.execute(serve ? java.util.Arrays.copyOfRange(args, 1, args.length) : args));
+        System.exit(cli.execute(serve ? serveArgs : args));
     }
 
     /** One line for the failures a user can act on, with the exit status; anything else is a bug and keeps its stack trace. */
