@@ -2,6 +2,7 @@ package mailroom.storage.file;
 
 import mailroom.storage.BlobStore;
 
+import java.io.ByteArrayInputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,6 +31,7 @@ public final class FileBlobStore implements BlobStore {
     private final Path blobs;
     private final Path tmp;
     private final boolean fsync;
+    private final SmallBlobCache recentlyRead = new SmallBlobCache(32 << 20);
 
     public FileBlobStore(Path root, boolean fsync) throws IOException {
         this.blobs = Files.createDirectories(root.resolve("blobs"));
@@ -175,11 +177,17 @@ public final class FileBlobStore implements BlobStore {
 
     @Override
     public InputStream open(String blobId) throws IOException {
-        return Files.newInputStream(path(blobId));
+        byte[] small = small(blobId);
+        return small != null ? new ByteArrayInputStream(small) : Files.newInputStream(path(blobId));
     }
 
     @Override
     public InputStream open(String blobId, long offset, long length) throws IOException {
+        byte[] small = small(blobId);
+        if (small != null) {
+            int from = (int) Math.min(offset, small.length);
+            return new ByteArrayInputStream(small, from, (int) Math.min(length, small.length - from));
+        }
         var ch = FileChannel.open(path(blobId), StandardOpenOption.READ);
         ch.position(offset);
         InputStream whole = Channels.newInputStream(ch);
@@ -211,7 +219,26 @@ public final class FileBlobStore implements BlobStore {
 
     @Override
     public byte[] read(String blobId) throws IOException {
-        return Files.readAllBytes(path(blobId));
+        byte[] small = small(blobId);
+        return small != null ? small.clone() : Files.readAllBytes(path(blobId));
+    }
+
+    /** The blob's bytes from the cache, or from its file into the cache if it is small; null for a large one. */
+    private byte[] small(String blobId) throws IOException {
+        byte[] cached = recentlyRead.get(blobId);
+        if (cached != null) return cached;
+        Path file = path(blobId);
+        try (var ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size > SmallBlobCache.LARGEST) return null;
+            var bytes = java.nio.ByteBuffer.allocate((int) size);
+            while (bytes.hasRemaining() && ch.read(bytes) >= 0) {
+                // a file being read is complete (blobs are renamed into place whole)
+            }
+            if (bytes.hasRemaining()) throw new IOException("blob " + blobId + " is shorter than its size");
+            recentlyRead.put(blobId, bytes.array());
+            return bytes.array();
+        }
     }
 
     @Override
@@ -221,6 +248,7 @@ public final class FileBlobStore implements BlobStore {
 
     @Override
     public void delete(String blobId) throws IOException {
+        recentlyRead.remove(blobId);
         try {
             Files.delete(path(blobId));
         } catch (NoSuchFileException ignored) {

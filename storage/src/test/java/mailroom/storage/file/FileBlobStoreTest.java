@@ -37,4 +37,42 @@ class FileBlobStoreTest {
         }
         assertThat(store.path("0123456789abcdef".repeat(4))).isNotNull();
     }
+
+    /** Small blobs are kept in memory after a read: every range is still right, and a deleted one is gone. */
+    @Test
+    void smallBlobsReadAgainFromMemoryGiveTheSameRangesAndGoWithTheirFile() throws Exception {
+        var store = new FileBlobStore(dir, false);
+        byte[] small = "Subject: a\r\n\r\nbody text\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] large = new byte[SmallBlobCache.LARGEST + 1];
+        java.util.Arrays.fill(large, (byte) 'x');
+        large[large.length - 1] = 'y';
+        String smallId = write(store, small), largeId = write(store, large);
+        for (int round = 0; round < 2; round++) { // the first read fills the cache, the second reads from it
+            try (var in = store.open(smallId, 8, 5)) {
+                assertThat(new String(in.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo(" a\r\n\r");
+            }
+            try (var in = store.open(smallId, small.length - 2, 100)) {
+                assertThat(in.readAllBytes()).containsExactly('\r', '\n');
+            }
+            try (var in = store.open(smallId, small.length + 5, 10)) {
+                assertThat(in.readAllBytes()).isEmpty();
+            }
+            try (var in = store.open(largeId, large.length - 2, 10)) {
+                assertThat(in.readAllBytes()).containsExactly('x', 'y');
+            }
+            byte[] whole = store.read(smallId);
+            assertThat(whole).isEqualTo(small);
+            whole[0] = 'Z'; // a caller's copy: the store's bytes stay as written
+        }
+        store.delete(smallId);
+        assertThatThrownBy(() -> store.open(smallId, 0, 4)).isInstanceOf(java.nio.file.NoSuchFileException.class);
+        assertThatThrownBy(() -> store.read(smallId)).isInstanceOf(java.nio.file.NoSuchFileException.class);
+    }
+
+    private static String write(FileBlobStore store, byte[] bytes) throws Exception {
+        try (var writer = store.create()) {
+            writer.stream().write(bytes);
+            return writer.commit();
+        }
+    }
 }
