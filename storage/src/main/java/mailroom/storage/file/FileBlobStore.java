@@ -3,7 +3,6 @@ package mailroom.storage.file;
 import mailroom.storage.BlobStore;
 
 import java.io.ByteArrayInputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,6 +17,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.UUID;
 
@@ -73,40 +73,69 @@ public final class FileBlobStore implements BlobStore {
     }
 
     @Override
-    public Writer create() throws IOException {
+    public Writer create() {
         return new FileWriter(tmp.resolve(ProcessHandle.current().pid() + "-" + UUID.randomUUID() + ".part"));
     }
 
+    /**
+     * Writes a blob: in memory while it is small, in its temporary file once it is not. Content
+     * addressing makes a blob that is already stored cost nothing more than its digest: a message
+     * delivered or appended again (the same mail to a second mailbox, a copy saved twice) is never
+     * written, fsynced and deleted again, and a small one never touches a file at all.
+     */
     private final class FileWriter implements Writer {
+        /** Bytes kept in memory before the temporary file is made. */
+        private static final int IN_MEMORY = 256 << 10;
+
         private final Path file;
-        private final FileChannel channel;
         private final MessageDigest digest;
         private final OutputStream stream;
+        private byte[] buffer = new byte[8192];
         private long size;
+        /** The temporary file, once the blob outgrew the buffer; null until then. */
+        private FileChannel channel;
+        private OutputStream toFile;
         private boolean done;
 
-        FileWriter(Path file) throws IOException {
+        FileWriter(Path file) {
             this.file = file;
-            this.channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             try {
                 this.digest = MessageDigest.getInstance("SHA-256");
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }
-            var counting = new FilterOutputStream(new java.io.BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024)) {
+            var counting = new OutputStream() {
                 @Override
                 public void write(byte[] b, int off, int len) throws IOException {
-                    out.write(b, off, len);
+                    if (toFile == null && size + len > IN_MEMORY) spill();
+                    if (toFile != null) {
+                        toFile.write(b, off, len);
+                    } else {
+                        if (size + len > buffer.length) buffer = Arrays.copyOf(buffer, (int) Math.min(IN_MEMORY, Math.max(size + len, buffer.length * 2L)));
+                        System.arraycopy(b, off, buffer, (int) size, len);
+                    }
                     size += len;
                 }
 
                 @Override
                 public void write(int b) throws IOException {
-                    out.write(b);
-                    size++;
+                    write(new byte[]{(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void flush() throws IOException {
+                    if (toFile != null) toFile.flush();
                 }
             };
             this.stream = new DigestOutputStream(counting, digest);
+        }
+
+        /** Moves what the buffer holds into the temporary file, where the rest will go. */
+        private void spill() throws IOException {
+            channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            toFile = new java.io.BufferedOutputStream(Channels.newOutputStream(channel), 64 * 1024);
+            toFile.write(buffer, 0, (int) size);
+            buffer = null;
         }
 
         @Override
@@ -122,32 +151,42 @@ public final class FileBlobStore implements BlobStore {
         @Override
         public String commit() throws IOException {
             stream.flush();
-            if (fsync) channel.force(true);
-            channel.close();
             String id = HexFormat.of().formatHex(digest.digest());
             Path target = path(id);
-            if (Files.exists(target)) {
-                Files.delete(file); // same bytes already stored: content addressing makes this a no-op
-            } else {
-                Path dir = target.getParent();
-                if (!Files.isDirectory(dir)) { // most blobs land in a directory that exists: one stat
-                    makeDirectory(dir.getParent());
-                    makeDirectory(dir);
-                }
-                try {
-                    Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
-                } catch (FileAlreadyExistsException raced) {
-                    Files.deleteIfExists(file);
-                }
-                if (fsync) syncDirectory(dir);
+            if (Files.exists(target)) { // the same bytes are stored already
+                discard();
+                // Its writer may have renamed it into place and not yet synced the directory.
+                if (fsync) syncDirectory(target.getParent());
+                done = true;
+                return id;
             }
+            if (toFile == null) spill();
+            toFile.flush();
+            if (fsync) channel.force(true);
+            channel.close();
+            Path dir = target.getParent();
+            if (!Files.isDirectory(dir)) { // most blobs land in a directory that exists: one stat
+                makeDirectory(dir.getParent());
+                makeDirectory(dir);
+            }
+            try {
+                Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException raced) {
+                Files.deleteIfExists(file);
+            }
+            if (fsync) syncDirectory(dir);
             done = true;
             return id;
         }
 
         @Override
         public void close() throws IOException {
-            if (done) return;
+            if (!done) discard();
+        }
+
+        private void discard() throws IOException {
+            buffer = null;
+            if (channel == null) return;
             channel.close();
             Files.deleteIfExists(file);
         }

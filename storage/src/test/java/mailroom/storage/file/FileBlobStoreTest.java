@@ -69,6 +69,41 @@ class FileBlobStoreTest {
         assertThatThrownBy(() -> store.read(smallId)).isInstanceOf(java.nio.file.NoSuchFileException.class);
     }
 
+    /** Small blobs wait in memory, large ones go to a temporary file; either way the same id, and nothing left in tmp/. */
+    @Test
+    void blobsOfEverySizeAreStoredWholeAndAStoredOneIsNotWrittenAgain() throws Exception {
+        var store = new FileBlobStore(dir, true);
+        var random = new java.util.Random(7);
+        for (int size : new int[] {0, 1, 8191, 8193, 256 << 10, (256 << 10) + 1, 3 << 20}) {
+            byte[] bytes = new byte[size];
+            random.nextBytes(bytes);
+            String id;
+            try (var writer = store.create()) {
+                var out = writer.stream();
+                for (int at = 0; at < size; ) { // in pieces of odd sizes, as a parser hands them over
+                    int n = Math.min(size - at, 1 + random.nextInt(70_000));
+                    if (n == 1) out.write(bytes[at]);
+                    else out.write(bytes, at, n);
+                    at += n;
+                }
+                assertThat(writer.size()).isEqualTo(size);
+                id = writer.commit();
+            }
+            assertThat(id).isEqualTo(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes)));
+            assertThat(java.nio.file.Files.readAllBytes(store.path(id))).as("size " + size).isEqualTo(bytes);
+            var modified = java.nio.file.Files.getLastModifiedTime(store.path(id));
+            Thread.sleep(5);
+            assertThat(write(store, bytes)).isEqualTo(id);
+            assertThat(java.nio.file.Files.getLastModifiedTime(store.path(id))).as("the stored file is left alone").isEqualTo(modified);
+        }
+        try (var abandoned = store.create()) {
+            abandoned.stream().write(new byte[300 << 10]); // on its way to a file, then never committed
+        }
+        try (var files = java.nio.file.Files.list(dir.resolve("tmp"))) {
+            assertThat(files.toList()).as("no temporary file left").isEmpty();
+        }
+    }
+
     private static String write(FileBlobStore store, byte[] bytes) throws Exception {
         try (var writer = store.create()) {
             writer.stream().write(bytes);
