@@ -107,19 +107,16 @@ public final class FileBlobStore implements BlobStore {
             var counting = new OutputStream() {
                 @Override
                 public void write(byte[] b, int off, int len) throws IOException {
-                    if (toFile == null && size + len > IN_MEMORY) spill();
-                    if (toFile != null) {
-                        toFile.write(b, off, len);
-                    } else {
-                        if (size + len > buffer.length) buffer = Arrays.copyOf(buffer, (int) Math.min(IN_MEMORY, Math.max(size + len, buffer.length * 2L)));
-                        System.arraycopy(b, off, buffer, (int) size, len);
-                    }
+                    if (roomInMemory(len)) System.arraycopy(b, off, buffer, (int) size, len);
+                    else toFile.write(b, off, len);
                     size += len;
                 }
 
                 @Override
-                public void write(int b) throws IOException {
-                    write(new byte[]{(byte) b}, 0, 1);
+                public void write(int b) throws IOException { // a parser may hand over single bytes
+                    if (roomInMemory(1)) buffer[(int) size] = (byte) b;
+                    else toFile.write(b);
+                    size++;
                 }
 
                 @Override
@@ -128,6 +125,17 @@ public final class FileBlobStore implements BlobStore {
                 }
             };
             this.stream = new DigestOutputStream(counting, digest);
+        }
+
+        /** Whether {@code len} more bytes go to the buffer (grown to hold them); false once they go to the file. */
+        private boolean roomInMemory(int len) throws IOException {
+            if (toFile != null) return false;
+            if (size + len > IN_MEMORY) {
+                spill();
+                return false;
+            }
+            if (size + len > buffer.length) buffer = Arrays.copyOf(buffer, (int) Math.min(IN_MEMORY, Math.max(size + len, buffer.length * 2L)));
+            return true;
         }
 
         /** Moves what the buffer holds into the temporary file, where the rest will go. */
