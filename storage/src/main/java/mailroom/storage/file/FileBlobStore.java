@@ -224,18 +224,19 @@ public final class FileBlobStore implements BlobStore {
 
     @Override
     public InputStream open(String blobId) throws IOException {
-        byte[] small = small(blobId);
-        return small != null ? new ByteArrayInputStream(small) : Files.newInputStream(path(blobId));
+        Opened blob = opened(blobId);
+        return blob.bytes() != null ? new ByteArrayInputStream(blob.bytes()) : Channels.newInputStream(blob.file());
     }
 
     @Override
     public InputStream open(String blobId, long offset, long length) throws IOException {
-        byte[] small = small(blobId);
-        if (small != null) {
+        Opened blob = opened(blobId);
+        if (blob.bytes() != null) {
+            byte[] small = blob.bytes();
             int from = (int) Math.min(offset, small.length);
             return new ByteArrayInputStream(small, from, (int) Math.min(length, small.length - from));
         }
-        var ch = FileChannel.open(path(blobId), StandardOpenOption.READ);
+        FileChannel ch = blob.file();
         ch.position(offset);
         InputStream whole = Channels.newInputStream(ch);
         return new java.io.BufferedInputStream(new InputStream() {
@@ -266,25 +267,35 @@ public final class FileBlobStore implements BlobStore {
 
     @Override
     public byte[] read(String blobId) throws IOException {
-        byte[] small = small(blobId);
-        return small != null ? small.clone() : Files.readAllBytes(path(blobId));
+        Opened blob = opened(blobId);
+        if (blob.bytes() != null) return blob.bytes().clone(); // the caller's copy: the cached bytes stay as stored
+        try (var in = Channels.newInputStream(blob.file())) {
+            return in.readAllBytes();
+        }
     }
 
-    /** The blob's bytes from the cache, or from its file into the cache if it is small; null for a large one. */
-    private byte[] small(String blobId) throws IOException {
+    /** A blob opened for reading: its bytes when it is small, else its file, open, for the caller to close. */
+    private record Opened(byte[] bytes, FileChannel file) {}
+
+    /** Small blobs come from the cache, or are read whole into it now; a large one's file is opened once, here. */
+    private Opened opened(String blobId) throws IOException {
         byte[] cached = recentlyRead.get(blobId);
-        if (cached != null) return cached;
-        Path file = path(blobId);
-        try (var ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        if (cached != null) return new Opened(cached, null);
+        var ch = FileChannel.open(path(blobId), StandardOpenOption.READ);
+        try {
             long size = ch.size();
-            if (size > SmallBlobCache.LARGEST) return null;
+            if (size > SmallBlobCache.LARGEST) return new Opened(null, ch);
             var bytes = java.nio.ByteBuffer.allocate((int) size);
             while (bytes.hasRemaining() && ch.read(bytes) >= 0) {
                 // a file being read is complete (blobs are renamed into place whole)
             }
+            ch.close();
             if (bytes.hasRemaining()) throw new IOException("blob " + blobId + " is shorter than its size");
             recentlyRead.put(blobId, bytes.array());
-            return bytes.array();
+            return new Opened(bytes.array(), null);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
         }
     }
 
