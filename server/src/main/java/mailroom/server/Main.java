@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.FutureTask;
 
 /** The command line: {@code mailroom serve}, and the administration commands that work beside a running node. */
 @Command(name = "mailroom", mixinStandardHelpOptions = true, version = Main.VERSION,
@@ -139,7 +140,20 @@ public final class Main {
                 AotTraining.run(java.time.Duration.ofSeconds(aotTraining), aotTrainingAddress, System.err);
                 return 0;
             }
-            var node = new Node(config.load(), System.out);
+            // Two slow first uses that need nothing from the configuration run on a second thread
+            // while the main thread reads it: logging's set-up (from the environment alone) and
+            // the embedded database driver's. Each is tens of milliseconds of cold code; on two
+            // cores they overlap with the reading.
+            var logging = new FutureTask<>(LoggerFactory::getILoggerFactory);
+            Thread.ofPlatform().name("start-ahead").start(() -> {
+                logging.run();
+                mailroom.storage.sqlite.SqliteStorage.prepare();
+            });
+            Config loaded = config.load();
+            // No logger is used before logging is set up: SLF4J would hold its calls and replay
+            // them, with a warning on standard error.
+            logging.get();
+            var node = new Node(loaded, System.out);
             var stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 node.close();
@@ -273,7 +287,7 @@ public final class Main {
             int run(Accounts accounts) {
                 var account = accounts.find(address).orElseThrow(() -> new IllegalArgumentException("no account " + address));
                 if (limit != null) {
-                    Long bytes = mailroom.core.config.ByteSizeDeserializer.parse(limit);
+                    Long bytes = mailroom.core.config.Units.byteSize(limit);
                     if (bytes == null) throw new IllegalArgumentException("not a size: " + limit);
                     accounts.setQuota(address, bytes);
                     account = accounts.find(address).orElseThrow();

@@ -1,7 +1,5 @@
 package mailroom.core.config;
 
-import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -9,7 +7,9 @@ import java.util.List;
 /**
  * The whole configuration of one node, as read from its TOML file. Every key has a default, so an
  * empty file (or none) gives a working single-node setup on loopback. Keys are snake_case in TOML;
- * see README "Configuration" for the reference.
+ * see README "Configuration" for the reference. {@link TomlBinder} reads a file onto these fields by
+ * their types: a {@code Duration} is written "30s" or "5m", a {@code long} is a size in bytes
+ * ("25MB"), an enum is its name in lower case.
  */
 public final class Config {
     public Node node = new Node();
@@ -52,14 +52,11 @@ public final class Config {
 
     public static final class Smtp {
         public int port = 2025;
-        @JsonDeserialize(using = ByteSizeDeserializer.class)
         public long maxMessageSize = 25L * 1024 * 1024;
         public int maxRecipients = 100;
         /** Longest line accepted in message data, CRLF excluded (RFC 5321 4.5.3.1.6 asks for at least 998). */
         public int maxLineLength = 8192;
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration commandTimeout = Duration.ofMinutes(5);
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration dataTimeout = Duration.ofMinutes(10);
         /** Connections served at once; further ones are told 421 and closed. */
         public int maxConnections = 2000;
@@ -86,18 +83,13 @@ public final class Config {
 
     public static final class Queue {
         /** Wait before the first retry of a temporary failure; it doubles up to retry_max. */
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration retryInitial = Duration.ofMinutes(5);
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration retryMax = Duration.ofHours(4);
         /** After this long in the queue a message is returned to its sender as undeliverable. */
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration giveUpAfter = Duration.ofDays(5);
         /** Warn the sender (a "delayed" DSN) once when a message is still queued after this long; 0 never. */
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration delayWarning = Duration.ofHours(4);
         /** How long a sorter may hold a claimed entry; when it dies, another sorter takes over after this. */
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration lease = Duration.ofMinutes(5);
         /** Queue entries delivered at once by this sorter. */
         public int workers = 32;
@@ -107,7 +99,6 @@ public final class Config {
     public static final class Delivery {
         /** DNS servers for MX, SPF, DKIM and DMARC look-ups ("host" or "host:port"); empty: the system's. */
         public List<String> resolvers = List.of();
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration dnsTimeout = Duration.ofSeconds(5);
         /** Port of remote MX hosts; only tests change it. */
         public int remotePort = 25;
@@ -115,10 +106,8 @@ public final class Config {
         public String relayHost = "";
         /** Connections at once to one destination domain. */
         public int connectionsPerDomain = 4;
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration connectTimeout = Duration.ofSeconds(30);
         /** RFC 5321 section 4.5.3.2 suggests minutes per command; we stay on the short side. */
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration commandTimeout = Duration.ofMinutes(5);
     }
 
@@ -128,11 +117,9 @@ public final class Config {
         public int port = 6190;
         /** Where AUTHENTICATE PLAIN works without TLS (SCRAM-SHA-256 is offered everywhere). */
         public PlaintextAuth plaintextAuth = PlaintextAuth.LOOPBACK;
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration idleTimeout = Duration.ofMinutes(10);
         public int maxConnections = 500;
         /** Largest script accepted (HAVESPACE and PUTSCRIPT answer QUOTA/MAXSIZE beyond it). */
-        @JsonDeserialize(using = ByteSizeDeserializer.class)
         public long maxScriptSize = 64 * 1024;
         /** Scripts one account may keep. */
         public int maxScripts = 20;
@@ -149,12 +136,10 @@ public final class Config {
         /** HTTPS port: 443 + 2000. */
         public int port = 2443;
         /** Largest blob one upload may bring. */
-        @JsonDeserialize(using = ByteSizeDeserializer.class)
         public long maxSizeUpload = 50L * 1024 * 1024;
         /** Uploads one account may run at once. */
         public int maxConcurrentUpload = 4;
         /** Largest API request body. */
-        @JsonDeserialize(using = ByteSizeDeserializer.class)
         public long maxSizeRequest = 10L * 1024 * 1024;
         /** API requests one account may run at once. */
         public int maxConcurrentRequests = 4;
@@ -173,7 +158,6 @@ public final class Config {
          * (TLS, or a client on this machine), "always" (not recommended).
          */
         public PlaintextAuth plaintextAuth = PlaintextAuth.LOOPBACK;
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration idleTimeout = Duration.ofMinutes(10);
         public int maxConnections = 2000;
     }
@@ -184,32 +168,22 @@ public final class Config {
         /** Where LOGIN and AUTHENTICATE PLAIN work without TLS (LOGINDISABLED elsewhere). */
         public PlaintextAuth plaintextAuth = PlaintextAuth.LOOPBACK;
         /** RFC 3501 section 5.4: at least 30 minutes once logged in. */
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration idleTimeout = Duration.ofMinutes(30);
         /** Before login, clients get less patience. */
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration loginTimeout = Duration.ofMinutes(1);
         /** Largest message APPEND takes (APPENDLIMIT, RFC 7889). */
-        @JsonDeserialize(using = ByteSizeDeserializer.class)
         public long maxAppendSize = 25L * 1024 * 1024;
         public int maxConnections = 10000;
         /**
          * When an account's home moves to another store, its sessions here keep working for this long,
          * then end with BYE at a quiet moment (in IDLE, or after a command) so the client reconnects there.
          */
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration reconnectAfterMove = Duration.ofMinutes(2);
     }
 
     /** Where passwords may travel unencrypted; TOML values are the lower-case names. */
     public enum PlaintextAuth {
-        NEVER, LOOPBACK, ALWAYS;
-
-        @com.fasterxml.jackson.annotation.JsonCreator
-        public static PlaintextAuth of(String value) {
-            for (PlaintextAuth p : values()) if (p.name().equalsIgnoreCase(value)) return p;
-            throw new IllegalArgumentException("bad value \"" + value + "\": expected never, loopback or always");
-        }
+        NEVER, LOOPBACK, ALWAYS
     }
 
     public static final class Tls {
@@ -234,17 +208,13 @@ public final class Config {
         /** Networks (CIDR) exempt from login throttling and the per-address limits; loopback by default (local webmail, tools). */
         public List<String> allowlist = List.of("127.0.0.0/8", "::1/128");
         /** Wait before a password check after one failure from the address (and before answering a failure); doubles per failure ... */
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration loginDelay = Duration.ofSeconds(1);
         /** ... up to this (Dovecot's auth penalty stops at 15 s too). */
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration loginDelayMax = Duration.ofSeconds(15);
         /** This many failed logins from one address within block_window block it ... */
         public int blockAfter = 10;
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration blockWindow = Duration.ofMinutes(10);
         /** ... for this long: its logins fail at once, without a password check. */
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration blockTime = Duration.ofMinutes(15);
         /** Password checks (Argon2id) running at once for one address; more wait their turn. */
         public int passwordChecksPerAddress = 2;
@@ -267,16 +237,12 @@ public final class Config {
         /** UDP and TCP port of the DNS server. */
         public int dnsPort = 2053;
         /** TTL of the zone's records, and of negative answers. */
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration ttl = Duration.ofSeconds(60);
         /** TTL of outbox's addresses: short, so clients follow a sorter that leaves. */
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration outboxTtl = Duration.ofSeconds(30);
         /** How often every node reports that it is alive. */
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration heartbeat = Duration.ofSeconds(2);
         /** A node not heard from for this long is taken for dead: its letters and outbox entry move. */
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration nodeTimeout = Duration.ofSeconds(10);
         /** Published as _dmarc.DOMAIN for every local domain in the zone. */
         public String dmarc = "v=DMARC1; p=none";
@@ -301,7 +267,6 @@ public final class Config {
         /** For postgres: connections per node. */
         public int poolSize = 16;
         /** For postgres: how long work waits for a new primary after the old one fails, before a temporary error. */
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration failoverWait = Duration.ofSeconds(30);
         /** For postgres under Patroni: the port of Patroni's REST API on each member's address (status, switchover); 0 for none. */
         public int patroniPort = 8008;
@@ -315,7 +280,6 @@ public final class Config {
         /** rspamd's normal worker, e.g. "http://127.0.0.1:11333"; empty: no scoring. */
         public String rspamdUrl = "";
         /** How long a scan may take; slower (or rspamd down) and the message is accepted unscored. */
-        @JsonDeserialize(using = DurationDeserializer.class)
         public Duration timeout = Duration.ofSeconds(10);
         /**
          * rspamd's actions that are acted on. One left out counts as "no action", except "reject",

@@ -1,18 +1,8 @@
 package mailroom.core.config;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
-import com.fasterxml.jackson.dataformat.toml.TomlMapper;
-
-import java.io.IOException;
 import mailroom.core.net.HostPort;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
@@ -26,20 +16,6 @@ import java.util.stream.Collectors;
  */
 public final class ConfigLoader {
     private static final Set<String> ROLES = Set.of("store", "sorter", "director", "admin");
-
-    private static final ObjectMapper TOML = TomlMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            // Jackson reads "" as null for a list, a section or an enum; TOML has no null, so
-            // such a value is a mistake to name, not a null for validation to trip over
-            .withCoercionConfig(com.fasterxml.jackson.databind.type.LogicalType.Collection,
-                    c -> c.setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.EmptyString, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail))
-            .withCoercionConfig(com.fasterxml.jackson.databind.type.LogicalType.POJO,
-                    c -> c.setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.EmptyString, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail))
-            .withCoercionConfig(com.fasterxml.jackson.databind.type.LogicalType.Enum,
-                    c -> c.setCoercion(com.fasterxml.jackson.databind.cfg.CoercionInputShape.EmptyString, com.fasterxml.jackson.databind.cfg.CoercionAction.Fail))
-            .build();
 
     private ConfigLoader() {}
 
@@ -63,26 +39,7 @@ public final class ConfigLoader {
      * Anything wrong is a {@link ConfigException} naming the key, never another exception.
      */
     public static Config parse(String toml, String source) {
-        try {
-            return validate(TOML.readValue(toml, Config.class));
-        } catch (UnrecognizedPropertyException e) {
-            throw new ConfigException(path(e), "unknown key");
-        } catch (ValueInstantiationException e) {
-            throw new ConfigException(path(e), e.getCause() != null ? e.getCause().getMessage() : "bad value");
-        } catch (InvalidFormatException e) {
-            if ("".equals(e.getValue()) && e.getTargetType() != null && !e.getTargetType().isEnum()) {
-                throw new ConfigException(path(e), "an empty string where "
-                        + (java.util.Collection.class.isAssignableFrom(e.getTargetType()) ? "a list" : "a table") + " belongs");
-            }
-            throw new ConfigException(path(e), "bad value " + quote(e.getValue()) + firstSentence(e.getOriginalMessage()));
-        } catch (MismatchedInputException e) {
-            throw new ConfigException(path(e), "wrong type of value (expected " + simpleName(e.getTargetType()) + ")");
-        } catch (JsonMappingException e) {
-            throw new ConfigException(path(e), firstSentence(e.getOriginalMessage()));
-        } catch (IOException e) {
-            // TOML syntax errors: Jackson puts the line and column in the message.
-            throw new ConfigException(source, e.getMessage().lines().findFirst().orElse("unreadable"));
-        }
+        return validate(TomlBinder.read(toml, source));
     }
 
     private static Config validate(Config c) {
@@ -215,24 +172,7 @@ public final class ConfigLoader {
         if (value <= 0) throw new ConfigException(key, "must be positive, not " + value);
     }
 
-    private static String path(JsonMappingException e) {
-        return e.getPath().stream()
-                .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
-                .collect(Collectors.joining(".")).replace(".[", "[");
-    }
-
     private static String quote(Object value) {
         return value instanceof String s ? "\"" + s + "\"" : String.valueOf(value);
-    }
-
-    private static String simpleName(Class<?> type) {
-        return type == null ? "another type" : type.getSimpleName().toLowerCase();
-    }
-
-    private static String firstSentence(String message) {
-        if (message == null) return "";
-        int colon = message.lastIndexOf(": ");
-        String tail = colon >= 0 ? message.substring(colon + 2) : message;
-        return tail.isBlank() ? "" : ": " + tail.lines().findFirst().orElse("");
     }
 }

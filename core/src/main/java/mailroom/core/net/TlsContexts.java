@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
@@ -144,7 +145,11 @@ public final class TlsContexts {
         var kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(store, password);
         var context = SSLContext.getInstance("TLS");
-        context.init(kmf.getKeyManagers(), null, null);
+        // No trust managers: a server context never asks a client for a certificate, and the
+        // JDK's default trust manager would parse its whole CA bundle (about 150 certificates,
+        // the largest part of loading TLS at start-up) to verify none. Outbound TLS (the SMTP
+        // client, imports over IMAP) has contexts of its own.
+        context.init(kmf.getKeyManagers(), new TrustManager[0], null);
         return modernOnly(context);
     }
 

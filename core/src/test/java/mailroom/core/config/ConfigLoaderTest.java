@@ -113,4 +113,55 @@ class ConfigLoaderTest {
         assertRejected("[security]\nlogin_delay = \"20s\"\n", "security.login_delay_max: must not be shorter than security.login_delay");
         assertRejected("[security]\nmax_logins = 3\n", "security.max_logins: unknown key");
     }
+
+    @Test
+    void everyKindOfValueIsReadAsOperatorsWriteIt() throws IOException {
+        Config c = load("""
+                [node]
+                data_dir = "/srv/mail"
+                roles = ["store", "sorter"]
+                [smtp]
+                port = "2525"
+                max_message_size = "512KB"
+                command_timeout = 45
+                check_authentication = "false"
+                [imap]
+                max_append_size = 1048576
+                idle_timeout = "250ms"
+                plaintext_auth = "ALWAYS"
+                [storage]
+                fsync = false
+                """);
+        assertThat(c.node.dataDir).isEqualTo(Path.of("/srv/mail"));
+        assertThat(c.node.roles).containsExactly("store", "sorter");
+        assertThat(c.smtp.port).isEqualTo(2525);
+        assertThat(c.smtp.maxMessageSize).isEqualTo(512L << 10);
+        assertThat(c.smtp.commandTimeout).isEqualTo(Duration.ofSeconds(45));
+        assertThat(c.smtp.checkAuthentication).isFalse();
+        assertThat(c.imap.maxAppendSize).isEqualTo(1L << 20);
+        assertThat(c.imap.idleTimeout).isEqualTo(Duration.ofMillis(250));
+        assertThat(c.imap.plaintextAuth).isEqualTo(Config.PlaintextAuth.ALWAYS);
+        assertThat(c.storage.fsync).isFalse();
+        // what is not written keeps its default
+        assertThat(c.pop3.port).isEqualTo(2110);
+        assertThat(c.queue.retryMax).isEqualTo(new Config().queue.retryMax);
+    }
+
+    @Test
+    void aValueOfTheWrongShapeIsOneLineNamingItsKey() {
+        assertRejected("[smtp]\nport = 25.5\n", "smtp.port: bad value \"25.5\": not a valid `int` value");
+        assertRejected("[smtp]\nport = 99999999999\n", "smtp.port: bad value \"99999999999\": not a valid `int` value");
+        assertRejected("[smtp]\nmax_message_size = \"lots\"\n", "smtp.max_message_size: bad value \"lots\": expected a size like 1048576, \"512KB\" or \"25MB\"");
+        assertRejected("[smtp]\nmax_message_size = \"99999999999GB\"\n", "smtp.max_message_size: bad value \"99999999999GB\": expected a size like 1048576, \"512KB\" or \"25MB\"");
+        assertRejected("[smtp]\ndata_timeout = \"99999999999999999d\"\n", "smtp.data_timeout: bad value \"99999999999999999d\": expected a duration like \"30s\", \"5m\", \"4h\" or \"2d\"");
+        assertRejected("[smtp]\nmax_message_size = 99999999999999999999\n", "smtp.max_message_size: bad value \"99999999999999999999\": out of range");
+        assertRejected("[storage]\nfsync = \"yes\"\n", "storage.fsync: bad value \"yes\": expected true or false");
+        assertRejected("[node]\nroles = \"store\"\n", "node.roles: wrong type of value (expected list)");
+        assertRejected("[node]\nroles = [[\"store\"]]\n", "node.roles[0]: wrong type of value (expected string)");
+        assertRejected("[node]\nname = [\"a\"]\n", "node.name: wrong type of value (expected string)");
+        assertRejected("smtp = 25\n", "smtp: wrong type of value (expected smtp)");
+        assertRejected("[[smtp]]\nport = 25\n", "smtp: wrong type of value (expected smtp)");
+        assertRejected("[smtp.extra]\nport = 25\n", "smtp.extra: unknown key");
+        assertRejected("[node]\ndataDir = \"/srv\"\n", "node.dataDir: unknown key");
+    }
 }

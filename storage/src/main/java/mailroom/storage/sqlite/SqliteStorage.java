@@ -52,6 +52,16 @@ public final class SqliteStorage implements Storage {
         this.loginFailures = new mailroom.storage.sql.SqlLoginFailures(db);
     }
 
+    /**
+     * Does ahead of {@link #open} the part of it that needs no data directory and is slow the first
+     * time in a process: sqlite-jdbc's first configuration builds its date formats from regular
+     * expressions, tens of milliseconds of cold code. A node calls it on a second thread while its
+     * main thread reads the configuration.
+     */
+    public static void prepare() {
+        new org.sqlite.SQLiteConfig();
+    }
+
     public static SqliteStorage open(Path dataDir, boolean fsync) {
         try {
             return new SqliteStorage(dataDir, fsync);
