@@ -98,8 +98,8 @@ final class SqliteDatabase implements Database {
             // Autocommit stays on: the writer issues BEGIN IMMEDIATE itself, per group. (With autocommit
             // off the driver would open the next transaction at once and hold the write lock between
             // groups, locking out the command-line tools.)
-            writer = StatementCache.around(dataSource.getConnection());
-            for (int i = 0; i < READERS; i++) readers.add(StatementCache.around(dataSource.getConnection()));
+            writer = CachingConnection.open(file, config);
+            for (int i = 0; i < READERS; i++) readers.add(CachingConnection.open(file, config));
         } catch (SQLException e) {
             throw new StorageException("cannot open " + file, e);
         }

@@ -17,7 +17,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The prepared-statement cache on a real SQLite database in WAL mode, as the node opens it. */
-class StatementCacheTest {
+class CachingConnectionTest {
     @TempDir
     Path dir;
     private Connection cached;
@@ -34,7 +34,7 @@ class StatementCacheTest {
             st.executeUpdate("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
             for (int i = 1; i <= 5; i++) st.executeUpdate("INSERT INTO t (id, v) VALUES (" + i + ", 'v" + i + "')");
         }
-        cached = StatementCache.around(source.getConnection());
+        cached = CachingConnection.open(dir.resolve("test.db"), config);
     }
 
     @AfterEach
@@ -106,7 +106,7 @@ class StatementCacheTest {
     @Test
     void moreDistinctStatementsThanItKeepsStillWorkIncludingOneEvictedWhileOpen() throws SQLException {
         try (var held = cached.prepareStatement("SELECT v FROM t WHERE id = 1")) {
-            for (int i = 0; i < StatementCache.CAPACITY * 2; i++) {
+            for (int i = 0; i < CachingConnection.CAPACITY * 2; i++) {
                 try (var st = cached.prepareStatement("SELECT " + i + " FROM t WHERE id = 1"); var rs = st.executeQuery()) {
                     assertThat(rs.next()).isTrue();
                     assertThat(rs.getInt(1)).isEqualTo(i);
@@ -119,6 +119,23 @@ class StatementCacheTest {
         }
         try (var st = cached.prepareStatement("SELECT v FROM t WHERE id = 1"); var rs = st.executeQuery()) {
             assertThat(rs.next()).isTrue();
+        }
+    }
+
+    @Test
+    void aConnectionHasItsConfigurationsSettings() throws SQLException {
+        var config = new SQLiteConfig();
+        config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        config.setBusyTimeout(1234);
+        config.enforceForeignKeys(true);
+        config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+        try (var c = CachingConnection.open(dir.resolve("settings.db"), config); var st = c.createStatement()) {
+            for (var pragma : new String[][] {{"journal_mode", "wal"}, {"busy_timeout", "1234"}, {"foreign_keys", "1"}, {"synchronous", "2"}}) {
+                try (var rs = st.executeQuery("PRAGMA " + pragma[0])) {
+                    assertThat(rs.next()).isTrue();
+                    assertThat(rs.getString(1)).as(pragma[0]).isEqualTo(pragma[1]);
+                }
+            }
         }
     }
 }
