@@ -43,6 +43,7 @@ public final class ConfigLoader {
     }
 
     private static Config validate(Config c) {
+        if (c.node.dataDir == null) throw new ConfigException("node.data_dir", "must not be empty");
         requireHostname("mail.domain", c.mail.domain);
         if (!c.node.hostname.isBlank()) requireHostname("node.hostname", c.node.hostname);
         try {

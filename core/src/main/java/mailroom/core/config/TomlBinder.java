@@ -86,6 +86,7 @@ final class TomlBinder {
         String text = p.getText();
         if (type == String.class) return text;
         if (type == Path.class) {
+            if (text.isEmpty()) return null; // "none", as tls.cert_file documents it
             try {
                 return Path.of(text);
             } catch (InvalidPathException e) {

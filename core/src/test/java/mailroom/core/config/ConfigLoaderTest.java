@@ -142,6 +142,10 @@ class ConfigLoaderTest {
         assertThat(c.imap.idleTimeout).isEqualTo(Duration.ofMillis(250));
         assertThat(c.imap.plaintextAuth).isEqualTo(Config.PlaintextAuth.ALWAYS);
         assertThat(c.storage.fsync).isFalse();
+        // an empty path is none: the certificate then is the self-signed one
+        Config none = load("[tls]\ncert_file = \"\"\nkey_file = \"\"\n");
+        assertThat(none.tls.certFile).isNull();
+        assertThat(none.tls.keyFile).isNull();
         // what is not written keeps its default
         assertThat(c.pop3.port).isEqualTo(2110);
         assertThat(c.queue.retryMax).isEqualTo(new Config().queue.retryMax);
@@ -163,5 +167,6 @@ class ConfigLoaderTest {
         assertRejected("[[smtp]]\nport = 25\n", "smtp: wrong type of value (expected smtp)");
         assertRejected("[smtp.extra]\nport = 25\n", "smtp.extra: unknown key");
         assertRejected("[node]\ndataDir = \"/srv\"\n", "node.dataDir: unknown key");
+        assertRejected("[node]\ndata_dir = \"\"\n", "node.data_dir: must not be empty");
     }
 }
