@@ -142,8 +142,9 @@ public final class Main {
             }
             // Two slow first uses that need nothing from the configuration run on a second thread
             // while the main thread reads it: logging's set-up (from the environment alone) and
-            // the embedded database driver's. Each is tens of milliseconds of cold code; on two
-            // cores they overlap with the reading.
+            // the embedded database driver's (before the configuration says which backend: on a
+            // PostgreSQL node that part is spent for nothing, beside the main thread). Each is tens
+            // of milliseconds of cold code; on two cores they overlap with the reading.
             var logging = new FutureTask<>(LoggerFactory::getILoggerFactory);
             Thread.ofPlatform().name("start-ahead").start(() -> {
                 logging.run();

@@ -32,7 +32,6 @@ import java.util.stream.Collectors;
  */
 final class TomlBinder {
     private static final TomlFactory TOML = new TomlFactory();
-    private static final Map<Class<?>, Map<String, Field>> FIELDS = new java.util.concurrent.ConcurrentHashMap<>();
 
     private TomlBinder() {}
 
@@ -50,7 +49,7 @@ final class TomlBinder {
 
     /** Binds the keys of the table the parser is at (its START_OBJECT) onto {@code section}'s fields. */
     private static void bindSection(JsonParser p, Object section, String path) throws IOException {
-        Map<String, Field> fields = FIELDS.computeIfAbsent(section.getClass(), TomlBinder::fieldsByKey);
+        Map<String, Field> fields = fieldsByKey(section.getClass());
         for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
             String key = p.currentName(), at = path.isEmpty() ? key : path + "." + key;
             Field field = fields.get(key);
