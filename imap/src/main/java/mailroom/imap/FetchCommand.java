@@ -89,14 +89,17 @@ final class FetchCommand {
         }
         List<Long> uids = MessageCommands.resolve(s.selected, set, uid);
         MailStore store = s.server.storage.mail();
+        s.selected.catchUp(store); // the answer is as of now, and the read after the command is spared
         // A FETCH of flags alone (a client resynchronising) is answered from memory.
         boolean flagsOnly = items.stream().allMatch(i -> i == Simple.FLAGS || i == Simple.UID || i == Simple.MODSEQ);
         List<MessageSummary> messages = flagsOnly ? s.selected.flagSummaries(store, uids) : markSeen(s, items, s.selected.summaries(store, uids));
         var renderer = new BodyRenderer(s.utf8());
-        if (items.contains(Simple.FLAGS)) for (String line : s.selected.announceFlags(messages)) s.untagged(line);
+        boolean withFlags = items.contains(Simple.FLAGS);
+        if (withFlags) for (String line : s.selected.announceFlags(messages)) s.untagged(line);
         for (MessageSummary m : messages) {
             if (changedSince >= 0 && m.modseq() <= changedSince) continue;
             writeResponse(s, m, items, renderer);
+            if (withFlags) s.selected.told(m);
         }
         return (uid ? "UID FETCH" : "FETCH") + " completed";
     }
@@ -117,6 +120,7 @@ final class FetchCommand {
             throw new IllegalStateException(cannot); // "s" was checked above
         }
         if (!items.contains(Simple.FLAGS)) items.add(Simple.FLAGS);
+        s.selected.catchUp(store); // the write is in the log now, with the flags it left
         return s.selected.summaries(store, messages.stream().map(MessageSummary::uid).toList());
     }
 

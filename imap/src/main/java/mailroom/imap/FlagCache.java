@@ -10,49 +10,59 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
- * The flags and MODSEQ of every message of the selected mailbox as storage has them, so that a
- * client's flag resynchronisation (FETCH 1:* (FLAGS), which Thunderbird and others send after
- * SELECT) is answered from memory rather than by reading every row again. It starts from SELECT's
- * listing and, before each use, catches up with the mailbox's change log, which records changes
- * made by every session on every node. This is the storage's view, not the client's: the selected
- * mailbox filters it to the messages the client has been told about.
+ * The flags and MODSEQ of every message of the selected mailbox as storage has them, so that FETCH,
+ * STORE's answer and EXPUNGE read no rows for them, and a client's flag resynchronisation (FETCH
+ * 1:* (FLAGS), which Thunderbird and others send after SELECT) is answered from memory. It starts
+ * from SELECT's listing and follows the mailbox's change log, which records changes made by every
+ * session on every node, with the flags each change left: the session hands it what it reads from
+ * the log after every command. This is the storage's view, not the client's: the selected mailbox
+ * filters it to the messages the client has been told about.
  */
 final class FlagCache {
     private long[] uids;
     private List<Set<String>> flags;
     private long[] modseqs;
     private int size;
-    /** Every change up to this MODSEQ is reflected (later ones may be too: applying one twice is harmless). */
-    private long asOf;
 
-    /** From {@code listing}, which was read after the account's MODSEQ was {@code asOf} (or later). */
-    FlagCache(MailStore.Listing listing, long asOf) {
+    /** From {@code listing}; changes logged while or after it was read are then applied to it. */
+    FlagCache(MailStore.Listing listing) {
         this.uids = listing.uids();
         this.flags = new ArrayList<>(listing.flags());
         this.modseqs = listing.modseqs();
         this.size = uids.length;
-        this.asOf = asOf;
     }
 
-    /** Applies the changes logged since the last call: new flags and messages are read, expunged ones dropped. */
-    void catchUp(MailStore store, long accountId, long mailboxId) {
-        List<Change> changes = store.changesSince(accountId, mailboxId, asOf);
-        if (changes.isEmpty()) return;
-        Set<Long> touched = new TreeSet<>(), expunged = new HashSet<>();
+    /**
+     * Applies entries of the change log, in their order. An entry the listing already reflected may
+     * come again: applied in order up to the newest, it leaves what the newest says.
+     */
+    void apply(List<Change> changes) {
+        Set<Long> expunged = null;
         for (Change c : changes) {
-            asOf = Math.max(asOf, c.modseq());
             if (c.kind() == Change.Kind.EXPUNGED) {
-                touched.remove(c.uid());
+                if (expunged == null) expunged = new HashSet<>();
                 expunged.add(c.uid());
             } else {
-                touched.add(c.uid());
+                put(c.uid(), c.flags(), c.modseq());
             }
         }
-        if (!expunged.isEmpty()) removeAll(expunged);
-        for (MessageSummary m : store.messages(accountId, mailboxId, touched)) put(m.uid(), m.flags(), m.modseq());
+        // Removed last, together: a UID is never given again, so nothing after its expunge brings it back.
+        if (expunged != null) removeAll(expunged);
+    }
+
+    /** The position of {@code uid}, or a negative number when storage no longer has it. */
+    int indexOf(long uid) {
+        return Arrays.binarySearch(uids, 0, size, uid);
+    }
+
+    Set<String> flagsAt(int index) {
+        return flags.get(index);
+    }
+
+    long modseqAt(int index) {
+        return modseqs[index];
     }
 
     /**

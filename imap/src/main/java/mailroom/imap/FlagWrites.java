@@ -38,7 +38,7 @@ final class FlagWrites {
         for (String flag : flags) if (mayChange(rights, flag)) (change == FlagChange.REMOVE ? remove : add).add(flag);
         if (change == FlagChange.REPLACE) {
             // What the client sees goes unless named: only flags this session may change, each as this reader sees it.
-            for (MessageSummary m : selected.summaries(store, uids)) {
+            for (MessageSummary m : selected.flagSummaries(store, uids)) {
                 for (String flag : m.flags()) if (!flags.contains(flag) && mayChange(rights, flag)) remove.add(flag);
             }
             if (!flags.contains(SEEN) && rights.has('s')) remove.add(SEEN);
@@ -65,7 +65,7 @@ final class FlagWrites {
                 rest = without(rest, changed);
             }
             boolean seen = flags.contains(SEEN) && change != FlagChange.REMOVE;
-            selected.reported(s.server.storage.sharing().setSeenBy(owner, mailbox, s.account.id(), rest, seen));
+            s.server.storage.sharing().setSeenBy(owner, mailbox, s.account.id(), rest, seen);
         }
         return modified;
     }
@@ -84,7 +84,7 @@ final class FlagWrites {
     private static List<Long> write(ImapSession s, MailStore store, List<Long> uids, FlagChange change, Set<String> flags, long unchangedSince) {
         long owner = s.selected.mailbox.accountId(), mailbox = s.selected.mailbox.id();
         if (unchangedSince >= 0) return store.updateFlagsUnchangedSince(owner, mailbox, uids, change, flags, unchangedSince);
-        s.selected.reported(store.updateFlags(owner, mailbox, uids, change, flags));
+        store.updateFlags(owner, mailbox, uids, change, flags);
         return List.of();
     }
 }

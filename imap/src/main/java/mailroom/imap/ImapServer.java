@@ -16,6 +16,8 @@ public final class ImapServer implements Closeable {
     final String hostname;
     final SSLContext tls;
     final Storage storage;
+    /** What never changes about the messages this node's sessions have read, shared by all of them. */
+    final MessageFacts facts = new MessageFacts();
     final Accounts accounts;
     final StoreRouter router;
     /** This node's address, which proxied connections leave from. */

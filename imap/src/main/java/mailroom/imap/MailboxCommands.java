@@ -77,7 +77,7 @@ final class MailboxCommands {
         readOnly |= !(rights.has('s') || rights.has('w') || rights.has('t') || rights.has('e'));
         Set<String> flags = new LinkedHashSet<>(SYSTEM_FLAGS);
         MailStore.Listing[] listed = new MailStore.Listing[1];
-        var selected = new SelectedMailbox(store(s), place, readOnly,
+        var selected = new SelectedMailbox(store(s), s.server.facts, place, readOnly,
                 () -> s.server.storage.sharing().seenBy(mailbox.accountId(), mailbox.id(), s.account.id()), listing -> {
             flags.addAll(listing.flagsInUse());
             listed[0] = listing;

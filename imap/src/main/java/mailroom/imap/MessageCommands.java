@@ -73,7 +73,7 @@ final class MessageCommands {
     static String close(ImapSession s, String tag, ImapParser args) throws ImapException {
         args.end();
         // Without "e" nothing is expunged, silently: CLOSE still leaves the mailbox (RFC 4314 section 4).
-        if (!s.selected.readOnly && s.selected.place.rights().has('e')) store(s).expunge(owner(s), s.selected.mailbox.id(), deleted(s, null));
+        if (!s.selected.readOnly && s.selected.place.rights().has('e')) expungeDeleted(s, null);
         s.unselect();
         return "CLOSE completed";
     }
@@ -88,7 +88,7 @@ final class MessageCommands {
         args.end();
         requireWritable(s);
         Places.require(s.selected.place, "e");
-        store(s).expunge(owner(s), s.selected.mailbox.id(), deleted(s, null));
+        expungeDeleted(s, null);
         return "EXPUNGE completed";
     }
 
@@ -98,15 +98,25 @@ final class MessageCommands {
         args.end();
         requireWritable(s);
         Places.require(s.selected.place, "e");
-        store(s).expunge(owner(s), s.selected.mailbox.id(), deleted(s, set));
+        expungeDeleted(s, set);
         return "UID EXPUNGE completed";
     }
 
-    /** UIDs of the messages the client sees that are flagged \Deleted, within {@code set} when given. */
+    /**
+     * Expunges the messages the client sees that are flagged \Deleted, within {@code set} when
+     * given: those so flagged as the log is read now, and still so when the write runs. The log is
+     * read again after the write, which the responses then come from.
+     */
+    private static void expungeDeleted(ImapSession s, SequenceSet set) {
+        s.selected.catchUp(store(s));
+        store(s).expungeDeleted(owner(s), s.selected.mailbox.id(), deleted(s, set));
+        s.selected.catchUp(store(s));
+    }
+
     private static List<Long> deleted(ImapSession s, SequenceSet set) {
         List<Long> out = new ArrayList<>();
         long max = s.selected.maxUid();
-        for (MessageSummary m : s.selected.summaries(store(s), s.selected.liveUids())) {
+        for (MessageSummary m : s.selected.flagSummaries(store(s), s.selected.liveUids())) {
             if (m.flags().contains("\\Deleted") && (set == null || set.contains(m.uid(), max))) out.add(m.uid());
         }
         return out;
@@ -144,13 +154,13 @@ final class MessageCommands {
         List<Long> uids = resolve(s.selected, set, uid);
         requireWritable(s);
         if (uids.isEmpty()) return (uid ? "UID STORE" : "STORE") + " completed";
-        long before = store(s).highestModseq(owner(s));
         List<Long> modified = FlagWrites.apply(s, uids, change, canonical, unchangedSince);
-        List<MessageSummary> after = s.selected.summaries(store(s), uids);
+        s.selected.catchUp(store(s)); // the write is in the log now, with the flags it left
+        List<MessageSummary> after = s.selected.flagSummaries(store(s), uids);
         for (String line : s.selected.announceFlags(after)) s.untagged(line);
         for (MessageSummary m : after) {
             if (modified.contains(m.uid())) continue;
-            if (m.modseq() > before) s.selected.reported(m.modseq()); // our change: not to be reported again
+            s.selected.told(m); // the client knows these flags (or, .SILENT, set them itself): not to be told again
             // With CONDSTORE even .SILENT reports the new MODSEQ (RFC 7162 section 3.1.3).
             if (!silent || s.condstore()) s.untagged(s.selected.seqOf(m.uid()) + " FETCH (" + s.selected.fetchFlags(m, s) + ")");
         }

@@ -43,7 +43,7 @@ record Qresync(long uidValidity, long modseq, SequenceSet knownUids) {
     void resync(ImapSession s) throws IOException {
         vanishedSince(s, modseq, knownUids);
         var selected = s.selected;
-        for (MessageSummary m : selected.summaries(s.server.storage.mail(), selected.liveUids())) {
+        for (MessageSummary m : selected.flagSummaries(s.server.storage.mail(), selected.liveUids())) {
             if (m.modseq() <= modseq || (knownUids != null && !knownUids.contains(m.uid(), selected.maxUid()))) continue;
             s.untagged(selected.seqOf(m.uid()) + " FETCH (" + selected.fetchFlags(m, s) + ")");
         }

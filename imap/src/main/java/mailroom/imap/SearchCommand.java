@@ -212,6 +212,7 @@ final class SearchCommand {
 
         List<Long> hits = new ArrayList<>(), modseqs = new ArrayList<>();
         long highestModseq = 0;
+        s.selected.catchUp(s.server.storage.mail()); // searched as of now, and the read after the command is spared
         List<Long> wanted = s.selected.liveUids();
         if (key instanceof Narrowing n) {
             Set<Long> possible = n.possible();

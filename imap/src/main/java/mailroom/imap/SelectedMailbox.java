@@ -10,18 +10,23 @@ import mailroom.storage.MessageSummary;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
  * The selected mailbox as this session has told the client about it: the message sequence (number
- * n is the n-th UID), and the position in the mailbox's change log up to which the client is
- * current. {@link #refresh} reads the log and yields the untagged responses that bring the client
- * up to date. Flags are read from the store when a command needs them, except for a FETCH of flags
- * alone, which is answered from a {@link FlagCache}; IDLE lets that go, so an idle session holding a
- * large mailbox costs little.
+ * n is the n-th UID), and the position in the mailbox's change log up to which it has read. After
+ * every command {@link #refresh} reads the log on from there and yields the untagged responses that
+ * bring the client up to date. Commands answer from what the session holds: flags from a
+ * {@link FlagCache} that follows the log, and what never changes about a message from the node's
+ * {@link MessageFacts}; neither reads a row but for messages no session has read yet. As Dovecot's
+ * view of its index, this is the mailbox as of the last read: a change made since is told at the
+ * end of the command. IDLE lets the flag cache go, so an idle session holding a large mailbox
+ * costs little.
  */
 final class SelectedMailbox {
     final Mailbox mailbox;
@@ -33,8 +38,13 @@ final class SelectedMailbox {
     private final UidList uids = new UidList();
     /** Expunged in storage but not yet announced: they keep their sequence numbers until then. */
     private final Set<Long> expungePending = new TreeSet<>();
-    /** MODSEQs of flag changes this session has already reported itself (its own STORE and FETCH). */
-    private final Set<Long> reported = new HashSet<>();
+    /** Per UID, the MODSEQ of the flags this command has already told the client (STORE, FETCH): not told again. */
+    private final Map<Long, Long> told = new HashMap<>();
+    /** Read from the log, not yet told: the newest flag change of each message the client knows, and new UIDs. */
+    private final TreeMap<Long, Change> flagsChanged = new TreeMap<>();
+    private final TreeSet<Long> arrived = new TreeSet<>();
+    /** Whether the log was read since the command's last write, so the read after the command can be spared. */
+    private boolean caughtUp;
     /**
      * The UIDs that are \Recent in this session: the ranges it claimed, at SELECT and whenever new
      * mail showed up. Only those: another session with the mailbox selected may have claimed the
@@ -44,18 +54,21 @@ final class SelectedMailbox {
     private final List<MailStore.RecentClaim> recentClaims = new ArrayList<>(1);
     /** The flags announced in the last FLAGS response; a new keyword needs a new one (RFC 3501 section 7.2.6). */
     private final Set<String> knownFlags = new java.util.LinkedHashSet<>();
+    /** The log has been read up to here. */
     private long knownModseq;
     private long knownUidNext;
-    /** Made at SELECT; null after IDLE until the next FETCH of flags makes it again. */
+    /** Made at SELECT; null after IDLE until a command needs it again. */
     private FlagCache flagCache;
+    private final MessageFacts facts;
 
     /**
      * Selects {@code mailbox} (as read before this call, so nothing racing with the listing is
      * missed) and reports, through {@code listing}, what SELECT tells the client about it.
      */
-    SelectedMailbox(MailStore store, Places.Place place, boolean readOnly, java.util.function.Supplier<Set<Long>> readerSeen,
+    SelectedMailbox(MailStore store, MessageFacts facts, Places.Place place, boolean readOnly, java.util.function.Supplier<Set<Long>> readerSeen,
                     java.util.function.Consumer<MailStore.Listing> listing) {
         this.mailbox = place.mailbox();
+        this.facts = facts;
         this.place = place;
         this.readOnly = readOnly;
         this.readerSeen = place.seenPerReader() ? readerSeen : null;
@@ -69,7 +82,7 @@ final class SelectedMailbox {
         for (long uid : all.uids()) uids.append(uid);
         knownFlags.addAll(MailboxCommands.SYSTEM_FLAGS);
         knownFlags.addAll(all.flagsInUse());
-        flagCache = new FlagCache(all, mailbox.highestModseq());
+        flagCache = new FlagCache(all);
         listing.accept(all);
         this.knownUidNext = Math.max(mailbox.uidNext(), uids.max() + 1);
     }
@@ -142,19 +155,51 @@ final class SelectedMailbox {
         return out;
     }
 
-    /** The store's current data for those of {@code wanted} that the client still sees, in UID order. */
+    /**
+     * Those of {@code wanted} that the client still sees and storage had at the last read of the log,
+     * in UID order, with their flags as of that read. Blob, size and date are read only for messages
+     * the node has not read before (and one expunged since the last read is then left out).
+     */
     List<MessageSummary> summaries(MailStore store, Collection<Long> wanted) {
-        return asReaderSees(visible(store.messages(mailbox.accountId(), mailbox.id(), wanted)));
+        FlagCache cache = flagCache(store);
+        long account = mailbox.accountId(), box = mailbox.id();
+        long[] asked = wanted.stream().mapToLong(Long::longValue).sorted().toArray();
+        MessageFacts.Fact[] found = new MessageFacts.Fact[asked.length];
+        List<Long> missing = new ArrayList<>();
+        for (int i = 0; i < asked.length; i++) {
+            long uid = asked[i];
+            if (!isVisible(uid) || cache.indexOf(uid) < 0) continue;
+            found[i] = facts.get(account, box, uid);
+            if (found[i] == null) missing.add(uid);
+        }
+        Map<Long, MessageFacts.Fact> read = new HashMap<>();
+        if (!missing.isEmpty()) {
+            boolean keep = missing.size() <= MessageFacts.LARGEST_KEPT_READ;
+            for (MessageSummary m : store.messages(account, box, missing)) {
+                var fact = MessageFacts.factOf(m);
+                read.put(m.uid(), fact);
+                if (keep) facts.put(account, box, m.uid(), fact);
+            }
+        }
+        List<MessageSummary> out = new ArrayList<>(asked.length);
+        for (int i = 0; i < asked.length; i++) {
+            var fact = found[i] != null ? found[i] : read.get(asked[i]);
+            if (fact == null) continue;
+            int at = cache.indexOf(asked[i]);
+            out.add(new MessageSummary(asked[i], fact.blobId(), fact.size(), fact.internalDate(), cache.flagsAt(at), cache.modseqAt(at)));
+        }
+        return asReaderSees(out);
     }
 
-    /** Like {@link #summaries}, but carrying only UID, flags and MODSEQ, which come from memory. */
+    /** Like {@link #summaries}, but carrying only UID, flags and MODSEQ, so nothing is read. */
     List<MessageSummary> flagSummaries(MailStore store, Collection<Long> wanted) {
-        if (flagCache == null) {
-            long asOf = store.highestModseq(mailbox.accountId()); // before the listing: later changes are caught up
-            flagCache = new FlagCache(store.listing(mailbox.accountId(), mailbox.id()), asOf);
-        }
-        flagCache.catchUp(store, mailbox.accountId(), mailbox.id());
-        return asReaderSees(visible(flagCache.flagsOf(wanted)));
+        return asReaderSees(visible(flagCache(store).flagsOf(wanted)));
+    }
+
+    /** The flag cache, made again from a listing if IDLE let it go (the log read after it brings it up to date). */
+    private FlagCache flagCache(MailStore store) {
+        if (flagCache == null) flagCache = new FlagCache(store.listing(mailbox.accountId(), mailbox.id()));
+        return flagCache;
     }
 
     boolean seenPerReader() {
@@ -195,10 +240,12 @@ final class SelectedMailbox {
     /** Those of {@code messages} that the client knows and has not been told are expunged. */
     private List<MessageSummary> visible(List<MessageSummary> messages) {
         List<MessageSummary> out = new ArrayList<>(messages.size());
-        for (MessageSummary m : messages) {
-            if (uids.contains(m.uid()) && (expungePending.isEmpty() || !expungePending.contains(m.uid()))) out.add(m);
-        }
+        for (MessageSummary m : messages) if (isVisible(m.uid())) out.add(m);
         return out;
+    }
+
+    private boolean isVisible(long uid) {
+        return uids.contains(uid) && (expungePending.isEmpty() || !expungePending.contains(uid));
     }
 
     /** Drops the flag cache while the session idles; the next FETCH of flags rebuilds it. */
@@ -206,9 +253,9 @@ final class SelectedMailbox {
         flagCache = null;
     }
 
-    /** Notes a flag change this session reported itself, so {@link #refresh} does not report it again. */
-    void reported(long modseq) {
-        if (modseq > 0) reported.add(modseq);
+    /** Notes flags this command told the client, so {@link #refresh} does not tell the same again. */
+    void told(MessageSummary m) {
+        told.put(m.uid(), m.modseq());
     }
 
     long highestModseq() {
@@ -216,27 +263,38 @@ final class SelectedMailbox {
     }
 
     /**
-     * Reads the changes since the client was last told, and returns the untagged responses: flag
-     * changes as FETCH, expunges as EXPUNGE or VANISHED (only when {@code mayExpunge}), new
-     * messages as EXISTS and RECENT.
+     * Reads the mailbox's change log on from the last read: the flag cache follows it, and what the
+     * client is to be told waits for {@link #refresh}, which then need not read it again. So a
+     * command that writes calls this after its last write or not at all: FETCH, SEARCH and SORT
+     * before they answer, STORE after its write, EXPUNGE before and after.
      */
-    List<String> refresh(MailStore store, boolean mayExpunge, ImapSession session) {
-        List<String> out = new ArrayList<>();
+    void catchUp(MailStore store) {
         List<Change> changes = store.changesSince(mailbox.accountId(), mailbox.id(), knownModseq);
-        TreeSet<Long> flagged = new TreeSet<>(), added = new TreeSet<>();
         for (Change c : changes) {
             knownModseq = Math.max(knownModseq, c.modseq());
             switch (c.kind()) {
-                case ADDED -> { if (c.uid() >= knownUidNext) added.add(c.uid()); }
-                case FLAGS -> { if (uids.contains(c.uid()) && !reported.contains(c.modseq())) flagged.add(c.uid()); }
+                case ADDED -> { if (c.uid() >= knownUidNext) arrived.add(c.uid()); }
+                case FLAGS -> { if (uids.contains(c.uid())) flagsChanged.put(c.uid(), c); }
                 case EXPUNGED -> {
                     if (uids.contains(c.uid())) expungePending.add(c.uid());
-                    added.remove(c.uid());
-                    flagged.remove(c.uid());
+                    arrived.remove(c.uid());
+                    flagsChanged.remove(c.uid());
                 }
             }
         }
-        reported.clear();
+        if (flagCache != null) flagCache.apply(changes);
+        caughtUp = true;
+    }
+
+    /**
+     * Reads the log (unless the command just did) and returns the untagged responses that bring
+     * the client up to date: flag changes as FETCH, expunges as EXPUNGE or VANISHED (only when
+     * {@code mayExpunge}), new messages as EXISTS and RECENT.
+     */
+    List<String> refresh(MailStore store, boolean mayExpunge, ImapSession session) {
+        if (!caughtUp) catchUp(store);
+        caughtUp = false;
+        List<String> out = new ArrayList<>();
         if (mayExpunge && !expungePending.isEmpty()) {
             if (session.enabled.contains("QRESYNC")) {
                 out.add("VANISHED " + SequenceSet.compact(new ArrayList<>(expungePending)));
@@ -252,16 +310,23 @@ final class SelectedMailbox {
             }
             expungePending.clear();
         }
-        if (!flagged.isEmpty()) {
-            List<MessageSummary> changed = summaries(store, flagged);
+        if (!flagsChanged.isEmpty()) {
+            List<MessageSummary> changed = new ArrayList<>(flagsChanged.size());
+            for (Change c : flagsChanged.values()) {
+                if (!Long.valueOf(c.modseq()).equals(told.get(c.uid()))) changed.add(new MessageSummary(c.uid(), null, 0, null, c.flags(), c.modseq()));
+            }
+            flagsChanged.clear();
+            changed = asReaderSees(changed);
             out.addAll(announceFlags(changed));
             for (MessageSummary m : changed) out.add(seqOf(m.uid()) + " FETCH (" + fetchFlags(m, session) + ")");
         }
-        if (!added.isEmpty()) {
-            added.forEach(uids::append);
+        told.clear();
+        if (!arrived.isEmpty()) {
+            arrived.forEach(uids::append);
             // New mail is \Recent for the session that has the mailbox selected, so nobody else sees it as such.
             if (!readOnly) addRecent(store.claimRecent(mailbox.accountId(), mailbox.id()));
-            knownUidNext = Math.max(knownUidNext, added.last() + 1);
+            knownUidNext = Math.max(knownUidNext, arrived.last() + 1);
+            arrived.clear();
             out.add(uids.size() + " EXISTS");
             if (!session.imap4rev2()) out.add(recent() + " RECENT");
         }

@@ -40,6 +40,7 @@ final class SortCommand {
         Predicate<SearchCommand.Candidate> criteria = SearchCommand.criteria(s, args);
         args.end();
         List<Item> items = new ArrayList<>();
+        s.selected.catchUp(s.server.storage.mail()); // sorted as of now, and the read after the command is spared
         for (MessageSummary m : s.selected.summaries(s.server.storage.mail(), s.selected.liveUids())) {
             long u = m.uid();
             int seq = s.selected.seqOf(u);

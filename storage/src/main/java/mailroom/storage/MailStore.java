@@ -162,6 +162,12 @@ public interface MailStore {
     /** Removes the given UIDs (missing ones are skipped) and logs the expunges; returns the MODSEQ, 0 if nothing was removed. */
     long expunge(long accountId, long mailboxId, Collection<Long> uids);
 
+    /**
+     * Like {@link #expunge}, but only those of the given UIDs that are flagged \Deleted when the
+     * write runs: IMAP's EXPUNGE, which a session decides from flags it read a moment before.
+     */
+    long expungeDeleted(long accountId, long mailboxId, Collection<Long> uids);
+
     /** Change log entries with MODSEQ greater than {@code modseq}, oldest first. */
     List<Change> changesSince(long accountId, long modseq);
 

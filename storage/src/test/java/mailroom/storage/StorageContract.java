@@ -197,7 +197,9 @@ public abstract class StorageContract {
         assertThat(storage.mail().messages(alice, archive, List.of(3L, 1L, 7L))).extracting(MessageSummary::uid).containsExactly(1L, 3L);
         assertThat(storage.mail().changesSince(alice, inbox, before)).extracting(Change::kind, Change::uid)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(Change.Kind.EXPUNGED, 1L));
-        assertThat(storage.mail().changesSince(alice, archive, before)).extracting(Change::uid).containsExactly(1L, 2L, 3L);
+        assertThat(storage.mail().changesSince(alice, archive, before)).extracting(Change::uid, Change::flags).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(1L, Set.of("\\Flagged")), org.assertj.core.groups.Tuple.tuple(2L, Set.of()),
+                org.assertj.core.groups.Tuple.tuple(3L, Set.of()));
         assertThat(storage.mail().mailbox(alice, "Archive").orElseThrow().uidNext()).isEqualTo(4);
     }
 
@@ -250,6 +252,22 @@ public abstract class StorageContract {
     }
 
     @Test
+    void expungeDeletedLeavesWhatIsNoLongerDeleted() throws Exception {
+        for (int i = 0; i < 3; i++) TestMessages.deliver(storage, TestMessages.message("d" + i, "body"), alice);
+        long box = inbox(alice).id();
+        storage.mail().updateFlags(alice, box, List.of(1L, 2L), MailStore.FlagChange.ADD, Set.of("\\Deleted"));
+        // Another session takes \Deleted off message 2 after this one saw it set.
+        storage.mail().updateFlags(alice, box, List.of(2L), MailStore.FlagChange.REMOVE, Set.of("\\Deleted"));
+
+        long modseq = storage.mail().expungeDeleted(alice, box, List.of(1L, 2L, 3L, 9L));
+        assertThat(modseq).isPositive();
+        assertThat(storage.mail().messages(alice, box)).extracting(MessageSummary::uid).containsExactly(2L, 3L);
+        assertThat(storage.mail().changesSince(alice, box, modseq - 1)).extracting(Change::kind, Change::uid)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(Change.Kind.EXPUNGED, 1L));
+        assertThat(storage.mail().expungeDeleted(alice, box, List.of(2L, 3L))).as("nothing deleted: no write").isZero();
+    }
+
+    @Test
     void changeLogKeepsAdditionsFlagChangesAndExpunges() throws Exception {
         long start = storage.mail().highestModseq(alice);
         TestMessages.deliver(storage, TestMessages.message("a", "1"), alice);
@@ -259,11 +277,12 @@ public abstract class StorageContract {
         long expunged = storage.mail().expunge(alice, box, List.of(2L, 7L));
 
         List<Change> changes = storage.mail().changesSince(alice, start);
-        assertThat(changes).extracting(Change::kind, Change::uid).containsExactly(
-                org.assertj.core.groups.Tuple.tuple(Change.Kind.ADDED, 1L),
-                org.assertj.core.groups.Tuple.tuple(Change.Kind.ADDED, 2L),
-                org.assertj.core.groups.Tuple.tuple(Change.Kind.FLAGS, 2L),
-                org.assertj.core.groups.Tuple.tuple(Change.Kind.EXPUNGED, 2L));
+        // Each addition or flag change carries the flags it left, so a reader of the log need not read the message.
+        assertThat(changes).extracting(Change::kind, Change::uid, Change::flags).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(Change.Kind.ADDED, 1L, Set.of()),
+                org.assertj.core.groups.Tuple.tuple(Change.Kind.ADDED, 2L, Set.of()),
+                org.assertj.core.groups.Tuple.tuple(Change.Kind.FLAGS, 2L, Set.of("\\Deleted")),
+                org.assertj.core.groups.Tuple.tuple(Change.Kind.EXPUNGED, 2L, Set.of()));
         assertThat(changes).extracting(Change::modseq).isSorted().doesNotHaveDuplicates();
         assertThat(storage.mail().highestModseq(alice)).isEqualTo(expunged);
         assertThat(storage.mail().changesSince(alice, expunged)).isEmpty();
@@ -587,6 +606,8 @@ public abstract class StorageContract {
         assertThat(messages.getFirst().internalDate()).isEqualTo(Instant.parse("2020-02-03T04:05:06Z"));
         assertThat(storage.mail().structure(alice, after.id(), 9).orElseThrow().envelope().subject()).isEqualTo("b");
         assertThat(storage.mail().changesSince(alice, 0)).extracting(Change::uid).contains(5L, 9L, 10L);
+        assertThat(storage.mail().changesSince(alice, 0)).filteredOn(c -> c.uid() == 5L).extracting(Change::flags)
+                .containsExactly(Set.of("\\Seen", "$Label1"));
 
         // A rerun: the journaled ones are skipped; a UID below UIDNEXT takes the next one.
         var again = storage.mail().importMessages(alice, List.of(imported("Lists/foo", "a", 5, "5"), imported("Lists/foo", "d", 7, "7")));
@@ -921,6 +942,7 @@ public abstract class StorageContract {
         var sharing = storage.sharing();
         for (int i = 0; i < 3; i++) TestMessages.deliver(storage, TestMessages.message("m" + i, "body"), alice);
         Mailbox inbox = storage.mail().mailbox(alice, Mailbox.INBOX).orElseThrow();
+        storage.mail().updateFlags(alice, inbox.id(), List.of(1L), MailStore.FlagChange.ADD, Set.of("$Work"));
         long before = storage.mail().highestModseq(alice);
         assertThat(sharing.sharedSeen(alice, inbox.id())).isFalse();
 
@@ -930,6 +952,8 @@ public abstract class StorageContract {
         assertThat(sharing.seenBy(alice, inbox.id(), alice)).isEmpty();
         assertThat(storage.mail().messages(alice, inbox.id())).allSatisfy(m -> assertThat(m.flags()).doesNotContain("\\Seen"));
         assertThat(storage.mail().changesSince(alice, inbox.id(), before)).extracting(Change::uid).containsExactly(1L, 3L);
+        assertThat(storage.mail().changesSince(alice, inbox.id(), before)).as("the stored flags, unchanged").extracting(Change::flags)
+                .containsExactly(Set.of("$Work"), Set.of());
         assertThat(storage.mail().messages(alice, inbox.id(), List.of(1L)).get(0).modseq()).isEqualTo(modseq);
         assertThat(sharing.setSeenBy(alice, inbox.id(), bob, List.of(1L), true)).isZero(); // already seen: no change
 

@@ -438,7 +438,7 @@ public final class SqlMailStore implements MailStore {
                          WHERE account_id = ? AND id = ? RETURNING uid_next - 1""");
                  var insert = c.prepareStatement(INSERT_MESSAGE);
                  var journal = c.prepareStatement("INSERT INTO import_journal (account_id, source, folder, uid_validity, item, mailbox_id, uid) VALUES (?, ?, ?, ?, ?, ?, ?)");
-                 var change = c.prepareStatement("INSERT INTO changes (account_id, modseq, mailbox_id, uid, kind) VALUES (?, ?, ?, ?, 'ADDED')")) {
+                 var change = c.prepareStatement("INSERT INTO changes (account_id, modseq, mailbox_id, uid, kind, flags) VALUES (?, ?, ?, ?, 'ADDED', ?)")) {
                 for (int n = 0; n < batch.size(); n++) {
                     Import i = batch.get(n);
                     if (i.key() != null) {
@@ -483,6 +483,7 @@ public final class SqlMailStore implements MailStore {
                     change.setLong(2, modseq);
                     change.setLong(3, box.id());
                     change.setLong(4, uid);
+                    change.setString(5, String.join(" ", i.flags()));
                     change.addBatch();
                     used += i.parsed().size();
                     touched.put(box.id(), modseq);
@@ -612,13 +613,22 @@ public final class SqlMailStore implements MailStore {
             st.setLong(3, mailboxId);
             st.executeUpdate();
         }
-        try (var st = c.prepareStatement("INSERT INTO changes (account_id, modseq, mailbox_id, uid, kind) VALUES (?, ?, ?, ?, ?)")) {
+        // An added or changed message's entry takes its flags from the row this transaction wrote.
+        String sql = kind == Change.Kind.EXPUNGED
+                ? "INSERT INTO changes (account_id, modseq, mailbox_id, uid, kind) VALUES (?, ?, ?, ?, ?)"
+                : "INSERT INTO changes (account_id, modseq, mailbox_id, uid, kind, flags) SELECT ?, ?, ?, ?, ?, flags FROM messages WHERE account_id = ? AND mailbox_id = ? AND uid = ?";
+        try (var st = c.prepareStatement(sql)) {
             for (long uid : uids) {
                 st.setLong(1, accountId);
                 st.setLong(2, modseq);
                 st.setLong(3, mailboxId);
                 st.setLong(4, uid);
                 st.setString(5, kind.name());
+                if (kind != Change.Kind.EXPUNGED) {
+                    st.setLong(6, accountId);
+                    st.setLong(7, mailboxId);
+                    st.setLong(8, uid);
+                }
                 st.addBatch();
             }
             st.executeBatch();
@@ -872,14 +882,25 @@ public final class SqlMailStore implements MailStore {
 
     @Override
     public long expunge(long accountId, long mailboxId, Collection<Long> uids) {
+        return expunge(accountId, mailboxId, uids, false);
+    }
+
+    @Override
+    public long expungeDeleted(long accountId, long mailboxId, Collection<Long> uids) {
+        return expunge(accountId, mailboxId, uids, true);
+    }
+
+    private long expunge(long accountId, long mailboxId, Collection<Long> uids, boolean onlyDeleted) {
         // Clients EXPUNGE (and CLOSE) often with nothing \Deleted: that needs no write, and no place in
         // the writer's next group, which an empty unit of mail would make an fsynced one.
         if (uids.isEmpty()) return 0;
         long modseq = db.write(c -> {
             List<Long> removed = new ArrayList<>();
             List<String> unreferenced = new ArrayList<>();
+            Collection<Long> doomed = !onlyDeleted ? uids : summaries(c, accountId, mailboxId, uids).stream()
+                    .filter(m -> m.flags().contains("\\Deleted")).map(MessageSummary::uid).toList();
             try (var st = c.prepareStatement("DELETE FROM messages WHERE account_id = ? AND mailbox_id = ? AND uid = ? RETURNING blob_id")) {
-                for (long uid : uids) {
+                for (long uid : doomed) {
                     st.setLong(1, accountId);
                     st.setLong(2, mailboxId);
                     st.setLong(3, uid);
@@ -915,15 +936,20 @@ public final class SqlMailStore implements MailStore {
     /** The account's log after {@code modseq} (a range of its primary key), for one mailbox or all. */
     private List<Change> changes(long accountId, Long mailboxId, long modseq) {
         return db.read(c -> {
-            String sql = "SELECT modseq, mailbox_id, uid, kind FROM changes WHERE account_id = ? AND modseq > ?"
+            String sql = "SELECT modseq, mailbox_id, uid, kind, flags FROM changes WHERE account_id = ? AND modseq > ?"
                     + (mailboxId == null ? "" : " AND mailbox_id = ?") + " ORDER BY modseq, mailbox_id, uid";
             try (var st = c.prepareStatement(sql)) {
                 st.setLong(1, accountId);
                 st.setLong(2, modseq);
                 if (mailboxId != null) st.setLong(3, mailboxId);
                 List<Change> out = new ArrayList<>();
+                Map<String, Set<String>> flagSets = new HashMap<>(); // few distinct flag texts, as in a listing
                 try (var rs = st.executeQuery()) {
-                    while (rs.next()) out.add(new Change(rs.getLong(1), rs.getLong(2), rs.getLong(3), Change.Kind.valueOf(rs.getString(4))));
+                    while (rs.next()) {
+                        String flags = rs.getString(5);
+                        out.add(new Change(rs.getLong(1), rs.getLong(2), rs.getLong(3), Change.Kind.valueOf(rs.getString(4)),
+                                flags == null ? Set.of() : flagSets.computeIfAbsent(flags, text -> Collections.unmodifiableSet(flagsOf(text)))));
+                    }
                 }
                 return out;
             }
