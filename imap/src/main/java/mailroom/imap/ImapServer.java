@@ -45,6 +45,7 @@ public final class ImapServer implements Closeable {
                     try {
                         session.run();
                     } finally {
+                        session.unselect();
                         session.endSession.run();
                     }
                 });

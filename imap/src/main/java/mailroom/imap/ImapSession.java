@@ -266,7 +266,7 @@ final class ImapSession {
             // Another account deleted the shared mailbox this session has selected: nothing it knows holds any more.
             untagged("BYE The selected mailbox was deleted by its owner");
             connection.flush();
-            selected = null;
+            unselect();
             state = State.LOGOUT;
             connection.close();
             return;
@@ -300,7 +300,16 @@ final class ImapSession {
         return mailroom.imap.codec.ImapWriter.string(utf8() ? name : MailboxNames.encodeUtf7(name), utf8());
     }
 
+    /** Selects {@code mailbox}, leaving the one selected before. */
+    void select(SelectedMailbox mailbox) {
+        unselect();
+        selected = mailbox;
+        state = State.SELECTED;
+    }
+
+    /** Leaves the selected mailbox, if any (also as the session ends, to stop watching it). */
     void unselect() {
+        if (selected != null) selected.close();
         selected = null;
         if (state == State.SELECTED) state = State.AUTHENTICATED;
     }

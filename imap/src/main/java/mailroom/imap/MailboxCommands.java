@@ -77,11 +77,12 @@ final class MailboxCommands {
         readOnly |= !(rights.has('s') || rights.has('w') || rights.has('t') || rights.has('e'));
         Set<String> flags = new LinkedHashSet<>(SYSTEM_FLAGS);
         MailStore.Listing[] listed = new MailStore.Listing[1];
-        var selected = new SelectedMailbox(store(s), s.server.facts, place, readOnly,
+        var selected = new SelectedMailbox(store(s), s.server.storage.events(), s.server.facts, place, readOnly,
                 () -> s.server.storage.sharing().seenBy(mailbox.accountId(), mailbox.id(), s.account.id()), listing -> {
             flags.addAll(listing.flagsInUse());
             listed[0] = listing;
         });
+        s.select(selected); // the session owns it now, and lets it go whatever happens next
         long firstUnseenUid = selected.firstUnseenUid(listed[0]);
         int firstUnseen = firstUnseenUid == 0 ? 0 : selected.seqOf(firstUnseenUid);
         s.untagged("FLAGS " + ImapWriter.list(flags));
@@ -97,8 +98,6 @@ final class MailboxCommands {
         s.untagged("OK [UIDNEXT " + selected.uidNext() + "] Predicted next UID");
         s.untagged("OK [MAILBOXID (" + mailboxId(mailbox) + ")] Ok");
         if (s.condstore()) s.untagged("OK [HIGHESTMODSEQ " + selected.highestModseq() + "] Highest");
-        s.selected = selected;
-        s.state = ImapSession.State.SELECTED;
         if (qresync != null && qresync.uidValidity() == mailbox.uidValidity()) qresync.resync(s);
         return (readOnly ? "[READ-ONLY] EXAMINE" : "[READ-WRITE] SELECT") + " completed";
     }

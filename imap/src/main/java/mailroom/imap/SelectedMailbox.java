@@ -1,5 +1,6 @@
 package mailroom.imap;
 
+import mailroom.core.event.EventBus;
 import mailroom.imap.codec.ImapWriter;
 import mailroom.imap.codec.SequenceSet;
 import mailroom.storage.Change;
@@ -28,7 +29,16 @@ import java.util.TreeSet;
  * end of the command. IDLE lets the flag cache go, so an idle session holding a large mailbox
  * costs little.
  */
-final class SelectedMailbox {
+final class SelectedMailbox implements AutoCloseable {
+    /**
+     * How long the change log goes unread while no event announces a change of the mailbox. Every
+     * write through this node's storage publishes one before it returns (so a session's own writes
+     * are always read), and in a cluster the other nodes' arrive by LISTEN/NOTIFY; this bounds only
+     * the delay of a change no event announced: a notification lost while the database failed
+     * over, a command-line tool writing to the embedded store.
+     */
+    static final java.time.Duration UNANNOUNCED = java.time.Duration.ofSeconds(1);
+
     final Mailbox mailbox;
     /** How the session reached the mailbox: its own, or shared with it, with the rights it holds there. */
     final Places.Place place;
@@ -60,24 +70,42 @@ final class SelectedMailbox {
     /** Made at SELECT; null after IDLE until a command needs it again. */
     private FlagCache flagCache;
     private final MessageFacts facts;
+    /** Set by the event bus, on the writer's thread, when the mailbox may have changed; cleared as the log is read. */
+    private final java.util.concurrent.atomic.AtomicBoolean announced = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AutoCloseable watch;
+    /** When the change log (or SELECT's listing) was last read, by {@link System#nanoTime}. */
+    private long lastRead;
 
     /**
      * Selects {@code mailbox} (as read before this call, so nothing racing with the listing is
      * missed) and reports, through {@code listing}, what SELECT tells the client about it.
      */
-    SelectedMailbox(MailStore store, MessageFacts facts, Places.Place place, boolean readOnly, java.util.function.Supplier<Set<Long>> readerSeen,
-                    java.util.function.Consumer<MailStore.Listing> listing) {
+    SelectedMailbox(MailStore store, EventBus events, MessageFacts facts, Places.Place place, boolean readOnly,
+                    java.util.function.Supplier<Set<Long>> readerSeen, java.util.function.Consumer<MailStore.Listing> listing) {
         this.mailbox = place.mailbox();
         this.facts = facts;
         this.place = place;
         this.readOnly = readOnly;
         this.readerSeen = place.seenPerReader() ? readerSeen : null;
-        Mailbox mailbox = place.mailbox();
+        // Watching before the listing is read: a change the listing misses is announced.
+        this.watch = events.subscribe(mailbox.accountId(), e -> {
+            if (e.concerns(mailbox.id())) announced.set(true);
+        });
+        try {
+            read(store, listing);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void read(MailStore store, java.util.function.Consumer<MailStore.Listing> listing) {
         this.knownModseq = mailbox.highestModseq();
         // \Recent is claimed before listing: the listing is the large part, and should not wait on a write.
         // EXAMINE shows what is recent without taking it (RFC 3501 section 6.3.2).
         addRecent(readOnly ? new MailStore.RecentClaim(store.recentUid(mailbox.accountId(), mailbox.id()), Long.MAX_VALUE)
                 : store.claimRecent(mailbox.accountId(), mailbox.id()));
+        lastRead = System.nanoTime();
         MailStore.Listing all = store.listing(mailbox.accountId(), mailbox.id());
         for (long uid : all.uids()) uids.append(uid);
         knownFlags.addAll(MailboxCommands.SYSTEM_FLAGS);
@@ -263,13 +291,26 @@ final class SelectedMailbox {
     }
 
     /**
-     * Reads the mailbox's change log on from the last read: the flag cache follows it, and what the
-     * client is to be told waits for {@link #refresh}, which then need not read it again. So a
-     * command that writes calls this after its last write or not at all: FETCH, SEARCH and SORT
-     * before they answer, STORE after its write, EXPUNGE before and after.
+     * Reads the mailbox's change log on from the last read, if an event announced a change since or
+     * that read is {@link #UNANNOUNCED} old: the flag cache follows it, and what the client is to be
+     * told waits for {@link #refresh}, which then need not read it again. So a command that writes
+     * calls this after its last write or not at all: FETCH, SEARCH and SORT before they answer,
+     * STORE after its write, EXPUNGE before and after.
      */
     void catchUp(MailStore store) {
-        List<Change> changes = store.changesSince(mailbox.accountId(), mailbox.id(), knownModseq);
+        if (announced.getAndSet(false) || System.nanoTime() - lastRead >= UNANNOUNCED.toNanos()) {
+            lastRead = System.nanoTime();
+            try {
+                apply(store.changesSince(mailbox.accountId(), mailbox.id(), knownModseq));
+            } catch (RuntimeException e) {
+                announced.set(true); // storage failing over, say: read at the next command
+                throw e;
+            }
+        }
+        caughtUp = true;
+    }
+
+    private void apply(List<Change> changes) {
         for (Change c : changes) {
             knownModseq = Math.max(knownModseq, c.modseq());
             switch (c.kind()) {
@@ -283,7 +324,16 @@ final class SelectedMailbox {
             }
         }
         if (flagCache != null) flagCache.apply(changes);
-        caughtUp = true;
+    }
+
+    /** Stops watching the event bus: the session left the mailbox or ended. */
+    @Override
+    public void close() {
+        try {
+            watch.close();
+        } catch (Exception e) {
+            throw new IllegalStateException(e); // the bus's handle only removes a listener
+        }
     }
 
     /**
