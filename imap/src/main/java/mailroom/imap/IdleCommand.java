@@ -33,9 +33,12 @@ final class IdleCommand {
         s.connection.flush();
         long mailboxId = s.selected == null ? -1 : s.selected.mailbox.id();
         long accountId = s.selected == null ? s.account.id() : s.selected.mailbox.accountId(); // a shared mailbox's changes are its owner's
-        if (s.selected != null) s.selected.forgetFlags(); // an idle session should hold little
+        SelectedMailbox selected = s.selected;
+        if (selected != null) selected.forgetFlags(); // an idle session should hold little
         try (var subscription = s.server.storage.events().subscribe(accountId, e -> {
-            if (e.concerns(mailboxId)) wake.release();
+            if (!e.concerns(mailboxId)) return;
+            if (selected != null) selected.announce(e); // before the wake: the notifier may run before the mailbox's own listener has heard it
+            wake.release();
         })) {
             Thread notifier = Thread.ofVirtual().name("imap-idle").start(() -> {
                 try {

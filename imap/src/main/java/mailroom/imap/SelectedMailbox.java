@@ -88,9 +88,7 @@ final class SelectedMailbox implements AutoCloseable {
         this.readOnly = readOnly;
         this.readerSeen = place.seenPerReader() ? readerSeen : null;
         // Watching before the listing is read: a change the listing misses is announced.
-        this.watch = events.subscribe(mailbox.accountId(), e -> {
-            if (e.concerns(mailbox.id())) announced.set(true);
-        });
+        this.watch = events.subscribe(mailbox.accountId(), this::announce);
         try {
             read(store, listing);
         } catch (RuntimeException e) {
@@ -324,6 +322,11 @@ final class SelectedMailbox implements AutoCloseable {
             }
         }
         if (flagCache != null) flagCache.apply(changes);
+    }
+
+    /** An event of the account: if it concerns this mailbox, the next {@link #catchUp} reads the log. */
+    void announce(mailroom.core.event.MailboxEvent event) {
+        if (event.concerns(mailbox.id())) announced.set(true);
     }
 
     /** Stops watching the event bus: the session left the mailbox or ended. */

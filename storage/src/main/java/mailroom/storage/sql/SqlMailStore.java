@@ -406,7 +406,7 @@ public final class SqlMailStore implements MailStore {
                     insertMessage(c, st, target.accountId(), box.id(), uid, delivery.blobId(), delivery.parsed(), delivery.internalDate(),
                             target.flags(), modseq, structure);
                 }
-                logChange(c, target.accountId(), modseq, box.id(), List.of(uid), Change.Kind.ADDED);
+                logChange(c, target.accountId(), modseq, box.id(), List.of(uid), Change.Kind.ADDED, List.of(String.join(" ", target.flags())));
                 out.add(new Delivery.Filed(target.accountId(), box.id(), uid, modseq));
             }
             return out;
@@ -607,28 +607,42 @@ public final class SqlMailStore implements MailStore {
     }
 
     static void logChange(Connection c, long accountId, long modseq, long mailboxId, Collection<Long> uids, Change.Kind kind) throws SQLException {
+        logChange(c, accountId, modseq, mailboxId, uids, kind, null);
+    }
+
+    /**
+     * Records the change of {@code uids} under {@code modseq}. An added or changed message's entry
+     * carries its flags: {@code flags} (one space-separated text per UID, in order) where the caller
+     * has them, else those of the row this transaction wrote.
+     */
+    static void logChange(Connection c, long accountId, long modseq, long mailboxId, Collection<Long> uids, Change.Kind kind,
+                          List<String> flags) throws SQLException {
         try (var st = c.prepareStatement("UPDATE mailboxes SET highest_modseq = ? WHERE account_id = ? AND id = ?")) {
             st.setLong(1, modseq);
             st.setLong(2, accountId);
             st.setLong(3, mailboxId);
             st.executeUpdate();
         }
-        // An added or changed message's entry takes its flags from the row this transaction wrote.
-        String sql = kind == Change.Kind.EXPUNGED
-                ? "INSERT INTO changes (account_id, modseq, mailbox_id, uid, kind) VALUES (?, ?, ?, ?, ?)"
-                : "INSERT INTO changes (account_id, modseq, mailbox_id, uid, kind, flags) SELECT ?, ?, ?, ?, ?, flags FROM messages WHERE account_id = ? AND mailbox_id = ? AND uid = ?";
+        boolean stored = kind != Change.Kind.EXPUNGED && flags == null;
+        String sql = stored
+                ? "INSERT INTO changes (account_id, modseq, mailbox_id, uid, kind, flags) SELECT ?, ?, ?, ?, ?, flags FROM messages WHERE account_id = ? AND mailbox_id = ? AND uid = ?"
+                : "INSERT INTO changes (account_id, modseq, mailbox_id, uid, kind, flags) VALUES (?, ?, ?, ?, ?, ?)";
         try (var st = c.prepareStatement(sql)) {
+            int n = 0;
             for (long uid : uids) {
                 st.setLong(1, accountId);
                 st.setLong(2, modseq);
                 st.setLong(3, mailboxId);
                 st.setLong(4, uid);
                 st.setString(5, kind.name());
-                if (kind != Change.Kind.EXPUNGED) {
+                if (stored) {
                     st.setLong(6, accountId);
                     st.setLong(7, mailboxId);
                     st.setLong(8, uid);
+                } else {
+                    st.setString(6, kind == Change.Kind.EXPUNGED ? null : flags.get(n));
                 }
+                n++;
                 st.addBatch();
             }
             st.executeBatch();
@@ -873,7 +887,7 @@ public final class SqlMailStore implements MailStore {
                 }
                 st.executeBatch();
             }
-            logChange(c, accountId, next, mailboxId, touched, Change.Kind.FLAGS);
+            logChange(c, accountId, next, mailboxId, touched, Change.Kind.FLAGS, newFlags);
             return next;
         });
         if (modseq > 0) events.publish(new MailboxEvent(accountId, mailboxId, modseq));
@@ -897,10 +911,10 @@ public final class SqlMailStore implements MailStore {
         long modseq = db.write(c -> {
             List<Long> removed = new ArrayList<>();
             List<String> unreferenced = new ArrayList<>();
-            Collection<Long> doomed = !onlyDeleted ? uids : summaries(c, accountId, mailboxId, uids).stream()
-                    .filter(m -> m.flags().contains("\\Deleted")).map(MessageSummary::uid).toList();
-            try (var st = c.prepareStatement("DELETE FROM messages WHERE account_id = ? AND mailbox_id = ? AND uid = ? RETURNING blob_id")) {
-                for (long uid : doomed) {
+            // (Flags are stored as one space-separated text; the escape character keeps LIKE from reading the backslash.)
+            String deleted = onlyDeleted ? " AND ' ' || flags || ' ' LIKE '% \\Deleted %' ESCAPE '^'" : "";
+            try (var st = c.prepareStatement("DELETE FROM messages WHERE account_id = ? AND mailbox_id = ? AND uid = ?" + deleted + " RETURNING blob_id")) {
+                for (long uid : uids) {
                     st.setLong(1, accountId);
                     st.setLong(2, mailboxId);
                     st.setLong(3, uid);
