@@ -1,6 +1,7 @@
 package mailroom.imap;
 
 import mailroom.storage.Mailbox;
+import mailroom.storage.TestMessages;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -342,6 +343,24 @@ class ImapTranscriptTest extends ImapTestServer {
                     S: * 1 FETCH (UID 2)
                     S: * 2 FETCH (UID 3)
                     S: g OK
+                    """);
+        }
+    }
+
+    @Test
+    void aChangeNoEventAnnouncesIsReadWithinTheSecond() throws Exception {
+        // A second opening of the store, as a command-line tool makes: its writes reach the log but
+        // publish no event on this server's bus, so only the once-a-second read finds them.
+        try (var a = login(); var tool = mailroom.storage.sqlite.SqliteStorage.open(dir, true)) {
+            a.send("s SELECT INBOX");
+            while (!a.readLine().startsWith("s OK")) { /* SELECT data */ }
+            TestMessages.deliver(tool, "Subject: quiet\r\n\r\nfrom elsewhere\r\n".getBytes(StandardCharsets.UTF_8), alice);
+            Thread.sleep(SelectedMailbox.UNANNOUNCED.toMillis() + 100);
+            a.play("""
+                    C: n NOOP
+                    S: * 3 EXISTS
+                    S: * 3 RECENT
+                    S: n OK
                     """);
         }
     }
