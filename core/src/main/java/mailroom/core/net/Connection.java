@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -20,6 +21,12 @@ import java.util.Arrays;
  */
 public final class Connection implements Closeable {
     private Socket socket;
+    /** The TCP socket under any TLS: an idle timeout shuts its input to end the read that waits. */
+    private final Socket plain;
+    private long idleTimeoutNanos;
+    /** When the read under way times out, by {@link System#nanoTime}; 0 while no read waits. */
+    private volatile long readDeadline;
+    private volatile boolean timedOut;
     private InputStream in;
     private OutputStream out;
     private final byte[] buf = new byte[8 * 1024];
@@ -31,7 +38,13 @@ public final class Connection implements Closeable {
     private boolean unflushed;
 
     public Connection(Socket socket, String id) throws IOException {
+        this(socket, socket, id);
+    }
+
+    /** A connection on {@code socket}, which is TLS over {@code plain} where the two differ (implicit TLS). */
+    public Connection(Socket socket, Socket plain, String id) throws IOException {
         this.socket = socket;
+        this.plain = plain;
         this.remote = (InetSocketAddress) socket.getRemoteSocketAddress();
         this.id = id;
         attachStreams();
@@ -59,8 +72,52 @@ public final class Connection implements Closeable {
         return socket instanceof SSLSocket;
     }
 
+    /**
+     * How long a read may wait for the client before it ends in a {@link SocketTimeoutException}.
+     * Kept by {@link ReadDeadlines} rather than as the socket's timeout, which on a virtual thread
+     * costs a timer armed and disarmed at every read.
+     */
     public void setIdleTimeout(Duration timeout) throws IOException {
-        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+        socket.setSoTimeout(0); // a TLS handshake's, if one was set: from here on the deadline keeps the time
+        idleTimeoutNanos = timeout.toNanos();
+        if (idleTimeoutNanos > 0) ReadDeadlines.watch(this);
+        else ReadDeadlines.forget(this);
+    }
+
+    /** Ends the waiting read if its deadline is past (called by {@link ReadDeadlines}). */
+    void expireReadIfPast(long now) {
+        long deadline = readDeadline;
+        if (deadline == 0 || now - deadline < 0 || timedOut) return;
+        timedOut = true;
+        try {
+            plain.shutdownInput(); // the read sees the end of the stream; output stays open for a last word
+        } catch (IOException e) {
+            closeQuietly(plain);
+        }
+    }
+
+    /** Runs a blocking read under the idle deadline; one the deadline ended is a {@link SocketTimeoutException}. */
+    private <T> T timed(IoCall<T> read) throws IOException {
+        if (idleTimeoutNanos > 0) readDeadline = System.nanoTime() + idleTimeoutNanos;
+        T result;
+        try {
+            result = read.call();
+        } catch (IOException e) {
+            if (timedOut) throw timeout();
+            throw e;
+        } finally {
+            readDeadline = 0;
+        }
+        if (timedOut) throw timeout();
+        return result;
+    }
+
+    private interface IoCall<T> {
+        T call() throws IOException;
+    }
+
+    private SocketTimeoutException timeout() {
+        return new SocketTimeoutException("idle for " + Duration.ofNanos(idleTimeoutNanos));
     }
 
     /**
@@ -150,7 +207,7 @@ public final class Connection implements Closeable {
     }
 
     private boolean fill() throws IOException {
-        int n = in.read(buf, 0, buf.length);
+        int n = timed(() -> in.read(buf, 0, buf.length));
         if (n <= 0) return false;
         acknowledgeAtOnce();
         pos = 0;
@@ -229,8 +286,10 @@ public final class Connection implements Closeable {
         pos = limit = 0;
         SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(socket, remote.getHostString(), remote.getPort(), true);
         tls.setUseClientMode(false);
-        tls.setSoTimeout(socket.getSoTimeout());
-        tls.startHandshake();
+        timed(() -> {
+            tls.startHandshake(); // a client that stalls in the handshake times out as in any read
+            return null;
+        });
         socket = tls;
         attachStreams();
     }
@@ -264,6 +323,7 @@ public final class Connection implements Closeable {
      */
     public void splice(Socket backend) throws IOException {
         flush();
+        ReadDeadlines.forget(this);
         socket.setSoTimeout(0);
         backend.setSoTimeout(0);
         OutputStream toBackend = backend.getOutputStream();
@@ -314,6 +374,7 @@ public final class Connection implements Closeable {
 
     @Override
     public void close() {
+        ReadDeadlines.forget(this);
         try {
             out.flush();
         } catch (IOException ignored) {

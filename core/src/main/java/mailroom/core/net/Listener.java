@@ -98,8 +98,9 @@ public final class Listener implements Closeable {
         Runnable closed = mailroom.core.metrics.Meters.connected(protocol);
         try {
             socket.setTcpNoDelay(true);
+            Socket plain = socket;
             if (implicitTls != null) socket = handshake(socket, implicitTls);
-            try (var connection = new Connection(socket, id)) {
+            try (var connection = new Connection(socket, plain, id)) {
                 handler.serve(connection);
             }
         } catch (java.net.SocketTimeoutException e) {
