@@ -16,8 +16,8 @@ import java.util.Set;
  * STORE's answer and EXPUNGE read no rows for them, and a client's flag resynchronisation (FETCH
  * 1:* (FLAGS), which Thunderbird and others send after SELECT) is answered from memory. It starts
  * from SELECT's listing and follows the mailbox's change log, which records changes made by every
- * session on every node, with the flags each change left: the session hands it what it reads from
- * the log after every command. This is the storage's view, not the client's: the selected mailbox
+ * session on every node, with the flags each change left: the session hands it whatever it reads
+ * from the log. This is the storage's view, not the client's: the selected mailbox
  * filters it to the messages the client has been told about.
  */
 final class FlagCache {

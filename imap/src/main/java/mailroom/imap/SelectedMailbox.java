@@ -1,6 +1,7 @@
 package mailroom.imap;
 
 import mailroom.core.event.EventBus;
+import mailroom.core.event.MailboxEvent;
 import mailroom.imap.codec.ImapWriter;
 import mailroom.imap.codec.SequenceSet;
 import mailroom.storage.Change;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The selected mailbox as this session has told the client about it: the message sequence (number
@@ -71,7 +73,7 @@ final class SelectedMailbox implements AutoCloseable {
     private FlagCache flagCache;
     private final MessageFacts facts;
     /** Set by the event bus, on the writer's thread, when the mailbox may have changed; cleared as the log is read. */
-    private final java.util.concurrent.atomic.AtomicBoolean announced = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean announced = new AtomicBoolean();
     private final AutoCloseable watch;
     /** When the change log (or SELECT's listing) was last read, by {@link System#nanoTime}. */
     private long lastRead;
@@ -198,15 +200,7 @@ final class SelectedMailbox implements AutoCloseable {
             found[i] = facts.get(account, box, uid);
             if (found[i] == null) missing.add(uid);
         }
-        Map<Long, MessageFacts.Fact> read = new HashMap<>();
-        if (!missing.isEmpty()) {
-            boolean keep = missing.size() <= MessageFacts.LARGEST_KEPT_READ;
-            for (MessageSummary m : store.messages(account, box, missing)) {
-                var fact = MessageFacts.factOf(m);
-                read.put(m.uid(), fact);
-                if (keep) facts.put(account, box, m.uid(), fact);
-            }
-        }
+        Map<Long, MessageFacts.Fact> read = missing.isEmpty() ? Map.of() : readFacts(store, missing);
         List<MessageSummary> out = new ArrayList<>(asked.length);
         for (int i = 0; i < asked.length; i++) {
             var fact = found[i] != null ? found[i] : read.get(asked[i]);
@@ -215,6 +209,19 @@ final class SelectedMailbox implements AutoCloseable {
             out.add(new MessageSummary(asked[i], fact.blobId(), fact.size(), fact.internalDate(), cache.flagsAt(at), cache.modseqAt(at)));
         }
         return asReaderSees(out);
+    }
+
+    /** Reads what the node did not know about {@code missing}, and keeps it unless the read was a large one. */
+    private Map<Long, MessageFacts.Fact> readFacts(MailStore store, List<Long> missing) {
+        long account = mailbox.accountId(), box = mailbox.id();
+        boolean keep = missing.size() <= MessageFacts.LARGEST_KEPT_READ;
+        Map<Long, MessageFacts.Fact> read = new HashMap<>();
+        for (MessageSummary m : store.messages(account, box, missing)) {
+            var fact = MessageFacts.factOf(m);
+            read.put(m.uid(), fact);
+            if (keep) facts.put(account, box, m.uid(), fact);
+        }
+        return read;
     }
 
     /** Like {@link #summaries}, but carrying only UID, flags and MODSEQ, so nothing is read. */
@@ -274,7 +281,7 @@ final class SelectedMailbox implements AutoCloseable {
         return uids.contains(uid) && (expungePending.isEmpty() || !expungePending.contains(uid));
     }
 
-    /** Drops the flag cache while the session idles; the next FETCH of flags rebuilds it. */
+    /** Drops the flag cache while the session idles; the next command that needs flags makes it again. */
     void forgetFlags() {
         flagCache = null;
     }
@@ -325,7 +332,7 @@ final class SelectedMailbox implements AutoCloseable {
     }
 
     /** An event of the account: if it concerns this mailbox, the next {@link #catchUp} reads the log. */
-    void announce(mailroom.core.event.MailboxEvent event) {
+    void announce(MailboxEvent event) {
         if (event.concerns(mailbox.id())) announced.set(true);
     }
 
@@ -366,7 +373,7 @@ final class SelectedMailbox implements AutoCloseable {
         if (!flagsChanged.isEmpty()) {
             List<MessageSummary> changed = new ArrayList<>(flagsChanged.size());
             for (Change c : flagsChanged.values()) {
-                if (!Long.valueOf(c.modseq()).equals(told.get(c.uid()))) changed.add(new MessageSummary(c.uid(), null, 0, null, c.flags(), c.modseq()));
+                if (told.getOrDefault(c.uid(), -1L) != c.modseq()) changed.add(new MessageSummary(c.uid(), null, 0, null, c.flags(), c.modseq()));
             }
             flagsChanged.clear();
             changed = asReaderSees(changed);
